@@ -1,0 +1,114 @@
+"""Every exception crowdaudit raises on purpose, in one tree.
+
+::
+
+    CrowdAuditError                 base: anything the user can act on
+    ├── SourceError                 a source (folder, bucket, job) cannot be read
+    │   ├── SourceNotFoundError     the path, bucket, key or labeling job does not exist
+    │   ├── AccessDeniedError       the credentials may not read or write it
+    │   └── CredentialsError        no usable AWS credentials or profile
+    ├── InputFormatError            a file was read but its content cannot be used
+    │   ├── ResponseFormatError     a worker-response file (malformed, truncated, unknown shape)
+    │   ├── ManifestFormatError     an output manifest or consolidation file
+    │   └── GoldFormatError         a gold file
+    ├── LabelAttributeError         the label attribute is unknown or ambiguous
+    ├── EmptyJobError               a source holds no usable worker answers
+    └── OutputError                 an output cannot be written
+
+Messages follow one form, ``<what failed>: <where> (<why>)``, so that the command line can print
+``error: <message>`` and nothing else.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AccessDeniedError",
+    "CredentialsError",
+    "CrowdAuditError",
+    "EmptyJobError",
+    "GoldFormatError",
+    "InputFormatError",
+    "LabelAttributeError",
+    "ManifestFormatError",
+    "OutputError",
+    "ResponseFormatError",
+    "SourceError",
+    "SourceNotFoundError",
+]
+
+
+class CrowdAuditError(Exception):
+    """Base of every error crowdaudit raises for a problem the user can fix.
+
+    Attributes:
+        what: what failed, e.g. ``"cannot parse worker response"``.
+        where: the file, S3 URI or job name it concerns.
+        why: the reason, in a few words.
+    """
+
+    def __init__(self, what: str, where: str = "", why: str = "") -> None:
+        self.what = what
+        self.where = where
+        self.why = why
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        text = self.what
+        if self.where:
+            text += f": {self.where}"
+        if self.why:
+            text += f" ({self.why})"
+        return text
+
+
+class SourceError(CrowdAuditError):
+    """A source of answers, gold or job metadata cannot be read."""
+
+
+class SourceNotFoundError(SourceError):
+    """The path, bucket, key or labeling job does not exist."""
+
+
+class AccessDeniedError(SourceError):
+    """The credentials in use may not read or write the resource."""
+
+
+class CredentialsError(SourceError):
+    """No usable AWS credentials, or the named profile does not exist."""
+
+
+class InputFormatError(CrowdAuditError):
+    """A file was read but its content cannot be used.
+
+    Attributes:
+        code: a stable reason code, e.g. ``"malformed-json"``, used to count skipped files.
+    """
+
+    def __init__(self, what: str, where: str = "", why: str = "", *, code: str = "invalid") -> None:
+        self.code = code
+        super().__init__(what, where, why)
+
+
+class ResponseFormatError(InputFormatError):
+    """A worker-response file is malformed, truncated or has an unknown answer shape."""
+
+
+class ManifestFormatError(InputFormatError):
+    """An output manifest or consolidation-response file cannot be used."""
+
+
+class GoldFormatError(InputFormatError):
+    """A gold file cannot be used."""
+
+
+class LabelAttributeError(CrowdAuditError):
+    """The label attribute asked for is absent, or several candidates remain."""
+
+
+class EmptyJobError(CrowdAuditError):
+    """A source holds no usable worker answers."""
+
+
+class OutputError(CrowdAuditError):
+    """An output file or S3 object cannot be written."""

@@ -1,0 +1,123 @@
+"""Column names and dtypes of crowdaudit's tables, declared once.
+
+Code refers to columns through these constants, never through bare strings, so that a rename is one
+edit and a typo is an ``AttributeError`` instead of a silently empty column.
+
+Three tables flow through the package:
+
+* the **responses** table: one row per worker answer (``RESPONSES``);
+* the **workers** table: one row per worker, or per worker and job (``WORKERS``);
+* the **gold** table: one row per task with a known true label (``GOLD``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+__all__ = [
+    "COL",
+    "GOLD",
+    "RESPONSES",
+    "SEED_KEYS",
+    "WORKERS",
+    "WORKER_COLUMNS",
+]
+
+
+class COL:
+    """Column names. The first three follow crowd-kit's long table (``task``, ``worker``, ``label``)."""
+
+    JOB: Final = "job"
+    TASK: Final = "task"
+    WORKER: Final = "worker"
+    LABEL: Final = "label"
+    ITERATION: Final = "iteration"
+    ACCEPTED_AT: Final = "accepted_at"
+    SUBMITTED_AT: Final = "submitted_at"
+    SECONDS: Final = "seconds"
+    IDENTITY_PROVIDER: Final = "identity_provider"
+    ISSUER: Final = "issuer"
+    SUB: Final = "sub"
+    USER_POOL_ID: Final = "user_pool_id"
+    SOURCE_KEY: Final = "source_key"
+
+    # workers table
+    N_OBJECTS: Final = "n_objects"
+    N_GOLD: Final = "n_gold"
+    GOLD_CORRECT: Final = "gold_correct"
+    GOLD_ACCURACY: Final = "gold_accuracy"
+    GOLD_ACCURACY_LOW: Final = "gold_accuracy_low"
+    GOLD_ACCURACY_HIGH: Final = "gold_accuracy_high"
+    N_CONSENSUS: Final = "n_consensus"
+    CONSENSUS_AGREEMENT: Final = "consensus_agreement"
+    N_LOO: Final = "n_loo"
+    LOO_AGREEMENT: Final = "loo_agreement"
+    MEDIAN_SECONDS: Final = "median_seconds"
+    TOTAL_SECONDS: Final = "total_seconds"
+    FIRST_SUBMITTED_AT: Final = "first_submitted_at"
+    LAST_SUBMITTED_AT: Final = "last_submitted_at"
+
+    # consolidated / gold labels joined onto responses
+    CONSOLIDATED: Final = "consolidated"
+    GOLD: Final = "gold"
+
+
+_UTC = pl.Datetime("us", "UTC")
+
+RESPONSES: Final[dict[str, pl.DataType]] = {
+    COL.JOB: pl.String(),
+    COL.TASK: pl.String(),
+    COL.ITERATION: pl.Int32(),
+    COL.WORKER: pl.String(),
+    COL.LABEL: pl.String(),
+    COL.ACCEPTED_AT: _UTC,
+    COL.SUBMITTED_AT: _UTC,
+    COL.SECONDS: pl.Float64(),
+    COL.IDENTITY_PROVIDER: pl.String(),
+    COL.ISSUER: pl.String(),
+    COL.SUB: pl.String(),
+    COL.USER_POOL_ID: pl.String(),
+    COL.SOURCE_KEY: pl.String(),
+}
+"""The normalised responses table: one row per answer a worker submitted for a data object.
+
+``task`` is Ground Truth's ``datasetObjectId``; ``seconds`` is ``timeSpentInSeconds`` when the answer
+has it, else submission minus acceptance, else null; ``source_key`` is the file or S3 key it came from.
+"""
+
+WORKERS: Final[dict[str, pl.DataType]] = {
+    COL.JOB: pl.String(),
+    COL.WORKER: pl.String(),
+    COL.N_OBJECTS: pl.Int64(),
+    COL.N_GOLD: pl.Int64(),
+    COL.GOLD_CORRECT: pl.Int64(),
+    COL.GOLD_ACCURACY: pl.Float64(),
+    COL.GOLD_ACCURACY_LOW: pl.Float64(),
+    COL.GOLD_ACCURACY_HIGH: pl.Float64(),
+    COL.N_CONSENSUS: pl.Int64(),
+    COL.CONSENSUS_AGREEMENT: pl.Float64(),
+    COL.N_LOO: pl.Int64(),
+    COL.LOO_AGREEMENT: pl.Float64(),
+    COL.MEDIAN_SECONDS: pl.Float64(),
+    COL.TOTAL_SECONDS: pl.Float64(),
+    COL.FIRST_SUBMITTED_AT: _UTC,
+    COL.LAST_SUBMITTED_AT: _UTC,
+}
+"""The worker table of PRODUCT.md, plus ``job`` and ``n_loo`` (the denominator of ``loo_agreement``)."""
+
+WORKER_COLUMNS: Final[tuple[str, ...]] = tuple(WORKERS)
+
+GOLD: Final[dict[str, pl.DataType]] = {
+    COL.TASK: pl.String(),
+    COL.LABEL: pl.String(),
+}
+
+SEED_KEYS: Final[tuple[str, str, str, str]] = (
+    "Total Number Of Objects Annotated",
+    "Number Of Golden Standard Objects Annotated",
+    "Average Accuracy Compared To Other Workers",
+    "Average Golden Standard Accuracy",
+)
+"""The keys of the seed notebook's per-worker JSON, in its order."""

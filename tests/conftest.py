@@ -1,0 +1,93 @@
+"""Fixtures shared by the whole suite.
+
+The AWS environment is stripped before every test and replaced by dummy credentials, so a
+developer's own credentials or config can never be used; S3 and Cognito tests talk to moto's server
+on 127.0.0.1 over real HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+SHARED_DATASETS = REPO.parent / "shared" / "datasets"
+
+_AWS_PREFIXES = ("AWS_", "BOTO_")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Remove every AWS variable and point config files at empty ones."""
+    for name in list(os.environ):
+        if name.startswith(_AWS_PREFIXES):
+            monkeypatch.delenv(name)
+    empty = tmp_path_factory.getbasetemp() / "aws-empty-config"
+    empty.touch()
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """URL of a moto server on 127.0.0.1 (S3, Cognito and anything else moto serves)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def moto_reset(moto_endpoint: str) -> str:
+    """The moto endpoint, emptied of all state left by earlier tests."""
+    import urllib.request
+
+    request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request) as response:  # loopback only
+        response.read()
+    return moto_endpoint
+
+
+def make_client(service: str, endpoint: str, **kwargs: Any) -> Any:
+    """A boto3 client for ``service`` aimed at the moto server, with dummy credentials."""
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        **kwargs,
+    )
+
+
+def upload_folder(s3: Any, folder: Path, bucket: str, prefix: str) -> str:
+    """Copy every file below ``folder`` to ``s3://bucket/prefix/…``; return the URI of the prefix."""
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if bucket not in existing:
+        s3.create_bucket(Bucket=bucket)
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            key = f"{prefix}/{path.relative_to(folder).as_posix()}"
+            s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes())
+    return f"s3://{bucket}/{prefix}/"
+
+
+@pytest.fixture
+def s3(moto_reset: str) -> Any:
+    """An S3 client on a freshly reset moto server."""
+    return make_client("s3", moto_reset)
