@@ -21,6 +21,8 @@ Messages follow one form, ``<what failed>: <where> (<why>)``, so that the comman
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 __all__ = [
     "AccessDeniedError",
     "CredentialsError",
@@ -32,6 +34,8 @@ __all__ = [
     "ManifestFormatError",
     "OutputError",
     "ResponseFormatError",
+    "SkipLog",
+    "SkippedRecord",
     "SourceError",
     "SourceNotFoundError",
 ]
@@ -112,3 +116,32 @@ class EmptyJobError(CrowdAuditError):
 
 class OutputError(CrowdAuditError):
     """An output file or S3 object cannot be written."""
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedRecord:
+    """A file or record that was read but not used: where it is, why, and a stable reason code."""
+
+    where: str
+    why: str
+    code: str
+
+    @classmethod
+    def from_error(cls, error: InputFormatError) -> SkippedRecord:
+        return cls(error.where, error.why, error.code)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"where": self.where, "why": self.why, "code": self.code}
+
+
+class SkipLog:
+    """Collects skipped records, or raises the first one when ``strict``."""
+
+    def __init__(self, *, strict: bool = False) -> None:
+        self.strict = strict
+        self.records: list[SkippedRecord] = []
+
+    def skip(self, error: InputFormatError) -> None:
+        if self.strict:
+            raise error
+        self.records.append(SkippedRecord.from_error(error))

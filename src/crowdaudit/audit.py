@@ -1,0 +1,207 @@
+"""The audit: jobs and gold in, the worker table and the job summary out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from crowdaudit._version import __version__
+from crowdaudit.errors import CrowdAuditError, SourceError
+from crowdaudit.metrics.workers import compute_seed_metrics, compute_worker_table
+from crowdaudit.schema import COL
+from crowdaudit.sources.aws import AwsConfig
+from crowdaudit.sources.fetch import Progress, no_progress
+from crowdaudit.sources.gold import SOURCE, Gold, match_gold, parse_gold
+from crowdaudit.sources.groundtruth import Job, describe, read_job
+from crowdaudit.sources.locations import open_folder, read_location
+from crowdaudit.sources.sagemaker import JobInfo, fetch_job_info
+
+__all__ = ["Audit", "audit", "build_audit", "read_gold", "read_jobs"]
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """The result of an audit.
+
+    Attributes:
+        jobs: the jobs read.
+        answers: every answer (``schema.RESPONSES``) with ``consolidated`` and ``gold`` joined on.
+        workers: the worker table (``schema.WORKERS``), best first.
+        summary: job-level figures, as written to ``summary.json``.
+    """
+
+    jobs: tuple[Job, ...]
+    answers: pl.DataFrame
+    workers: pl.DataFrame
+    summary: dict[str, Any]
+
+    @property
+    def responses(self) -> pl.DataFrame:
+        """The normalised responses of all jobs, without the joined labels."""
+        return pl.concat([job.responses for job in self.jobs], how="vertical")
+
+    def seed_metrics(self) -> dict[str, dict[str, Any]]:
+        """The seed notebook's per-worker JSON (see :func:`compute_seed_metrics`)."""
+        return compute_seed_metrics(self.answers)
+
+
+def _join_labels(job: Job, gold: Gold | None) -> pl.DataFrame:
+    answers = job.responses.join(job.consolidated, on=COL.TASK, how="left", maintain_order="left")
+    if gold is None:
+        return answers.with_columns(pl.lit(None, pl.String()).alias(COL.GOLD))
+    per_task = match_gold(gold, job.sources)
+    return answers.join(per_task, on=COL.TASK, how="left", maintain_order="left")
+
+
+def _count_unused_gold(gold: Gold | None, jobs: Sequence[Job]) -> int:
+    """Gold labels that matched no answered object of any job (wrong ids, other jobs' objects)."""
+    if gold is None:
+        return 0
+    tasks = pl.concat([job.responses.select(COL.TASK) for job in jobs]).unique()
+    sources = pl.concat(
+        [job.sources.join(job.responses.select(COL.TASK).unique(), on=COL.TASK) for job in jobs]
+    )
+    used = gold.by_task.join(tasks, on=COL.TASK, how="semi").height
+    used += gold.by_source.join(sources, on=SOURCE, how="semi").height
+    return gold.size - used
+
+
+def _gold_accuracy_of_consolidated(answers: pl.DataFrame) -> float | None:
+    objects = answers.select(COL.JOB, COL.TASK, COL.CONSOLIDATED, COL.GOLD).unique()
+    scored = objects.filter(pl.col(COL.GOLD).is_not_null() & pl.col(COL.CONSOLIDATED).is_not_null())
+    if scored.height == 0:
+        return None
+    return float(scored.select((pl.col(COL.CONSOLIDATED) == pl.col(COL.GOLD)).mean()).item())
+
+
+def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
+    """Audit jobs that have been read already (pure)."""
+    answers = pl.concat([_join_labels(job, gold) for job in jobs], how="vertical")
+    workers = compute_worker_table(answers)
+    per_job = [describe(job) for job in jobs]
+    gold_objects = answers.filter(pl.col(COL.GOLD).is_not_null()).select(COL.JOB, COL.TASK).unique()
+    failed = [entry["n_failed_objects"] for entry in per_job if entry["n_failed_objects"] is not None]
+    skipped = [record.to_dict() for job in jobs for record in job.skipped]
+    summary: dict[str, Any] = {
+        "crowdaudit_version": __version__,
+        "n_jobs": len(jobs),
+        "n_objects": sum(entry["n_objects"] for entry in per_job),
+        "n_answers": answers.height,
+        "n_workers": answers.select(pl.col(COL.WORKER).n_unique()).item(),
+        "n_failed_objects": sum(failed) if failed else None,
+        "n_gold_labels": gold.size if gold else 0,
+        "n_gold_objects": gold_objects.height,
+        "n_gold_labels_unused": _count_unused_gold(gold, jobs),
+        "consolidated_gold_accuracy": _gold_accuracy_of_consolidated(answers),
+        "n_files_skipped": len(skipped),
+        "skipped": skipped,
+        "warnings": [warning for job in jobs for warning in job.warnings],
+        "jobs": per_job,
+    }
+    return Audit(tuple(jobs), answers, workers, summary)
+
+
+def read_gold(source: str | Path, *, aws: AwsConfig | None = None) -> Gold:
+    """Read a gold file from a path or an ``s3://`` URI (formats: see :mod:`crowdaudit.sources.gold`)."""
+    data, where = read_location(str(source), aws or AwsConfig())
+    return parse_gold(data, where=where)
+
+
+def _resolve_sources(
+    sources: Iterable[str | Path], job_names: Iterable[str], aws: AwsConfig
+) -> list[tuple[str, str | None, JobInfo | None]]:
+    """``(folder, job name or None, job info or None)`` for every source and ``--job`` name."""
+    resolved: list[tuple[str, str | None, JobInfo | None]] = [(str(s), None, None) for s in sources]
+    names = list(job_names)
+    if names:
+        client = aws.client("sagemaker")
+        for name in names:
+            info = fetch_job_info(client, name)
+            resolved.append((info.output_uri, info.name, info))
+    return resolved
+
+
+def read_jobs(
+    sources: Iterable[str | Path] = (),
+    *,
+    job_names: Iterable[str] = (),
+    label_attribute: str | None = None,
+    strict: bool = False,
+    aws: AwsConfig | None = None,
+    concurrency: int = 32,
+    progress: Progress = no_progress,
+) -> list[Job]:
+    """Read Ground Truth jobs given as output folders (paths or ``s3://`` URIs) or as job names.
+
+    A job named with ``job_names`` takes its output folder and label attribute from
+    DescribeLabelingJob; ``label_attribute``, when given, applies to every job.
+    """
+    aws = aws or AwsConfig()
+    jobs: list[Job] = []
+    for folder, name, info in _resolve_sources(sources, job_names, aws):
+        location = open_folder(folder, aws)
+        attribute = label_attribute or (info.label_attribute if info else None)
+        jobs.append(
+            read_job(
+                location.store,
+                location.key,
+                name=name,
+                label_attribute=attribute,
+                strict=strict,
+                concurrency=concurrency,
+                progress=progress,
+            )
+        )
+    if not jobs:
+        raise SourceError("nothing to audit", "", "give a job folder, an s3:// URI or --job NAME")
+    seen: set[str] = set()
+    for job in jobs:
+        if job.name in seen:
+            raise CrowdAuditError("two sources have the same job name", job.name, "audit each once")
+        seen.add(job.name)
+    return jobs
+
+
+def audit(
+    *sources: str | Path,
+    job_names: Iterable[str] = (),
+    gold: str | Path | None = None,
+    label_attribute: str | None = None,
+    strict: bool = False,
+    aws: AwsConfig | None = None,
+    concurrency: int = 32,
+    progress: Progress = no_progress,
+) -> Audit:
+    """Audit one or more labeling jobs.
+
+    Args:
+        sources: job output folders (``<S3OutputPath>/<job-name>/``), local paths or ``s3://`` URIs.
+        job_names: labeling jobs to find through DescribeLabelingJob.
+        gold: a gold file, local or ``s3://``.
+        label_attribute: the attribute holding consolidated labels, if the rules cannot find it.
+        strict: fail on the first unusable file instead of counting it as skipped.
+        aws: profile, region and S3 endpoint; boto3's defaults when ``None``.
+        concurrency: how many objects to read at once.
+        progress: callback ``(stage, done, total)``.
+
+    Example::
+
+        a = crowdaudit.audit("s3://bucket/output/my-job/", gold="golden.manifest")
+        a.workers.sort("gold_accuracy")
+    """
+    aws = aws or AwsConfig()
+    gold_labels = read_gold(gold, aws=aws) if gold is not None else None
+    jobs = read_jobs(
+        sources,
+        job_names=job_names,
+        label_attribute=label_attribute,
+        strict=strict,
+        aws=aws,
+        concurrency=concurrency,
+        progress=progress,
+    )
+    return build_audit(jobs, gold_labels)

@@ -1,0 +1,261 @@
+"""The ``crowdaudit`` command: parse arguments, call the library, turn its errors into exit codes.
+
+Exit codes: 0 success; 1 the input or environment is wrong (``error: …`` on stderr); 2 usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from crowdaudit._version import __version__
+from crowdaudit.audit import Audit, build_audit, read_gold, read_jobs
+from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
+from crowdaudit.errors import CrowdAuditError, SkippedRecord
+from crowdaudit.report.terminal import render_summary_line, render_worker_table
+from crowdaudit.report.writers import (
+    render_json,
+    render_seed_json,
+    render_table_files,
+    write_files,
+)
+from crowdaudit.sources.aws import AwsConfig
+from crowdaudit.sources.groundtruth import read_job
+from crowdaudit.sources.locations import open_output_file, open_output_folder
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="crowdaudit",
+    help="Audit the people behind your labels: accuracy against gold, agreement, time and "
+    "contributions of the workers of SageMaker Ground Truth labeling jobs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+stdout = Console()
+stderr = Console(stderr=True)
+
+_MAX_LISTED_SKIPS = 10
+
+
+class _ProgressBars:
+    """A progress callback drawing one bar per stage on stderr; silent when not a terminal."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled and stderr.is_terminal
+        self.bars = Progress(
+            TextColumn("{task.description:<20}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=stderr,
+            transient=True,
+            disable=not self.enabled,
+        )
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if not self.enabled:
+            return
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bars.add_task(stage, total=total)
+        self.bars.update(self.tasks[stage], completed=done, total=total)
+
+    def __enter__(self) -> _ProgressBars:
+        self.bars.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bars.__exit__(None, None, None)
+
+
+@contextmanager
+def _cli_errors() -> Iterator[None]:
+    """Print crowdaudit's errors as one line and exit 1; anything else is a bug and keeps its traceback."""
+    try:
+        yield
+    except CrowdAuditError as exc:
+        stderr.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def _warn_skipped(records: tuple[SkippedRecord, ...] | list[SkippedRecord]) -> None:
+    if not records:
+        return
+    stderr.print(f"[yellow]warning:[/] skipped {len(records)} unusable file(s) or record(s):", highlight=False)
+    for record in records[:_MAX_LISTED_SKIPS]:
+        stderr.print(f"  {record.where} ({record.why})", highlight=False, markup=False, soft_wrap=True)
+    if len(records) > _MAX_LISTED_SKIPS:
+        stderr.print(f"  … and {len(records) - _MAX_LISTED_SKIPS} more, listed in summary.json")
+
+
+def _show(result: Audit, *, limit: int | None) -> None:
+    for warning in result.summary["warnings"]:
+        stderr.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    _warn_skipped([record for job in result.jobs for record in job.skipped])
+    stdout.print(render_worker_table(result.workers, limit=limit, width=stdout.width))
+    stdout.print(render_summary_line(result.summary), highlight=False)
+
+
+def _write_outputs(result: Audit, *, out: str | None, seed_json: str | None, aws: AwsConfig) -> None:
+    files = render_table_files(result.workers, "workers") if out else {}
+    if out:
+        files["summary.json"] = render_json(result.summary)
+    seed = render_seed_json(result.seed_metrics()) if seed_json else b""
+    if out:
+        location = open_output_folder(out, aws)
+        write_files(location, files)
+        stderr.print(f"wrote {', '.join(files)} to {location.uri}", highlight=False)
+    if seed_json:
+        target = open_output_file(seed_json, aws)
+        target.store.write_bytes(target.key, seed)
+        stderr.print(f"wrote the seed notebook's JSON to {target.uri}", highlight=False)
+
+
+SourcesArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Output folder of a labeling job (the one holding annotations/ and manifests/), "
+        "as a local path or an s3:// URI. Several may be given.",
+        show_default=False,
+    ),
+]
+JobOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--job",
+        help="A labeling job name, resolved through DescribeLabelingJob (output folder and label "
+        "attribute). Repeat for several jobs.",
+        show_default=False,
+    ),
+]
+ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile to use.", rich_help_panel="AWS")]
+RegionOpt = Annotated[str | None, typer.Option(help="AWS region to use.", rich_help_panel="AWS")]
+EndpointOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        help="S3 endpoint, for S3-compatible stores (AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL "
+        "are honoured too).",
+        rich_help_panel="AWS",
+    ),
+]
+LimitOpt = Annotated[
+    int, typer.Option(help="Rows of the worker table to show; 0 shows all.", min=0)
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+ConcurrencyOpt = Annotated[int, typer.Option(help="Objects to read at once.", min=1, max=512)]
+
+
+@app.command(no_args_is_help=True)
+def audit(
+    sources: SourcesArg = None,
+    job: JobOpt = None,
+    gold: Annotated[
+        str | None,
+        typer.Option(
+            help="Gold labels: a golden manifest ({\"<datasetObjectId>\": \"<label>\"} per line), a "
+            "CSV with columns task,label, or JSON Lines with source-ref/source and label. Path or s3://.",
+        ),
+    ] = None,
+    label_attribute: Annotated[
+        str | None,
+        typer.Option(help="Attribute of the output manifest holding the consolidated labels."),
+    ] = None,
+    out: Annotated[
+        str | None,
+        typer.Option(
+            help="Folder or s3:// prefix for workers.csv, workers.parquet, workers.json and "
+            "summary.json.",
+        ),
+    ] = None,
+    seed_json: Annotated[
+        str | None,
+        typer.Option(help="Also write the seed notebook's per-worker JSON to this path or s3:// URI."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option(help="Stop at the first unusable file instead of skipping and counting it.")
+    ] = False,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+    endpoint_url: EndpointOpt = None,
+    concurrency: ConcurrencyOpt = 32,
+    limit: LimitOpt = 25,
+    quiet: QuietOpt = False,
+) -> None:
+    """Audit the workers of one or more labeling jobs: accuracy on gold, agreement, time.
+
+    Examples:
+
+        crowdaudit audit s3://bucket/output/my-job/ --gold s3://bucket/golden.manifest --out audit/
+
+        crowdaudit audit --job my-job --profile labeling --out s3://bucket/audits/my-job/
+    """
+    aws = AwsConfig(
+        profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
+    )
+    with _cli_errors():
+        gold_labels = read_gold(gold, aws=aws) if gold else None
+        with _ProgressBars(enabled=not quiet) as progress:
+            jobs = read_jobs(
+                sources or [],
+                job_names=job or [],
+                label_attribute=label_attribute,
+                strict=strict,
+                aws=aws,
+                concurrency=concurrency,
+                progress=progress,
+            )
+        result = build_audit(jobs, gold_labels)
+        _write_outputs(result, out=out, seed_json=seed_json, aws=aws)
+    _show(result, limit=limit or None)
+
+
+@app.command()
+def demo(
+    out: Annotated[
+        str, typer.Option(help="Folder for the outputs.")
+    ] = "crowdaudit-demo",
+    limit: LimitOpt = 25,
+) -> None:
+    """Audit the bundled real job: a 2019 Ground Truth image-classification job with gold labels."""
+    with _cli_errors():
+        store = load_demo_store()
+        result = build_audit([read_job(store, f"{DEMO_JOB}/")], load_demo_gold())
+        _write_outputs(result, out=out, seed_json=str(Path(out) / "seed.json"), aws=AwsConfig())
+    _show(result, limit=limit or None)
+
+
+def _version(value: bool) -> None:
+    if value:
+        stdout.print(f"crowdaudit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+    ] = False,
+) -> None:
+    """Audit the people behind your labels."""
+
+
+def main() -> None:
+    """Entry point of the ``crowdaudit`` console script."""
+    app(prog_name="crowdaudit")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

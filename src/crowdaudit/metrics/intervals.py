@@ -1,0 +1,40 @@
+"""Confidence intervals for proportions."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+__all__ = ["Z_95", "wilson_interval"]
+
+Z_95: Final = 1.959963984540054
+"""The 97.5th percentile of the standard normal distribution."""
+
+
+def wilson_interval(
+    successes: pl.Expr, trials: pl.Expr, *, z: float = Z_95
+) -> tuple[pl.Expr, pl.Expr]:
+    """Wilson score interval (Wilson 1927) for a proportion ``successes / trials``.
+
+    .. math::
+
+        \\frac{\\hat p + \\frac{z^2}{2n} \\pm z\\sqrt{\\frac{\\hat p(1-\\hat p)}{n} + \\frac{z^2}{4n^2}}}
+             {1 + \\frac{z^2}{n}}
+
+    Unlike the normal approximation it stays inside [0, 1] and is sensible for small ``n`` and for
+    proportions of 0 or 1, which is what a worker with ten gold answers has. Both bounds are null
+    where ``trials`` is 0.
+
+    Example: 8 correct of 10 gives (0.4902, 0.9433).
+    """
+    n = trials.cast(pl.Float64)
+    p = successes.cast(pl.Float64) / n
+    z2 = z * z
+    denominator = 1.0 + z2 / n
+    centre = (p + z2 / (2.0 * n)) / denominator
+    half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denominator
+    defined = trials > 0
+    low = pl.when(defined).then((centre - half).clip(0.0, 1.0))
+    high = pl.when(defined).then((centre + half).clip(0.0, 1.0))
+    return low, high

@@ -1,0 +1,149 @@
+"""The per-worker table: accuracy on gold, agreement, time (pure, vectorised with polars).
+
+Input is an *answers* table: the responses table (``schema.RESPONSES``) with two label columns
+joined on, ``consolidated`` and ``gold`` (null where unknown).
+
+When a worker answered the same object more than once (not an exact duplicate), accuracy and
+agreement use the last answer submitted; time and first/last activity count every answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from crowdaudit.metrics.intervals import wilson_interval
+from crowdaudit.schema import COL, SEED_KEYS, WORKERS
+
+__all__ = [
+    "compute_loo_agreement",
+    "compute_seed_metrics",
+    "compute_worker_table",
+    "latest_answers",
+    "rank_workers",
+]
+
+
+def latest_answers(answers: pl.DataFrame) -> pl.DataFrame:
+    """One answer per job, task and worker: the last one submitted."""
+    return answers.sort(COL.SUBMITTED_AT, nulls_last=False, maintain_order=True).unique(
+        subset=[COL.JOB, COL.TASK, COL.WORKER], keep="last", maintain_order=True
+    )
+
+
+def compute_loo_agreement(answers: pl.DataFrame) -> pl.Series:
+    """For each answer, whether it equals the majority of the *other* workers' answers on its task.
+
+    Needs columns ``job, task, worker, label`` with one answer per job, task and worker. With ``c``
+    the number of answers on the task carrying the worker's label, the other workers' majority is
+    the worker's label exactly when ``c - 1`` exceeds the count of every other label. Ties among the
+    others count as disagreement. The result is null where nobody else answered the task.
+
+    Example: answers A, A, B on one task give True, True, False; A, B gives False, False.
+    """
+    group = [COL.JOB, COL.TASK]
+    per_label = answers.group_by([*group, COL.LABEL]).agg(pl.len().alias("_c"))
+    per_task = per_label.group_by(group).agg(
+        pl.col("_c").sum().alias("_n"),
+        pl.col("_c").max().alias("_top"),
+        (pl.col("_c") == pl.col("_c").max()).sum().alias("_n_top"),
+        pl.col("_c").sort(descending=True).slice(1, 1).first().fill_null(0).alias("_second"),
+    )
+    joined = answers.select(*group, COL.LABEL).join(
+        per_label, on=[*group, COL.LABEL], how="left", maintain_order="left"
+    )
+    joined = joined.join(per_task, on=group, how="left", maintain_order="left")
+    agrees = (
+        (pl.col("_c") == pl.col("_top"))
+        & (pl.col("_n_top") == 1)
+        & (pl.col("_c") - 1 > pl.col("_second"))
+    )
+    return joined.select(
+        pl.when(pl.col("_n") >= 2).then(agrees).alias(COL.LOO_AGREEMENT)
+    ).to_series()
+
+
+def _share(hits: str, total: str) -> pl.Expr:
+    return pl.when(pl.col(total) > 0).then(pl.col(hits) / pl.col(total))
+
+
+def compute_worker_table(answers: pl.DataFrame) -> pl.DataFrame:
+    """The worker table of PRODUCT.md, one row per job and worker (``schema.WORKERS``).
+
+    Needs columns ``job, task, worker, label, consolidated, gold, seconds, submitted_at``.
+
+    * ``gold_accuracy = gold_correct / n_gold`` with a Wilson 95% interval; null when ``n_gold`` is 0.
+    * ``consensus_agreement``: share of the ``n_consensus`` objects with a consolidated label where
+      the worker's answer equals it. Objects whose consolidation failed are not counted.
+    * ``loo_agreement``: share of the ``n_loo`` objects answered by someone else where the worker's
+      answer equals the majority of the others (:func:`compute_loo_agreement`).
+    * ``median_seconds``/``total_seconds`` over answers with a known time; null when none is known.
+    """
+    keys = [COL.JOB, COL.WORKER]
+    latest = latest_answers(answers)
+    latest = latest.with_columns(compute_loo_agreement(latest))
+    quality = latest.group_by(keys).agg(
+        pl.len().alias(COL.N_OBJECTS),
+        pl.col(COL.GOLD).is_not_null().sum().alias(COL.N_GOLD),
+        (pl.col(COL.LABEL) == pl.col(COL.GOLD)).sum().alias(COL.GOLD_CORRECT),
+        pl.col(COL.CONSOLIDATED).is_not_null().sum().alias(COL.N_CONSENSUS),
+        (pl.col(COL.LABEL) == pl.col(COL.CONSOLIDATED)).sum().alias("_consensus_hits"),
+        pl.col(COL.LOO_AGREEMENT).is_not_null().sum().alias(COL.N_LOO),
+        pl.col(COL.LOO_AGREEMENT).sum().alias("_loo_hits"),
+    )
+    timing = answers.group_by(keys).agg(
+        pl.col(COL.SECONDS).median().alias(COL.MEDIAN_SECONDS),
+        pl.when(pl.col(COL.SECONDS).count() > 0)
+        .then(pl.col(COL.SECONDS).sum())
+        .alias(COL.TOTAL_SECONDS),
+        pl.col(COL.SUBMITTED_AT).min().alias(COL.FIRST_SUBMITTED_AT),
+        pl.col(COL.SUBMITTED_AT).max().alias(COL.LAST_SUBMITTED_AT),
+    )
+    low, high = wilson_interval(pl.col(COL.GOLD_CORRECT), pl.col(COL.N_GOLD))
+    table = quality.join(timing, on=keys, how="left").with_columns(
+        _share(COL.GOLD_CORRECT, COL.N_GOLD).alias(COL.GOLD_ACCURACY),
+        low.alias(COL.GOLD_ACCURACY_LOW),
+        high.alias(COL.GOLD_ACCURACY_HIGH),
+        _share("_consensus_hits", COL.N_CONSENSUS).alias(COL.CONSENSUS_AGREEMENT),
+        _share("_loo_hits", COL.N_LOO).alias(COL.LOO_AGREEMENT),
+    )
+    table = table.select([pl.col(name).cast(dtype) for name, dtype in WORKERS.items()])
+    return rank_workers(table)
+
+
+def rank_workers(table: pl.DataFrame) -> pl.DataFrame:
+    """Best first: by the lower Wilson bound on gold (which discounts small samples), then by
+    leave-one-out agreement, then by objects; ties by worker id so the order is reproducible."""
+    return table.sort(
+        [COL.JOB, COL.GOLD_ACCURACY_LOW, COL.LOO_AGREEMENT, COL.N_OBJECTS, COL.WORKER],
+        descending=[False, True, True, True, False],
+        nulls_last=True,
+    )
+
+
+def compute_seed_metrics(answers: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    """The seed notebook's per-worker JSON, keyed by worker id, from its own definitions.
+
+    Every answer counts (as in the notebook). The two averages are means of 0/1 matches over
+    answers with a consolidated, resp. gold, label; where there is none the value is ``None``
+    (the notebook wrote 0 for gold and let failed objects count as -1).
+    """
+    total, golden, vs_consensus, vs_gold = SEED_KEYS
+    per_worker = (
+        answers.group_by(COL.WORKER)
+        .agg(
+            pl.len().alias(total),
+            pl.col(COL.GOLD).is_not_null().sum().alias(golden),
+            (pl.col(COL.LABEL) == pl.col(COL.CONSOLIDATED))
+            .cast(pl.Float64)
+            .mean()
+            .alias(vs_consensus),
+            (pl.col(COL.LABEL) == pl.col(COL.GOLD)).cast(pl.Float64).mean().alias(vs_gold),
+        )
+        .sort(COL.WORKER)
+    )
+    return {
+        row.pop(COL.WORKER): {key: row[key] for key in SEED_KEYS}
+        for row in per_worker.iter_rows(named=True)
+    }

@@ -1,0 +1,112 @@
+"""What the command line shows: the ranked worker table and a one-line summary (Rich renderables)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+from rich.table import Table
+from rich.text import Text
+
+from crowdaudit.schema import COL
+
+__all__ = ["render_summary_line", "render_worker_table"]
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"{100 * low:.0f}–{100 * high:.0f}"
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _flags(row: Mapping[str, Any]) -> Text:
+    names = [
+        key.removeprefix("flag_").replace("_", " ")
+        for key, value in row.items()
+        if key.startswith("flag_") and value
+    ]
+    return Text(", ".join(names), style="bold red") if names else Text("")
+
+
+_NUMBERS: tuple[tuple[str, str, str], ...] = (
+    # (header, source column, how shown); a column that is null for every worker is left out.
+    ("gold", COL.GOLD_ACCURACY, "percent"),
+    ("95% CI", COL.GOLD_ACCURACY_LOW, "interval"),
+    ("consensus", COL.CONSENSUS_AGREEMENT, "percent"),
+    ("LOO", COL.LOO_AGREEMENT, "percent"),
+    ("median s", COL.MEDIAN_SECONDS, "seconds"),
+)
+
+
+def _cell(row: Mapping[str, Any], column: str, kind: str) -> str:
+    if kind == "interval":
+        return _interval(row[COL.GOLD_ACCURACY_LOW], row[COL.GOLD_ACCURACY_HIGH])
+    if kind == "seconds":
+        return _seconds(row[column])
+    return _percent(row[column])
+
+
+def render_worker_table(
+    workers: pl.DataFrame, *, limit: int | None = 25, width: int | None = None
+) -> Table:
+    """The worker table, best first, at most ``limit`` rows (all when ``None``).
+
+    With ``width`` (the terminal's), worker ids are cut to fit; the output files hold them whole.
+    """
+    several_jobs = workers.select(pl.col(COL.JOB).n_unique()).item() > 1
+    flags = [name for name in workers.columns if name.startswith("flag_")]
+    numbers = [spec for spec in _NUMBERS if workers.get_column(spec[1]).null_count() < workers.height]
+    shown = workers if limit is None else workers.head(limit)
+    title = f"Workers ({workers.height})"
+    if shown.height < workers.height:
+        title += f", top {shown.height} shown"
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("#", justify="right", style="dim")
+    if several_jobs:
+        table.add_column("job")
+    fixed = 14 + 12 * len(numbers) + (12 if flags else 0) + (20 if several_jobs else 0)
+    room = None if width is None else max(width - fixed, 12)
+    table.add_column("worker", no_wrap=True, overflow="ellipsis", max_width=room)
+    table.add_column("objects", justify="right", no_wrap=True, min_width=7)
+    for header, _, kind in numbers:
+        style = "dim" if kind == "interval" else None
+        table.add_column(header, justify="right", style=style, no_wrap=True, min_width=len(header))
+    if flags:
+        table.add_column("flags")
+    for rank, row in enumerate(shown.iter_rows(named=True), start=1):
+        cells: list[str | Text] = [str(rank)]
+        if several_jobs:
+            cells.append(row[COL.JOB])
+        cells += [row[COL.WORKER], str(row[COL.N_OBJECTS])]
+        cells += [_cell(row, column, kind) for _, column, kind in numbers]
+        if flags:
+            cells.append(_flags(row))
+        table.add_row(*cells)
+    return table
+
+
+def render_summary_line(summary: Mapping[str, Any]) -> str:
+    """One line: jobs, objects, answers, workers, failed and skipped counts, consensus accuracy."""
+    parts = [
+        f"{summary['n_jobs']} job{'s' if summary['n_jobs'] != 1 else ''}",
+        f"{summary['n_objects']:,} objects",
+        f"{summary['n_answers']:,} answers",
+        f"{summary['n_workers']:,} workers",
+    ]
+    if summary.get("n_failed_objects") is not None:
+        parts.append(f"{summary['n_failed_objects']:,} failed objects")
+    if summary.get("n_gold_objects"):
+        parts.append(f"{summary['n_gold_objects']:,} with gold")
+    accuracy = summary.get("consolidated_gold_accuracy")
+    if accuracy is not None:
+        parts.append(f"consolidated labels {_percent(accuracy)} correct on gold")
+    if summary.get("n_files_skipped"):
+        parts.append(f"{summary['n_files_skipped']:,} files skipped")
+    return " · ".join(parts)

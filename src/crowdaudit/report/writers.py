@@ -1,0 +1,69 @@
+"""Machine-readable outputs: CSV, Parquet, JSON and the seed notebook's JSON.
+
+``render_*`` functions build bytes in memory (pure); :func:`write_files` writes them. All outputs
+are rendered before the first is written, so an error leaves no half set behind, and each file is
+written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+import polars as pl
+
+from crowdaudit.sources.locations import Location
+from crowdaudit.sources.store import join_key
+
+__all__ = [
+    "ISO_FORMAT",
+    "render_json",
+    "render_seed_json",
+    "render_table_files",
+    "with_iso_datetimes",
+    "write_files",
+]
+
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%.fZ"
+"""ISO 8601 in UTC with a ``Z``; fractions of a second only where there are some."""
+
+_JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+
+
+def with_iso_datetimes(table: pl.DataFrame) -> pl.DataFrame:
+    """Datetime columns as ISO 8601 UTC strings, for text formats."""
+    return table.with_columns(pl.col(pl.Datetime).dt.convert_time_zone("UTC").dt.strftime(ISO_FORMAT))
+
+
+def render_json(value: Any) -> bytes:
+    """Indented JSON with a final newline."""
+    return orjson.dumps(value, option=_JSON_OPTIONS) + b"\n"
+
+
+def render_table_files(table: pl.DataFrame, stem: str) -> dict[str, bytes]:
+    """``<stem>.csv``, ``<stem>.parquet`` and ``<stem>.json`` (a list of records) of one table."""
+    text = with_iso_datetimes(table)
+    parquet = io.BytesIO()
+    table.write_parquet(parquet)
+    return {
+        f"{stem}.csv": text.write_csv().encode(),
+        f"{stem}.parquet": parquet.getvalue(),
+        f"{stem}.json": render_json(text.to_dicts()),
+    }
+
+
+def render_seed_json(metrics: Mapping[str, Mapping[str, Any]]) -> bytes:
+    """The seed notebook's JSON: one object keyed by worker id (compact, as the notebook wrote it)."""
+    return orjson.dumps(metrics)
+
+
+def write_files(location: Location, files: Mapping[str, bytes]) -> list[str]:
+    """Write every file under the folder ``location``; return where each went."""
+    written = []
+    for name, data in files.items():
+        key = join_key(location.key, name)
+        location.store.write_bytes(key, data)
+        written.append(location.store.uri(key))
+    return written

@@ -1,0 +1,142 @@
+"""AWS sessions, the S3 store, and the translation of botocore errors into crowdaudit's tree.
+
+Credentials and configuration come from boto3's standard chain: environment, shared files, SSO,
+instance roles. ``profile`` and ``region`` select within it. Endpoints follow boto3's own rules too,
+so ``AWS_ENDPOINT_URL`` and ``AWS_ENDPOINT_URL_S3`` work for S3-compatible stores; ``endpoint_url``
+overrides them for S3 only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+from crowdaudit.errors import (
+    AccessDeniedError,
+    CredentialsError,
+    CrowdAuditError,
+    OutputError,
+    SourceError,
+    SourceNotFoundError,
+)
+from crowdaudit.sources.store import StoredObject
+
+__all__ = ["AwsConfig", "S3Store", "is_s3_uri", "split_s3_uri", "translate_aws_error"]
+
+_NOT_FOUND = {"NoSuchBucket", "NoSuchKey", "404", "NotFound", "ResourceNotFoundException"}
+_DENIED = {"AccessDenied", "403", "AllAccessDisabled", "AccessDeniedException", "Forbidden"}
+_BAD_CREDENTIALS = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidToken",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AwsConfig:
+    """Where and as whom to call AWS. Every field ``None`` means boto3's defaults."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    max_pool_connections: int = 32
+
+    def session(self) -> Any:
+        try:
+            return boto3.session.Session(profile_name=self.profile, region_name=self.region)
+        except botocore.exceptions.ProfileNotFound as exc:
+            raise CredentialsError("AWS profile not found", self.profile or "", str(exc)) from exc
+
+    def client(self, service: str, *, endpoint_url: str | None = None) -> Any:
+        """A boto3 client with adaptive retries and a connection pool sized for our threads."""
+        config = botocore.config.Config(
+            retries={"max_attempts": 5, "mode": "adaptive"},
+            max_pool_connections=self.max_pool_connections,
+        )
+        return self.session().client(service, endpoint_url=endpoint_url, config=config)
+
+    def s3_client(self) -> Any:
+        return self.client("s3", endpoint_url=self.endpoint_url)
+
+
+def is_s3_uri(text: str) -> bool:
+    return text.startswith("s3://")
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """``s3://bucket/a/b`` → ``("bucket", "a/b")``."""
+    parts = urlsplit(uri)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise SourceError("not an S3 URI", uri, "expected s3://bucket/prefix")
+    return parts.netloc, parts.path.lstrip("/")
+
+
+def translate_aws_error(exc: Exception, what: str, where: str) -> CrowdAuditError:
+    """Turn a botocore exception into the matching crowdaudit error (never with credentials)."""
+    if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
+        return CredentialsError(what, where, "no AWS credentials found; set a profile or AWS_* variables")
+    if isinstance(exc, botocore.exceptions.ProfileNotFound):
+        return CredentialsError(what, where, str(exc))
+    if isinstance(exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectionError):
+        return SourceError(what, where, f"cannot connect: {exc}")
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
+        reason = f"{code}: {error.get('Message', '')}".rstrip(": ")
+        if code in _NOT_FOUND or status == "404":
+            return SourceNotFoundError(what, where, reason)
+        if code in _BAD_CREDENTIALS:
+            return CredentialsError(what, where, reason)
+        if code in _DENIED or status == "403":
+            return AccessDeniedError(what, where, reason)
+        return SourceError(what, where, reason)
+    if isinstance(exc, botocore.exceptions.BotoCoreError):
+        return SourceError(what, where, str(exc))
+    return SourceError(what, where, f"{type(exc).__name__}: {exc}")
+
+
+class S3Store:
+    """An S3 bucket (or S3-compatible store); keys are object keys within ``bucket``."""
+
+    def __init__(self, client: Any, bucket: str) -> None:
+        self.client = client
+        self.bucket = bucket
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                # Empty pages have no "Contents" at all.
+                for item in page.get("Contents", []):
+                    yield StoredObject(item["Key"], int(item.get("Size", 0)), item.get("ETag"))
+        except Exception as exc:
+            raise translate_aws_error(exc, "cannot list S3 objects", self.uri(prefix)) from exc
+
+    def read_bytes(self, key: str) -> bytes:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+            data: bytes = response["Body"].read()
+        except Exception as exc:
+            raise translate_aws_error(exc, "cannot read S3 object", self.uri(key)) from exc
+        return data
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
+        except Exception as exc:
+            error = translate_aws_error(exc, "cannot write S3 object", self.uri(key))
+            raise OutputError(error.what, error.where, error.why) from exc
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"

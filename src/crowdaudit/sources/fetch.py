@@ -1,0 +1,55 @@
+"""Reading many objects concurrently from a store, with progress reported to a callback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from crowdaudit.errors import AccessDeniedError, CredentialsError, SourceError
+from crowdaudit.sources.store import ObjectStore
+
+__all__ = ["Progress", "fetch_objects", "no_progress"]
+
+Progress = Callable[[str, int, int | None], None]
+"""``progress(stage, done, total)``: called as work advances; ``total`` is ``None`` when unknown."""
+
+
+def no_progress(stage: str, done: int, total: int | None) -> None:
+    """A progress callback that ignores everything."""
+
+
+def fetch_objects(
+    store: ObjectStore,
+    keys: Sequence[str],
+    *,
+    concurrency: int = 32,
+    progress: Progress = no_progress,
+    stage: str = "fetching",
+) -> Iterator[tuple[str, bytes | SourceError]]:
+    """Yield ``(key, bytes)`` for every key, in order, reading up to ``concurrency`` at once.
+
+    A key that cannot be read yields its :class:`SourceError` instead of bytes, so the caller can
+    count it as skipped; denied access and missing credentials would fail every key alike and are
+    raised at once.
+    """
+
+    def read(key: str) -> bytes | SourceError:
+        try:
+            return store.read_bytes(key)
+        except (AccessDeniedError, CredentialsError):
+            raise
+        except SourceError as exc:
+            return exc
+
+    total = len(keys)
+    progress(stage, 0, total)
+    if concurrency <= 1 or total <= 1:
+        results: Iterator[bytes | SourceError] = map(read, keys)
+        for done, (key, result) in enumerate(zip(keys, results, strict=True), start=1):
+            progress(stage, done, total)
+            yield key, result
+        return
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="crowdaudit-fetch") as pool:
+        for done, (key, result) in enumerate(zip(keys, pool.map(read, keys), strict=True), start=1):
+            progress(stage, done, total)
+            yield key, result

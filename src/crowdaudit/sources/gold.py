@@ -1,0 +1,135 @@
+"""Gold (golden) labels in the three formats crowdaudit accepts (pure parsing).
+
+1. The seed notebook's golden manifest: JSON Lines, each line ``{"<datasetObjectId>": "<label>"}``.
+2. CSV with a header ``task,label`` (``task`` is the ``datasetObjectId``, or the task id of a long
+   table).
+3. JSON Lines with a ``source-ref`` or ``source`` key and a ``label`` key, matched on the data
+   object's source as written in the job's output manifest.
+
+Formats 1 and 3 may be mixed in one file. When a task appears twice, the later line wins.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import orjson
+import polars as pl
+
+from crowdaudit.errors import GoldFormatError
+from crowdaudit.schema import COL
+
+__all__ = ["Gold", "match_gold", "parse_gold"]
+
+SOURCE = "source"
+
+
+@dataclass(frozen=True, slots=True)
+class Gold:
+    """Parsed gold labels: by task id (``task, label``) and by data-object source (``source, label``)."""
+
+    where: str
+    by_task: pl.DataFrame
+    by_source: pl.DataFrame
+
+    @property
+    def size(self) -> int:
+        return self.by_task.height + self.by_source.height
+
+
+def _label_text(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _parse_csv(data: bytes, where: str) -> Gold:
+    try:
+        table = pl.read_csv(io.BytesIO(data), infer_schema=False)
+    except (pl.exceptions.PolarsError, ValueError) as exc:
+        raise GoldFormatError("cannot parse gold file", where, f"malformed CSV: {exc}") from exc
+    missing = {COL.TASK, COL.LABEL} - set(table.columns)
+    if missing:
+        found = ", ".join(table.columns) or "none"
+        raise GoldFormatError(
+            "cannot parse gold file", where, f"CSV needs columns task,label; found: {found}"
+        )
+    by_task = (
+        table.select(COL.TASK, COL.LABEL)
+        .drop_nulls()
+        .unique(subset=COL.TASK, keep="last", maintain_order=True)
+    )
+    return Gold(where, by_task, pl.DataFrame(schema={SOURCE: pl.String(), COL.LABEL: pl.String()}))
+
+
+def _parse_json_lines(data: bytes, where: str) -> Gold:
+    by_task: dict[str, str] = {}
+    by_source: dict[str, str] = {}
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            why = "not valid UTF-8" if "UTF-8" in str(exc) else f"malformed JSON: {exc}"
+            raise GoldFormatError("cannot parse gold file", f"{where}:{number}", why) from exc
+        if not isinstance(record, Mapping):
+            raise GoldFormatError("cannot parse gold file", f"{where}:{number}", "line is not an object")
+        source = record.get("source-ref", record.get("source"))
+        if "label" in record and isinstance(source, str):
+            label = _label_text(record["label"])
+            if label is None:
+                raise GoldFormatError("cannot parse gold file", f"{where}:{number}", "label is not text")
+            by_source[source] = label
+            continue
+        for task, value in record.items():
+            label = _label_text(value)
+            if label is None:
+                raise GoldFormatError(
+                    "cannot parse gold file",
+                    f"{where}:{number}",
+                    f"the value of {task!r} is not a label; expected "
+                    '{"<datasetObjectId>": "<label>"} or {"source-ref": …, "label": …}',
+                )
+            by_task[str(task)] = label
+    return Gold(
+        where,
+        pl.DataFrame(
+            {COL.TASK: list(by_task), COL.LABEL: list(by_task.values())},
+            schema={COL.TASK: pl.String(), COL.LABEL: pl.String()},
+        ),
+        pl.DataFrame(
+            {SOURCE: list(by_source), COL.LABEL: list(by_source.values())},
+            schema={SOURCE: pl.String(), COL.LABEL: pl.String()},
+        ),
+    )
+
+
+def parse_gold(data: bytes, *, where: str) -> Gold:
+    """Parse a gold file; CSV when ``where`` ends in ``.csv``, JSON Lines otherwise.
+
+    Raises:
+        GoldFormatError: the file is malformed or holds no labels.
+    """
+    gold = _parse_csv(data, where) if where.lower().endswith(".csv") else _parse_json_lines(data, where)
+    if gold.size == 0:
+        raise GoldFormatError("cannot use gold file", where, "it holds no labels")
+    return gold
+
+
+def match_gold(gold: Gold, sources: pl.DataFrame) -> pl.DataFrame:
+    """Gold labels per task (``task, gold``), given the job's ``task, source`` table.
+
+    Labels keyed by task id are used as they are; labels keyed by source are matched through
+    ``sources``. A task with both takes its task-keyed label.
+    """
+    via_source = gold.by_source.join(sources, on=SOURCE, how="inner").select(COL.TASK, COL.LABEL)
+    return (
+        pl.concat([gold.by_task.select(COL.TASK, COL.LABEL), via_source])
+        .unique(subset=COL.TASK, keep="first", maintain_order=True)
+        .rename({COL.LABEL: COL.GOLD})
+    )

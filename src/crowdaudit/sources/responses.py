@@ -1,0 +1,204 @@
+"""Parsing Ground Truth worker-response files into the normalised responses table (pure).
+
+A file ``annotations/worker-response/iteration-<N>/<datasetObjectId>/<timestamp>.json`` holds
+``{"answers": [...]}``, every worker's answer for one data object. Answers from 2019 carry only
+``workerId``, ``submissionTime`` and ``answerContent``; newer ones add ``acceptanceTime``,
+``timeSpentInSeconds`` and, for private workforces, ``workerMetadata.identityData``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+import orjson
+import polars as pl
+
+from crowdaudit.errors import ResponseFormatError, SkipLog
+from crowdaudit.schema import COL, RESPONSES
+
+__all__ = [
+    "ResponseColumns",
+    "build_responses",
+    "match_response_key",
+    "parse_response_file",
+    "parse_timestamps",
+]
+
+_KEY_PATTERN: Final = re.compile(r"(?:^|/)iteration-(\d+)/([^/]+)/[^/]+\.json$")
+
+AnswerParser = Callable[[object], str]
+
+
+def match_response_key(relative_key: str) -> tuple[int, str] | None:
+    """``iteration-12/345/2020-01-01_00:00:00.json`` → ``(12, "345")``; ``None`` if not that shape."""
+    match = _KEY_PATTERN.search(relative_key)
+    if match is None:
+        return None
+    return int(match.group(1)), match.group(2)
+
+
+@dataclass(slots=True)
+class ResponseColumns:
+    """Column-wise accumulator: appending to lists is much cheaper than building row dicts."""
+
+    task: list[str] = field(default_factory=list)
+    iteration: list[int] = field(default_factory=list)
+    worker: list[str] = field(default_factory=list)
+    label: list[str] = field(default_factory=list)
+    accepted: list[str | None] = field(default_factory=list)
+    submitted: list[str | None] = field(default_factory=list)
+    seconds: list[float | None] = field(default_factory=list)
+    provider: list[str | None] = field(default_factory=list)
+    issuer: list[str | None] = field(default_factory=list)
+    sub: list[str | None] = field(default_factory=list)
+    source_key: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.task)
+
+
+def _optional_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _optional_seconds(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    return None
+
+
+def parse_response_file(
+    data: bytes,
+    *,
+    where: str,
+    task: str,
+    iteration: int,
+    parse_answer: AnswerParser,
+    into: ResponseColumns,
+    skips: SkipLog,
+) -> int:
+    """Append the answers of one worker-response file to ``into``; return how many were kept.
+
+    Raises:
+        ResponseFormatError: the file as a whole cannot be used (malformed or truncated JSON, not
+            UTF-8, no ``answers`` list). A single bad answer is reported to ``skips`` instead.
+    """
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        reason = "not valid UTF-8" if "UTF-8" in str(exc) else f"malformed JSON: {exc}"
+        code = "not-utf8" if "UTF-8" in str(exc) else "malformed-json"
+        raise ResponseFormatError("cannot parse worker response", where, reason, code=code) from exc
+    if not isinstance(document, Mapping) or "answers" not in document:
+        raise ResponseFormatError(
+            "cannot parse worker response", where, "missing key 'answers'", code="missing-answers"
+        )
+    answers = document["answers"]
+    if not isinstance(answers, list):
+        raise ResponseFormatError(
+            "cannot parse worker response", where, "'answers' is not a list", code="missing-answers"
+        )
+    kept = 0
+    for index, answer in enumerate(answers):
+        try:
+            if not isinstance(answer, Mapping):
+                raise ValueError("answer is not an object")
+            worker = answer.get("workerId")
+            if not isinstance(worker, str) or not worker:
+                raise ValueError("missing key 'workerId'")
+            if "answerContent" not in answer:
+                raise ValueError("missing key 'answerContent'")
+            label = parse_answer(answer["answerContent"])
+        except ValueError as exc:
+            skips.skip(
+                ResponseFormatError(
+                    "cannot parse worker response", where, f"answer {index}: {exc}", code="bad-answer"
+                )
+            )
+            continue
+        identity = answer.get("workerMetadata")
+        identity = identity.get("identityData") if isinstance(identity, Mapping) else None
+        identity = identity if isinstance(identity, Mapping) else {}
+        into.task.append(task)
+        into.iteration.append(iteration)
+        into.worker.append(worker)
+        into.label.append(label)
+        into.accepted.append(_optional_str(answer.get("acceptanceTime")))
+        into.submitted.append(_optional_str(answer.get("submissionTime")))
+        into.seconds.append(_optional_seconds(answer.get("timeSpentInSeconds")))
+        into.provider.append(_optional_str(identity.get("identityProviderType")))
+        into.issuer.append(_optional_str(identity.get("issuer")))
+        into.sub.append(_optional_str(identity.get("sub")))
+        into.source_key.append(where)
+        kept += 1
+    return kept
+
+
+def parse_timestamps(column: pl.Expr) -> pl.Expr:
+    """Parse Ground Truth's ISO 8601 UTC strings, with or without fractions or a numeric offset."""
+    zulu = column.str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_zone="UTC", time_unit="us", strict=False)
+    offset = column.str.to_datetime(
+        "%Y-%m-%dT%H:%M:%S%.f%z", time_zone="UTC", time_unit="us", strict=False
+    )
+    return pl.coalesce(zulu, offset)
+
+
+def build_responses(columns: ResponseColumns, *, job: str) -> tuple[pl.DataFrame, int, int]:
+    """Turn accumulated answers into the responses table (``schema.RESPONSES``).
+
+    Exact duplicates — the same object, worker and submission time, e.g. one answer stored in two
+    files — are dropped. Returns the table, the number of duplicates dropped and the number of
+    timestamps that could not be parsed (left null).
+    """
+    raw = pl.DataFrame(
+        {
+            COL.TASK: columns.task,
+            COL.ITERATION: columns.iteration,
+            COL.WORKER: columns.worker,
+            COL.LABEL: columns.label,
+            "_accepted": columns.accepted,
+            "_submitted": columns.submitted,
+            "_seconds": columns.seconds,
+            COL.IDENTITY_PROVIDER: columns.provider,
+            COL.ISSUER: columns.issuer,
+            COL.SUB: columns.sub,
+            COL.SOURCE_KEY: columns.source_key,
+        },
+        schema_overrides={
+            "_accepted": pl.String(),
+            "_submitted": pl.String(),
+            "_seconds": pl.Float64(),
+            COL.IDENTITY_PROVIDER: pl.String(),
+            COL.ISSUER: pl.String(),
+            COL.SUB: pl.String(),
+            COL.ITERATION: pl.Int32(),
+        },
+    )
+    parsed = raw.with_columns(
+        parse_timestamps(pl.col("_accepted")).alias(COL.ACCEPTED_AT),
+        parse_timestamps(pl.col("_submitted")).alias(COL.SUBMITTED_AT),
+    )
+    bad_times = parsed.select(
+        (
+            (pl.col("_accepted").is_not_null() & pl.col(COL.ACCEPTED_AT).is_null()).sum()
+            + (pl.col("_submitted").is_not_null() & pl.col(COL.SUBMITTED_AT).is_null()).sum()
+        )
+    ).item()
+    elapsed = (pl.col(COL.SUBMITTED_AT) - pl.col(COL.ACCEPTED_AT)).dt.total_microseconds() / 1e6
+    is_cognito = pl.col(COL.IDENTITY_PROVIDER).str.to_lowercase() == "cognito"
+    table = (
+        parsed.with_columns(
+            pl.lit(job, pl.String()).alias(COL.JOB),
+            pl.coalesce(pl.col("_seconds"), pl.when(elapsed >= 0).then(elapsed)).alias(COL.SECONDS),
+            pl.when(is_cognito)
+            .then(pl.col(COL.ISSUER).str.split("/").list.last())
+            .alias(COL.USER_POOL_ID),
+        )
+        .sort(COL.SOURCE_KEY, maintain_order=True)
+        .unique(subset=[COL.TASK, COL.WORKER, "_submitted"], keep="first", maintain_order=True)
+        .select([pl.col(name).cast(dtype) for name, dtype in RESPONSES.items()])
+    )
+    return table, raw.height - table.height, int(bad_times)

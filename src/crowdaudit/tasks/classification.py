@@ -1,0 +1,74 @@
+"""Single-label classification: image (``crowd-image-classifier``) and text (``crowd-classifier``).
+
+A worker's ``answerContent`` is ``{"<element name>": {"label": "<class name>"}}``. The consolidated
+label of an object is the ``class-name`` in ``<attribute>-metadata``; the attribute's own value is the
+class *index*, which workers never see, so answers are compared with ``class-name``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+__all__ = [
+    "CLASSIFIER_ELEMENTS",
+    "TASK_TYPES",
+    "AnswerShapeError",
+    "parse_answer",
+    "parse_consolidated",
+]
+
+CLASSIFIER_ELEMENTS: Final = ("crowd-image-classifier", "crowd-classifier")
+"""Element names of the built-in templates, tried first."""
+
+TASK_TYPES: Final = frozenset(
+    {
+        "groundtruth/image-classification",
+        "groundtruth/text-classification",
+        "groundtruth/label-verification",
+    }
+)
+"""Metadata ``type`` values whose consolidated label is a single ``class-name``."""
+
+
+class AnswerShapeError(ValueError):
+    """An answer or label does not have the shape of single-label classification."""
+
+
+def _label_text(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def parse_answer(content: object) -> str:
+    """Return the class a worker chose from its ``answerContent``.
+
+    The built-in element names are tried first; a custom template with a single element holding a
+    ``label`` is accepted too. Anything else raises :class:`AnswerShapeError`.
+
+    >>> parse_answer({"crowd-image-classifier": {"label": "Owl"}})
+    'Owl'
+    """
+    if not isinstance(content, Mapping):
+        raise AnswerShapeError(f"answerContent is {type(content).__name__}, not an object")
+    for name in CLASSIFIER_ELEMENTS:
+        element = content.get(name)
+        if isinstance(element, Mapping) and (label := _label_text(element.get("label"))) is not None:
+            return label
+    candidates = [
+        label
+        for element in content.values()
+        if isinstance(element, Mapping) and (label := _label_text(element.get("label"))) is not None
+    ]
+    if len(candidates) == 1:
+        return candidates[0]
+    keys = ", ".join(sorted(map(str, content))) or "none"
+    raise AnswerShapeError(f"unknown answer shape: no single 'label' in answerContent (keys: {keys})")
+
+
+def parse_consolidated(metadata: Mapping[str, object]) -> str | None:
+    """The consolidated class name from an attribute's metadata, or ``None`` if it has none."""
+    return _label_text(metadata.get("class-name"))
