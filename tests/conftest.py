@@ -23,7 +23,9 @@ _AWS_PREFIXES = ("AWS_", "BOTO_")
 
 
 @pytest.fixture(autouse=True)
-def _isolated_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated_aws_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Remove every AWS variable and point config files at empty ones."""
     for name in list(os.environ):
         if name.startswith(_AWS_PREFIXES):
@@ -91,3 +93,50 @@ def upload_folder(s3: Any, folder: Path, bucket: str, prefix: str) -> str:
 def s3(moto_reset: str) -> Any:
     """An S3 client on a freshly reset moto server."""
     return make_client("s3", moto_reset)
+
+
+BIRDS_ARCHIVE = REPO / "src" / "crowdaudit" / "demo" / "birds-open-images-clone.tar.gz"
+PETS = DATA / "pets-private"
+
+
+@pytest.fixture(scope="session")
+def birds_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The vendored real birds job, unpacked into its Ground Truth layout on disk."""
+    import tarfile
+
+    target = tmp_path_factory.mktemp("birds")
+    with tarfile.open(BIRDS_ARCHIVE) as tar:
+        tar.extractall(target, filter="data")
+    return target / "birds-open-images-clone"
+
+
+@pytest.fixture
+def copy_of(tmp_path: Path) -> Any:
+    """Copy a fixture folder into tmp_path, so a test may damage it."""
+    import shutil
+
+    def copy(folder: Path) -> Path:
+        target = tmp_path / folder.name
+        shutil.copytree(folder, target)
+        return target
+
+    return copy
+
+
+@pytest.fixture(params=["disk", "s3"])
+def job_uri(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A function giving a job folder's location, on disk or uploaded to moto's S3 server.
+
+    For S3 the endpoint is set through ``AWS_ENDPOINT_URL``, as a user of an S3-compatible store
+    would do.
+    """
+
+    def locate(folder: Path) -> str:
+        if request.param == "disk":
+            return str(folder)
+        endpoint = request.getfixturevalue("moto_reset")
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+        client = make_client("s3", endpoint)
+        return upload_folder(client, folder, "audit-bucket", f"output/{folder.name}")
+
+    return locate

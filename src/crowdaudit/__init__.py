@@ -1,5 +1,58 @@
-"""crowdaudit: audit the people behind your labels."""
+"""crowdaudit: audit the people behind your labels.
+
+Read SageMaker Ground Truth job output (on disk or in S3), then ask who is accurate against gold,
+who agrees with the others, and who did how much work for how long::
+
+    import crowdaudit
+
+    result = crowdaudit.audit("s3://bucket/output/my-job/", gold="golden.manifest")
+    result.workers          # one row per worker (a polars DataFrame)
+    result.summary          # job-level figures
+"""
 
 from crowdaudit._version import __version__
+from crowdaudit.audit import Audit, audit, build_audit, read_gold, read_job, read_jobs
+from crowdaudit.errors import (
+    AccessDeniedError,
+    CredentialsError,
+    CrowdAuditError,
+    EmptyJobError,
+    GoldFormatError,
+    InputFormatError,
+    LabelAttributeError,
+    ManifestFormatError,
+    OutputError,
+    ResponseFormatError,
+    SkippedRecord,
+    SourceError,
+    SourceNotFoundError,
+)
+from crowdaudit.sources.aws import AwsConfig
+from crowdaudit.sources.gold import Gold
+from crowdaudit.sources.groundtruth import Job
 
-__all__ = ["__version__"]
+__all__ = [
+    "AccessDeniedError",
+    "Audit",
+    "AwsConfig",
+    "CredentialsError",
+    "CrowdAuditError",
+    "EmptyJobError",
+    "Gold",
+    "GoldFormatError",
+    "InputFormatError",
+    "Job",
+    "LabelAttributeError",
+    "ManifestFormatError",
+    "OutputError",
+    "ResponseFormatError",
+    "SkippedRecord",
+    "SourceError",
+    "SourceNotFoundError",
+    "__version__",
+    "audit",
+    "build_audit",
+    "read_gold",
+    "read_job",
+    "read_jobs",
+]

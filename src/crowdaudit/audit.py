@@ -16,11 +16,11 @@ from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.fetch import Progress, no_progress
 from crowdaudit.sources.gold import SOURCE, Gold, match_gold, parse_gold
-from crowdaudit.sources.groundtruth import Job, describe, read_job
+from crowdaudit.sources.groundtruth import Job, describe, read_job_folder
 from crowdaudit.sources.locations import open_folder, read_location
 from crowdaudit.sources.sagemaker import JobInfo, fetch_job_info
 
-__all__ = ["Audit", "audit", "build_audit", "read_gold", "read_jobs"]
+__all__ = ["Audit", "audit", "build_audit", "read_gold", "read_job", "read_jobs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +84,9 @@ def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
     workers = compute_worker_table(answers)
     per_job = [describe(job) for job in jobs]
     gold_objects = answers.filter(pl.col(COL.GOLD).is_not_null()).select(COL.JOB, COL.TASK).unique()
-    failed = [entry["n_failed_objects"] for entry in per_job if entry["n_failed_objects"] is not None]
+    failed = [
+        entry["n_failed_objects"] for entry in per_job if entry["n_failed_objects"] is not None
+    ]
     skipped = [record.to_dict() for job in jobs for record in job.skipped]
     summary: dict[str, Any] = {
         "crowdaudit_version": __version__,
@@ -112,13 +114,13 @@ def read_gold(source: str | Path, *, aws: AwsConfig | None = None) -> Gold:
 
 
 def _resolve_sources(
-    sources: Iterable[str | Path], job_names: Iterable[str], aws: AwsConfig
+    sources: Iterable[str | Path], job_names: Iterable[str], aws: AwsConfig, sagemaker: Any
 ) -> list[tuple[str, str | None, JobInfo | None]]:
     """``(folder, job name or None, job info or None)`` for every source and ``--job`` name."""
     resolved: list[tuple[str, str | None, JobInfo | None]] = [(str(s), None, None) for s in sources]
     names = list(job_names)
     if names:
-        client = aws.client("sagemaker")
+        client = sagemaker or aws.client("sagemaker")
         for name in names:
             info = fetch_job_info(client, name)
             resolved.append((info.output_uri, info.name, info))
@@ -134,19 +136,21 @@ def read_jobs(
     aws: AwsConfig | None = None,
     concurrency: int = 32,
     progress: Progress = no_progress,
+    sagemaker: Any = None,
 ) -> list[Job]:
     """Read Ground Truth jobs given as output folders (paths or ``s3://`` URIs) or as job names.
 
     A job named with ``job_names`` takes its output folder and label attribute from
-    DescribeLabelingJob; ``label_attribute``, when given, applies to every job.
+    DescribeLabelingJob, called with ``sagemaker`` (a boto3 SageMaker client; one is made from
+    ``aws`` when ``None``); ``label_attribute``, when given, applies to every job.
     """
     aws = aws or AwsConfig()
     jobs: list[Job] = []
-    for folder, name, info in _resolve_sources(sources, job_names, aws):
+    for folder, name, info in _resolve_sources(sources, job_names, aws, sagemaker):
         location = open_folder(folder, aws)
         attribute = label_attribute or (info.label_attribute if info else None)
         jobs.append(
-            read_job(
+            read_job_folder(
                 location.store,
                 location.key,
                 name=name,
@@ -166,6 +170,33 @@ def read_jobs(
     return jobs
 
 
+def read_job(
+    source: str | Path,
+    *,
+    label_attribute: str | None = None,
+    strict: bool = False,
+    aws: AwsConfig | None = None,
+    concurrency: int = 32,
+    progress: Progress = no_progress,
+) -> Job:
+    """Read one Ground Truth job's output folder, a local path or an ``s3://`` URI.
+
+    Example::
+
+        job = crowdaudit.read_job("s3://bucket/output/my-job/")
+        job.responses.group_by("worker").len()
+    """
+    (job,) = read_jobs(
+        [source],
+        label_attribute=label_attribute,
+        strict=strict,
+        aws=aws,
+        concurrency=concurrency,
+        progress=progress,
+    )
+    return job
+
+
 def audit(
     *sources: str | Path,
     job_names: Iterable[str] = (),
@@ -175,6 +206,7 @@ def audit(
     aws: AwsConfig | None = None,
     concurrency: int = 32,
     progress: Progress = no_progress,
+    sagemaker: Any = None,
 ) -> Audit:
     """Audit one or more labeling jobs.
 
@@ -187,6 +219,7 @@ def audit(
         aws: profile, region and S3 endpoint; boto3's defaults when ``None``.
         concurrency: how many objects to read at once.
         progress: callback ``(stage, done, total)``.
+        sagemaker: a boto3 SageMaker client for ``job_names``; made from ``aws`` when ``None``.
 
     Example::
 
@@ -203,5 +236,6 @@ def audit(
         aws=aws,
         concurrency=concurrency,
         progress=progress,
+        sagemaker=sagemaker,
     )
     return build_audit(jobs, gold_labels)

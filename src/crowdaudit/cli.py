@@ -5,7 +5,6 @@ Exit codes: 0 success; 1 the input or environment is wrong (``error: …`` on st
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +12,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from crowdaudit._version import __version__
 from crowdaudit.audit import Audit, build_audit, read_gold, read_jobs
@@ -27,7 +33,7 @@ from crowdaudit.report.writers import (
     write_files,
 )
 from crowdaudit.sources.aws import AwsConfig
-from crowdaudit.sources.groundtruth import read_job
+from crowdaudit.sources.groundtruth import read_job_folder
 from crowdaudit.sources.locations import open_output_file, open_output_folder
 
 __all__ = ["app", "main"]
@@ -46,6 +52,7 @@ stdout = Console()
 stderr = Console(stderr=True)
 
 _MAX_LISTED_SKIPS = 10
+_PIPED_WIDTH = 160
 
 
 class _ProgressBars:
@@ -62,7 +69,7 @@ class _ProgressBars:
             transient=True,
             disable=not self.enabled,
         )
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, stage: str, done: int, total: int | None) -> None:
         if not self.enabled:
@@ -85,16 +92,23 @@ def _cli_errors() -> Iterator[None]:
     try:
         yield
     except CrowdAuditError as exc:
-        stderr.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True, soft_wrap=True)
+        stderr.print(
+            f"[bold red]error:[/] {exc.message}", highlight=False, markup=True, soft_wrap=True
+        )
         raise typer.Exit(1) from None
 
 
 def _warn_skipped(records: tuple[SkippedRecord, ...] | list[SkippedRecord]) -> None:
     if not records:
         return
-    stderr.print(f"[yellow]warning:[/] skipped {len(records)} unusable file(s) or record(s):", highlight=False)
+    stderr.print(
+        f"[yellow]warning:[/] skipped {len(records)} unusable file(s) or record(s):",
+        highlight=False,
+    )
     for record in records[:_MAX_LISTED_SKIPS]:
-        stderr.print(f"  {record.where} ({record.why})", highlight=False, markup=False, soft_wrap=True)
+        stderr.print(
+            f"  {record.where} ({record.why})", highlight=False, markup=False, soft_wrap=True
+        )
     if len(records) > _MAX_LISTED_SKIPS:
         stderr.print(f"  … and {len(records) - _MAX_LISTED_SKIPS} more, listed in summary.json")
 
@@ -103,11 +117,15 @@ def _show(result: Audit, *, limit: int | None) -> None:
     for warning in result.summary["warnings"]:
         stderr.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     _warn_skipped([record for job in result.jobs for record in job.skipped])
-    stdout.print(render_worker_table(result.workers, limit=limit, width=stdout.width))
-    stdout.print(render_summary_line(result.summary), highlight=False)
+    # Piped or redirected output keeps whole worker ids rather than fitting 80 columns.
+    console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
+    console.print(render_worker_table(result.workers, limit=limit, width=console.width))
+    console.print(render_summary_line(result.summary), highlight=False)
 
 
-def _write_outputs(result: Audit, *, out: str | None, seed_json: str | None, aws: AwsConfig) -> None:
+def _write_outputs(
+    result: Audit, *, out: str | None, seed_json: str | None, aws: AwsConfig
+) -> None:
     files = render_table_files(result.workers, "workers") if out else {}
     if out:
         files["summary.json"] = render_json(result.summary)
@@ -164,7 +182,7 @@ def audit(
     gold: Annotated[
         str | None,
         typer.Option(
-            help="Gold labels: a golden manifest ({\"<datasetObjectId>\": \"<label>\"} per line), a "
+            help='Gold labels: a golden manifest ({"<datasetObjectId>": "<label>"} per line), a '
             "CSV with columns task,label, or JSON Lines with source-ref/source and label. Path or s3://.",
         ),
     ] = None,
@@ -181,10 +199,13 @@ def audit(
     ] = None,
     seed_json: Annotated[
         str | None,
-        typer.Option(help="Also write the seed notebook's per-worker JSON to this path or s3:// URI."),
+        typer.Option(
+            help="Also write the seed notebook's per-worker JSON to this path or s3:// URI."
+        ),
     ] = None,
     strict: Annotated[
-        bool, typer.Option(help="Stop at the first unusable file instead of skipping and counting it.")
+        bool,
+        typer.Option(help="Stop at the first unusable file instead of skipping and counting it."),
     ] = False,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
@@ -223,15 +244,13 @@ def audit(
 
 @app.command()
 def demo(
-    out: Annotated[
-        str, typer.Option(help="Folder for the outputs.")
-    ] = "crowdaudit-demo",
+    out: Annotated[str, typer.Option(help="Folder for the outputs.")] = "crowdaudit-demo",
     limit: LimitOpt = 25,
 ) -> None:
     """Audit the bundled real job: a 2019 Ground Truth image-classification job with gold labels."""
     with _cli_errors():
         store = load_demo_store()
-        result = build_audit([read_job(store, f"{DEMO_JOB}/")], load_demo_gold())
+        result = build_audit([read_job_folder(store, f"{DEMO_JOB}/")], load_demo_gold())
         _write_outputs(result, out=out, seed_json=str(Path(out) / "seed.json"), aws=AwsConfig())
     _show(result, limit=limit or None)
 
@@ -246,7 +265,9 @@ def _version(value: bool) -> None:
 def _main(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Audit the people behind your labels."""
@@ -258,4 +279,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -34,7 +34,19 @@ def wilson_interval(
     denominator = 1.0 + z2 / n
     centre = (p + z2 / (2.0 * n)) / denominator
     half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denominator
-    defined = trials > 0
-    low = pl.when(defined).then((centre - half).clip(0.0, 1.0))
-    high = pl.when(defined).then((centre + half).clip(0.0, 1.0))
+    # At p = 0 and p = 1 the bounds are exactly 0 and 1; rounding would leave ~1e-17 otherwise.
+    low = (
+        pl.when(trials <= 0)
+        .then(None)
+        .when(successes <= 0)
+        .then(0.0)
+        .otherwise((centre - half).clip(0.0, 1.0))
+    )
+    high = (
+        pl.when(trials <= 0)
+        .then(None)
+        .when(successes >= trials)
+        .then(1.0)
+        .otherwise((centre + half).clip(0.0, 1.0))
+    )
     return low, high

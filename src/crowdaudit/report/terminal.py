@@ -62,7 +62,9 @@ def render_worker_table(
     """
     several_jobs = workers.select(pl.col(COL.JOB).n_unique()).item() > 1
     flags = [name for name in workers.columns if name.startswith("flag_")]
-    numbers = [spec for spec in _NUMBERS if workers.get_column(spec[1]).null_count() < workers.height]
+    numbers = [
+        spec for spec in _NUMBERS if workers.get_column(spec[1]).null_count() < workers.height
+    ]
     shown = workers if limit is None else workers.head(limit)
     title = f"Workers ({workers.height})"
     if shown.height < workers.height:

@@ -34,7 +34,9 @@ _JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
 
 def with_iso_datetimes(table: pl.DataFrame) -> pl.DataFrame:
     """Datetime columns as ISO 8601 UTC strings, for text formats."""
-    return table.with_columns(pl.col(pl.Datetime).dt.convert_time_zone("UTC").dt.strftime(ISO_FORMAT))
+    return table.with_columns(
+        pl.col(pl.Datetime).dt.convert_time_zone("UTC").dt.strftime(ISO_FORMAT)
+    )
 
 
 def render_json(value: Any) -> bytes:

@@ -83,11 +83,17 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
 def translate_aws_error(exc: Exception, what: str, where: str) -> CrowdAuditError:
     """Turn a botocore exception into the matching crowdaudit error (never with credentials)."""
-    if isinstance(exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError):
-        return CredentialsError(what, where, "no AWS credentials found; set a profile or AWS_* variables")
+    if isinstance(
+        exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError
+    ):
+        return CredentialsError(
+            what, where, "no AWS credentials found; set a profile or AWS_* variables"
+        )
     if isinstance(exc, botocore.exceptions.ProfileNotFound):
         return CredentialsError(what, where, str(exc))
-    if isinstance(exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectionError):
+    if isinstance(
+        exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectionError
+    ):
         return SourceError(what, where, f"cannot connect: {exc}")
     if isinstance(exc, botocore.exceptions.ClientError):
         error = exc.response.get("Error", {})

@@ -62,7 +62,10 @@ def parse_manifest(data: bytes, *, where: str, skips: SkipLog) -> list[LabelReco
         except ValueError as exc:
             skips.skip(
                 ManifestFormatError(
-                    "cannot parse manifest line", f"{where}:{number}", str(exc), code="bad-manifest-line"
+                    "cannot parse manifest line",
+                    f"{where}:{number}",
+                    str(exc),
+                    code="bad-manifest-line",
                 )
             )
         else:
@@ -81,11 +84,17 @@ def parse_consolidation_response(data: bytes, *, where: str) -> list[LabelRecord
         document = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise ManifestFormatError(
-            "cannot parse consolidation response", where, f"malformed JSON: {exc}", code="malformed-json"
+            "cannot parse consolidation response",
+            where,
+            f"malformed JSON: {exc}",
+            code="malformed-json",
         ) from exc
     if not isinstance(document, list):
         raise ManifestFormatError(
-            "cannot parse consolidation response", where, "not a JSON array", code="bad-consolidation"
+            "cannot parse consolidation response",
+            where,
+            "not a JSON array",
+            code="bad-consolidation",
         )
     records = []
     for index, entry in enumerate(document):
@@ -121,13 +130,19 @@ def find_label_attributes(records: Iterable[LabelRecord]) -> dict[str, Mapping[s
 
 
 def resolve_label_attribute(
-    candidates: Mapping[str, Mapping[str, object]], *, job_name: str, requested: str | None, where: str
+    candidates: Mapping[str, Mapping[str, object]],
+    *,
+    job_name: str,
+    requested: str | None,
+    where: str,
 ) -> str:
     """Choose the label attribute by the rules in this module's docstring."""
     listed = ", ".join(sorted(candidates)) or "none"
     if requested is not None:
         if requested not in candidates:
-            raise LabelAttributeError("unknown label attribute", where, f"{requested!r}; found: {listed}")
+            raise LabelAttributeError(
+                "unknown label attribute", where, f"{requested!r}; found: {listed}"
+            )
         return requested
     by_job = [
         name
@@ -146,7 +161,9 @@ def resolve_label_attribute(
     if not candidates:
         raise LabelAttributeError("no label attribute found", where, "no '<name>-metadata' key")
     raise LabelAttributeError(
-        "ambiguous label attribute", where, f"candidates: {listed}; choose one with --label-attribute"
+        "ambiguous label attribute",
+        where,
+        f"candidates: {listed}; choose one with --label-attribute",
     )
 
 
@@ -161,7 +178,11 @@ def iter_consolidated(
     meta_key = f"{attribute}-metadata"
     for record in records:
         metadata = record.content.get(meta_key)
-        if attribute not in record.content or not isinstance(metadata, Mapping) or _is_failed(metadata):
+        if (
+            attribute not in record.content
+            or not isinstance(metadata, Mapping)
+            or _is_failed(metadata)
+        ):
             yield record.task, None, None
             continue
         kind = metadata.get("type")

@@ -78,12 +78,16 @@ def _parse_json_lines(data: bytes, where: str) -> Gold:
             why = "not valid UTF-8" if "UTF-8" in str(exc) else f"malformed JSON: {exc}"
             raise GoldFormatError("cannot parse gold file", f"{where}:{number}", why) from exc
         if not isinstance(record, Mapping):
-            raise GoldFormatError("cannot parse gold file", f"{where}:{number}", "line is not an object")
+            raise GoldFormatError(
+                "cannot parse gold file", f"{where}:{number}", "line is not an object"
+            )
         source = record.get("source-ref", record.get("source"))
         if "label" in record and isinstance(source, str):
             label = _label_text(record["label"])
             if label is None:
-                raise GoldFormatError("cannot parse gold file", f"{where}:{number}", "label is not text")
+                raise GoldFormatError(
+                    "cannot parse gold file", f"{where}:{number}", "label is not text"
+                )
             by_source[source] = label
             continue
         for task, value in record.items():
@@ -115,7 +119,11 @@ def parse_gold(data: bytes, *, where: str) -> Gold:
     Raises:
         GoldFormatError: the file is malformed or holds no labels.
     """
-    gold = _parse_csv(data, where) if where.lower().endswith(".csv") else _parse_json_lines(data, where)
+    gold = (
+        _parse_csv(data, where)
+        if where.lower().endswith(".csv")
+        else _parse_json_lines(data, where)
+    )
     if gold.size == 0:
         raise GoldFormatError("cannot use gold file", where, "it holds no labels")
     return gold

@@ -46,7 +46,7 @@ from crowdaudit.sources.responses import (
 from crowdaudit.sources.store import ObjectStore, join_key
 from crowdaudit.tasks import classification
 
-__all__ = ["Job", "read_job"]
+__all__ = ["Job", "read_job_folder"]
 
 WORKER_RESPONSE = "annotations/worker-response/"
 CONSOLIDATION_RESPONSE = "annotations/consolidated-annotation/consolidation-response/"
@@ -211,7 +211,7 @@ def _read_label_records(
     return manifest, manifest, manifest_kind
 
 
-def read_job(
+def read_job_folder(
     store: ObjectStore,
     prefix: str = "",
     *,
@@ -275,7 +275,9 @@ def read_job(
             )
         message = "no consolidated labels found (no output manifest or consolidation response)"
         if strict:
-            raise InputFormatError(message, where, "the job may still be running", code="missing-manifest")
+            raise InputFormatError(
+                message, where, "the job may still be running", code="missing-manifest"
+            )
         warnings.append(f"{message}: {where}")
     if stats["n_unparsed_timestamps"]:
         warnings.append(f"{stats['n_unparsed_timestamps']} timestamps could not be parsed: {where}")

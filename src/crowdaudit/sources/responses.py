@@ -115,7 +115,10 @@ def parse_response_file(
         except ValueError as exc:
             skips.skip(
                 ResponseFormatError(
-                    "cannot parse worker response", where, f"answer {index}: {exc}", code="bad-answer"
+                    "cannot parse worker response",
+                    where,
+                    f"answer {index}: {exc}",
+                    code="bad-answer",
                 )
             )
             continue
@@ -139,7 +142,9 @@ def parse_response_file(
 
 def parse_timestamps(column: pl.Expr) -> pl.Expr:
     """Parse Ground Truth's ISO 8601 UTC strings, with or without fractions or a numeric offset."""
-    zulu = column.str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_zone="UTC", time_unit="us", strict=False)
+    zulu = column.str.to_datetime(
+        "%Y-%m-%dT%H:%M:%S%.fZ", time_zone="UTC", time_unit="us", strict=False
+    )
     offset = column.str.to_datetime(
         "%Y-%m-%dT%H:%M:%S%.f%z", time_zone="UTC", time_unit="us", strict=False
     )
@@ -182,10 +187,8 @@ def build_responses(columns: ResponseColumns, *, job: str) -> tuple[pl.DataFrame
         parse_timestamps(pl.col("_submitted")).alias(COL.SUBMITTED_AT),
     )
     bad_times = parsed.select(
-        (
-            (pl.col("_accepted").is_not_null() & pl.col(COL.ACCEPTED_AT).is_null()).sum()
-            + (pl.col("_submitted").is_not_null() & pl.col(COL.SUBMITTED_AT).is_null()).sum()
-        )
+        (pl.col("_accepted").is_not_null() & pl.col(COL.ACCEPTED_AT).is_null()).sum()
+        + (pl.col("_submitted").is_not_null() & pl.col(COL.SUBMITTED_AT).is_null()).sum()
     ).item()
     elapsed = (pl.col(COL.SUBMITTED_AT) - pl.col(COL.ACCEPTED_AT)).dt.total_microseconds() / 1e6
     is_cognito = pl.col(COL.IDENTITY_PROVIDER).str.to_lowercase() == "cognito"

@@ -56,7 +56,10 @@ def parse_answer(content: object) -> str:
         raise AnswerShapeError(f"answerContent is {type(content).__name__}, not an object")
     for name in CLASSIFIER_ELEMENTS:
         element = content.get(name)
-        if isinstance(element, Mapping) and (label := _label_text(element.get("label"))) is not None:
+        if (
+            isinstance(element, Mapping)
+            and (label := _label_text(element.get("label"))) is not None
+        ):
             return label
     candidates = [
         label
@@ -66,7 +69,9 @@ def parse_answer(content: object) -> str:
     if len(candidates) == 1:
         return candidates[0]
     keys = ", ".join(sorted(map(str, content))) or "none"
-    raise AnswerShapeError(f"unknown answer shape: no single 'label' in answerContent (keys: {keys})")
+    raise AnswerShapeError(
+        f"unknown answer shape: no single 'label' in answerContent (keys: {keys})"
+    )
 
 
 def parse_consolidated(metadata: Mapping[str, object]) -> str | None:
