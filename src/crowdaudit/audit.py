@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -137,29 +137,34 @@ def read_jobs(
     concurrency: int = 32,
     progress: Progress = no_progress,
     sagemaker: Any = None,
+    labels: bool = True,
 ) -> list[Job]:
     """Read Ground Truth jobs given as output folders (paths or ``s3://`` URIs) or as job names.
 
     A job named with ``job_names`` takes its output folder and label attribute from
     DescribeLabelingJob, called with ``sagemaker`` (a boto3 SageMaker client; one is made from
-    ``aws`` when ``None``); ``label_attribute``, when given, applies to every job.
+    ``aws`` when ``None``); ``label_attribute``, when given, applies to every job. With
+    ``labels=False`` answers of any shape are kept without a label and consolidated labels are
+    not read (enough to count who did what).
     """
     aws = aws or AwsConfig()
     jobs: list[Job] = []
     for folder, name, info in _resolve_sources(sources, job_names, aws, sagemaker):
         location = open_folder(folder, aws)
         attribute = label_attribute or (info.label_attribute if info else None)
-        jobs.append(
-            read_job_folder(
-                location.store,
-                location.key,
-                name=name,
-                label_attribute=attribute,
-                strict=strict,
-                concurrency=concurrency,
-                progress=progress,
-            )
+        job = read_job_folder(
+            location.store,
+            location.key,
+            name=name,
+            label_attribute=attribute,
+            strict=strict,
+            concurrency=concurrency,
+            progress=progress,
+            labels=labels,
         )
+        if info is not None and info.price_per_object is not None:
+            job = replace(job, price_per_object=info.price_per_object)
+        jobs.append(job)
     if not jobs:
         raise SourceError("nothing to audit", "", "give a job folder, an s3:// URI or --job NAME")
     seen: set[str] = set()

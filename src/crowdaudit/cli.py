@@ -25,10 +25,17 @@ from crowdaudit._version import __version__
 from crowdaudit.audit import Audit, build_audit, read_gold, read_jobs
 from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
 from crowdaudit.errors import CrowdAuditError, SkippedRecord
-from crowdaudit.report.terminal import render_summary_line, render_worker_table
+from crowdaudit.ledger import contributions as build_ledger
+from crowdaudit.report.terminal import (
+    render_contributions_table,
+    render_summary_line,
+    render_worker_table,
+)
 from crowdaudit.report.writers import (
+    TABLE_FORMATS,
     render_json,
     render_seed_json,
+    render_table,
     render_table_files,
     write_files,
 )
@@ -253,6 +260,111 @@ def demo(
         result = build_audit([read_job_folder(store, f"{DEMO_JOB}/")], load_demo_gold())
         _write_outputs(result, out=out, seed_json=str(Path(out) / "seed.json"), aws=AwsConfig())
     _show(result, limit=limit or None)
+
+
+def _ledger_format(out: str) -> str:
+    suffix = Path(out).suffix.lower().lstrip(".")
+    if suffix not in TABLE_FORMATS:
+        raise typer.BadParameter(
+            f"{out!r} must end in .csv, .json or .parquet", param_hint="'--out'"
+        )
+    return suffix
+
+
+@app.command(no_args_is_help=True)
+def contributions(
+    sources: SourcesArg = None,
+    job: JobOpt = None,
+    identities: Annotated[
+        bool,
+        typer.Option(
+            help="Look up the Cognito user name and e-mail behind each private worker "
+            "(needs cognito-idp:ListUsers).",
+        ),
+    ] = True,
+    allow_missing_identities: Annotated[
+        bool,
+        typer.Option(
+            help="If Cognito cannot be asked, still write the ledger, with names left empty.",
+        ),
+    ] = False,
+    by_job: Annotated[bool, typer.Option(help="One row per person and job.")] = False,
+    out: Annotated[
+        str,
+        typer.Option(
+            help="The ledger file, local or s3://; its extension picks the format: .csv, .json "
+            "or .parquet. It holds personal data (names, e-mails).",
+        ),
+    ] = "contributions.csv",
+    rate_per_object: Annotated[
+        float | None,
+        typer.Option(
+            help="USD paid per answer; adds payout_usd. Jobs given with --job default to their "
+            "public-workforce task price.",
+            min=0,
+        ),
+    ] = None,
+    rate_per_hour: Annotated[
+        float | None,
+        typer.Option(help="USD paid per hour of recorded work time; adds payout_usd.", min=0),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(help="Stop at the first unusable file instead of skipping and counting it."),
+    ] = False,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+    endpoint_url: EndpointOpt = None,
+    concurrency: ConcurrencyOpt = 32,
+    limit: LimitOpt = 25,
+    quiet: QuietOpt = False,
+) -> None:
+    """Who did how much work, for how long, across jobs — with the person behind each worker id.
+
+    Examples:
+
+        crowdaudit contributions s3://bucket/output/job-a/ s3://bucket/output/job-b/
+
+        crowdaudit contributions --job job-a --job job-b --rate-per-hour 18 --out pay.csv
+    """
+    format = _ledger_format(out)
+    aws = AwsConfig(
+        profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
+    )
+    with _cli_errors():
+        with _ProgressBars(enabled=not quiet) as progress:
+            ledger = build_ledger(
+                *(sources or []),
+                job_names=job or [],
+                identities=identities,
+                allow_missing_identities=allow_missing_identities,
+                by_job=by_job,
+                rate_per_object=rate_per_object,
+                rate_per_hour=rate_per_hour,
+                strict=strict,
+                aws=aws,
+                concurrency=concurrency,
+                progress=progress,
+            )
+        data = render_table(ledger.table, format)
+        target = open_output_file(out, aws)
+        target.store.write_bytes(target.key, data)
+    _warn_skipped([record for job in ledger.jobs for record in job.skipped])
+    if ledger.identity_error is not None:
+        stderr.print(
+            f"[yellow]warning:[/] names left empty: {ledger.identity_error.message}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if ledger.unresolved:
+        stderr.print(
+            f"[yellow]warning:[/] {len(ledger.unresolved)} Cognito user(s) not found "
+            "(deleted?); their rows have no name",
+            highlight=False,
+        )
+    console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
+    console.print(render_contributions_table(ledger.table, limit=limit or None))
+    stderr.print(f"wrote {ledger.table.height} rows to {target.uri} (it holds personal data)")
 
 
 def _version(value: bool) -> None:

@@ -11,6 +11,7 @@
     │   ├── ResponseFormatError     a worker-response file (malformed, truncated, unknown shape)
     │   ├── ManifestFormatError     an output manifest or consolidation file
     │   └── GoldFormatError         a gold file
+    ├── IdentityError               the identity directory (Cognito) cannot be asked
     ├── LabelAttributeError         the label attribute is unknown or ambiguous
     ├── EmptyJobError               a source holds no usable worker answers
     └── OutputError                 an output cannot be written
@@ -29,6 +30,7 @@ __all__ = [
     "CrowdAuditError",
     "EmptyJobError",
     "GoldFormatError",
+    "IdentityError",
     "InputFormatError",
     "LabelAttributeError",
     "ManifestFormatError",
@@ -104,6 +106,21 @@ class ManifestFormatError(InputFormatError):
 
 class GoldFormatError(InputFormatError):
     """A gold file cannot be used."""
+
+
+class IdentityError(CrowdAuditError):
+    """The identity directory cannot be asked: no permission, unknown pool, throttling, no network.
+
+    Attributes:
+        code: a stable reason code: ``"access-denied"``, ``"pool-not-found"``, ``"throttled"``,
+            ``"credentials"`` (missing or rejected), ``"unreachable"`` or ``"service-error"``.
+    """
+
+    def __init__(
+        self, what: str, where: str = "", why: str = "", *, code: str = "service-error"
+    ) -> None:
+        self.code = code
+        super().__init__(what, where, why)
 
 
 class LabelAttributeError(CrowdAuditError):

@@ -7,7 +7,8 @@ Three tables flow through the package:
 
 * the **responses** table: one row per worker answer (``RESPONSES``);
 * the **workers** table: one row per worker, or per worker and job (``WORKERS``);
-* the **gold** table: one row per task with a known true label (``GOLD``).
+* the **gold** table: one row per task with a known true label (``GOLD``);
+* the **contributions** ledger: one row per person, or per person and job (``CONTRIBUTIONS``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import polars as pl
 
 __all__ = [
     "COL",
+    "CONTRIBUTIONS",
+    "CONTRIBUTIONS_BY_JOB",
     "GOLD",
     "RESPONSES",
     "SEED_KEYS",
@@ -58,6 +61,14 @@ class COL:
     TOTAL_SECONDS: Final = "total_seconds"
     FIRST_SUBMITTED_AT: Final = "first_submitted_at"
     LAST_SUBMITTED_AT: Final = "last_submitted_at"
+
+    # contributions table
+    USERNAME: Final = "username"
+    EMAIL: Final = "email"
+    N_JOBS: Final = "n_jobs"
+    JOBS: Final = "jobs"
+    ACTIVE_DAYS: Final = "active_days"
+    PAYOUT_USD: Final = "payout_usd"
 
     # consolidated / gold labels joined onto responses
     CONSOLIDATED: Final = "consolidated"
@@ -108,6 +119,41 @@ WORKERS: Final[dict[str, pl.DataType]] = {
 """The worker table of PRODUCT.md, plus ``job`` and ``n_loo`` (the denominator of ``loo_agreement``)."""
 
 WORKER_COLUMNS: Final[tuple[str, ...]] = tuple(WORKERS)
+
+_PERSON: Final[dict[str, pl.DataType]] = {
+    COL.WORKER: pl.String(),
+    COL.SUB: pl.String(),
+    COL.USER_POOL_ID: pl.String(),
+    COL.ISSUER: pl.String(),
+    COL.IDENTITY_PROVIDER: pl.String(),
+    COL.USERNAME: pl.String(),
+    COL.EMAIL: pl.String(),
+}
+_ACTIVITY: Final[dict[str, pl.DataType]] = {
+    COL.TOTAL_SECONDS: pl.Float64(),
+    COL.MEDIAN_SECONDS: pl.Float64(),
+    COL.FIRST_SUBMITTED_AT: _UTC,
+    COL.LAST_SUBMITTED_AT: _UTC,
+    COL.ACTIVE_DAYS: pl.Int64(),
+}
+
+CONTRIBUTIONS: Final[dict[str, pl.DataType]] = {
+    **_PERSON,
+    COL.N_OBJECTS: pl.Int64(),
+    COL.N_JOBS: pl.Int64(),
+    COL.JOBS: pl.String(),
+    **_ACTIVITY,
+}
+"""The contribution ledger, one row per person; ``payout_usd`` (Float64) is appended when a rate
+is given. ``worker`` holds the person's worker ids, ``;``-joined."""
+
+CONTRIBUTIONS_BY_JOB: Final[dict[str, pl.DataType]] = {
+    COL.JOB: pl.String(),
+    **_PERSON,
+    COL.N_OBJECTS: pl.Int64(),
+    **_ACTIVITY,
+}
+"""The contribution ledger, one row per person and job (``--by-job``)."""
 
 GOLD: Final[dict[str, pl.DataType]] = {
     COL.TASK: pl.String(),

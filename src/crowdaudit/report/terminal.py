@@ -11,7 +11,7 @@ from rich.text import Text
 
 from crowdaudit.schema import COL
 
-__all__ = ["render_summary_line", "render_worker_table"]
+__all__ = ["render_contributions_table", "render_summary_line", "render_worker_table"]
 
 
 def _percent(value: float | None) -> str:
@@ -112,3 +112,50 @@ def render_summary_line(summary: Mapping[str, Any]) -> str:
     if summary.get("n_files_skipped"):
         parts.append(f"{summary['n_files_skipped']:,} files skipped")
     return " · ".join(parts)
+
+
+def _hours(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds / 3600:.2f}"
+
+
+def _person(row: Mapping[str, Any]) -> Text:
+    if row[COL.USERNAME]:
+        return Text(row[COL.USERNAME])
+    if row[COL.IDENTITY_PROVIDER] == "none":
+        return Text("(no identity: public workforce)", style="dim")
+    if row[COL.IDENTITY_PROVIDER] == "Oidc":
+        return Text(f"(OIDC) {row[COL.SUB]}", style="dim")
+    return Text("(not found in Cognito)", style="yellow")
+
+
+def render_contributions_table(table: pl.DataFrame, *, limit: int | None = 25) -> Table:
+    """The ledger with user names, never e-mails (the written file holds those)."""
+    by_job = COL.JOB in table.columns
+    payout = COL.PAYOUT_USD in table.columns
+    shown = table if limit is None else table.head(limit)
+    title = f"Contributions ({table.height} {'rows' if by_job else 'people'})"
+    if shown.height < table.height:
+        title += f", top {shown.height} shown"
+    out = Table(title=title, title_justify="left", header_style="bold")
+    if by_job:
+        out.add_column("job")
+    out.add_column("person", overflow="fold")
+    out.add_column("worker id", overflow="fold", style="dim")
+    out.add_column("objects", justify="right", no_wrap=True)
+    if not by_job:
+        out.add_column("jobs", justify="right", no_wrap=True)
+    out.add_column("hours", justify="right", no_wrap=True)
+    out.add_column("days", justify="right", no_wrap=True)
+    if payout:
+        out.add_column("payout USD", justify="right", no_wrap=True)
+    for row in shown.iter_rows(named=True):
+        cells: list[str | Text] = [row[COL.JOB]] if by_job else []
+        cells += [_person(row), row[COL.WORKER], f"{row[COL.N_OBJECTS]:,}"]
+        if not by_job:
+            cells.append(str(row[COL.N_JOBS]))
+        cells += [_hours(row[COL.TOTAL_SECONDS]), str(row[COL.ACTIVE_DAYS])]
+        if payout:
+            value = row[COL.PAYOUT_USD]
+            cells.append("–" if value is None else f"{value:,.2f}")
+        out.add_row(*cells)
+    return out

@@ -19,8 +19,10 @@ from crowdaudit.sources.store import join_key
 
 __all__ = [
     "ISO_FORMAT",
+    "TABLE_FORMATS",
     "render_json",
     "render_seed_json",
+    "render_table",
     "render_table_files",
     "with_iso_datetimes",
     "write_files",
@@ -44,16 +46,26 @@ def render_json(value: Any) -> bytes:
     return orjson.dumps(value, option=_JSON_OPTIONS) + b"\n"
 
 
-def render_table_files(table: pl.DataFrame, stem: str) -> dict[str, bytes]:
-    """``<stem>.csv``, ``<stem>.parquet`` and ``<stem>.json`` (a list of records) of one table."""
+TABLE_FORMATS = ("csv", "parquet", "json")
+
+
+def render_table(table: pl.DataFrame, format: str) -> bytes:
+    """One table as CSV, Parquet or JSON (a list of records); datetimes as ISO 8601 in text."""
+    if format == "parquet":
+        parquet = io.BytesIO()
+        table.write_parquet(parquet)
+        return parquet.getvalue()
     text = with_iso_datetimes(table)
-    parquet = io.BytesIO()
-    table.write_parquet(parquet)
-    return {
-        f"{stem}.csv": text.write_csv().encode(),
-        f"{stem}.parquet": parquet.getvalue(),
-        f"{stem}.json": render_json(text.to_dicts()),
-    }
+    if format == "csv":
+        return text.write_csv().encode()
+    if format == "json":
+        return render_json(text.to_dicts())
+    raise ValueError(f"unknown table format {format!r}; expected one of {', '.join(TABLE_FORMATS)}")
+
+
+def render_table_files(table: pl.DataFrame, stem: str) -> dict[str, bytes]:
+    """``<stem>.csv``, ``<stem>.parquet`` and ``<stem>.json`` of one table."""
+    return {f"{stem}.{format}": render_table(table, format) for format in TABLE_FORMATS}
 
 
 def render_seed_json(metrics: Mapping[str, Mapping[str, Any]]) -> bytes:

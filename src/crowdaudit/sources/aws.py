@@ -57,13 +57,25 @@ class AwsConfig:
         except botocore.exceptions.ProfileNotFound as exc:
             raise CredentialsError("AWS profile not found", self.profile or "", str(exc)) from exc
 
-    def client(self, service: str, *, endpoint_url: str | None = None) -> Any:
-        """A boto3 client with adaptive retries and a connection pool sized for our threads."""
+    def client(
+        self,
+        service: str,
+        *,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        max_attempts: int = 5,
+    ) -> Any:
+        """A boto3 client with adaptive retries and a connection pool sized for our threads.
+
+        ``max_attempts=1`` leaves retrying to the caller (the Cognito directory backs off itself).
+        """
         config = botocore.config.Config(
-            retries={"max_attempts": 5, "mode": "adaptive"},
+            retries={"max_attempts": max_attempts, "mode": "adaptive"},
             max_pool_connections=self.max_pool_connections,
         )
-        return self.session().client(service, endpoint_url=endpoint_url, config=config)
+        return self.session().client(
+            service, endpoint_url=endpoint_url, region_name=region, config=config
+        )
 
     def s3_client(self) -> Any:
         return self.client("s3", endpoint_url=self.endpoint_url)

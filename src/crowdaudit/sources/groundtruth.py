@@ -38,6 +38,7 @@ from crowdaudit.sources.consolidated import (
 )
 from crowdaudit.sources.fetch import Progress, fetch_objects, no_progress
 from crowdaudit.sources.responses import (
+    AnswerParser,
     ResponseColumns,
     build_responses,
     match_response_key,
@@ -72,6 +73,9 @@ class Job:
             ``output-manifest``, ``intermediate-manifest`` or ``None`` when there are none.
         skipped: every file or record read but not used, with the reason.
         stats: counts: files listed and used, duplicates dropped, unparseable timestamps.
+        warnings: what the reader noticed but could work around.
+        price_per_object: the public-workforce task price in USD, for jobs found with
+            DescribeLabelingJob that have one.
     """
 
     name: str
@@ -85,6 +89,12 @@ class Job:
     skipped: tuple[SkippedRecord, ...] = ()
     stats: Mapping[str, int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    price_per_object: float | None = None
+
+
+def _no_label(content: object) -> None:
+    """Answer parser that keeps every answer and no label."""
+    return None
 
 
 def _job_name_of(prefix: str, store: ObjectStore) -> str:
@@ -102,6 +112,7 @@ def _read_responses(
     skips: SkipLog,
     concurrency: int,
     progress: Progress,
+    parse_answer: AnswerParser,
 ) -> tuple[pl.DataFrame, dict[str, int]]:
     root = join_key(prefix, WORKER_RESPONSE)
     progress("listing", 0, None)
@@ -145,7 +156,7 @@ def _read_responses(
                 where=where,
                 task=task,
                 iteration=iteration,
-                parse_answer=classification.parse_answer,
+                parse_answer=parse_answer,
                 into=columns,
                 skips=skips,
             )
@@ -220,6 +231,7 @@ def read_job_folder(
     strict: bool = False,
     concurrency: int = 32,
     progress: Progress = no_progress,
+    labels: bool = True,
 ) -> Job:
     """Read a Ground Truth job's output folder.
 
@@ -231,6 +243,8 @@ def read_job_folder(
         strict: raise on the first unusable file instead of counting it as skipped.
         concurrency: how many objects to read at once.
         progress: callback ``(stage, done, total)``.
+        labels: parse each answer's label and read the consolidated labels; with ``False``
+            answers of any shape are kept with a null label (enough to count who did what).
 
     Raises:
         EmptyJobError: the folder holds no worker answers that could be used.
@@ -242,22 +256,30 @@ def read_job_folder(
     where = store.uri(prefix)
     skips = SkipLog(strict=strict)
     responses, stats = _read_responses(
-        store, prefix, job=job, skips=skips, concurrency=concurrency, progress=progress
+        store,
+        prefix,
+        job=job,
+        skips=skips,
+        concurrency=concurrency,
+        progress=progress,
+        parse_answer=classification.parse_answer if labels else _no_label,
     )
-    records, manifest, consolidated_from = _read_label_records(
-        store, prefix, skips=skips, concurrency=concurrency, progress=progress
+    records, manifest, consolidated_from = (
+        _read_label_records(store, prefix, skips=skips, concurrency=concurrency, progress=progress)
+        if labels
+        else ([], [], None)
     )
     warnings: list[str] = []
     attribute: str | None = None
     task_type: str | None = None
-    labels: dict[str, str | None] = {}
+    consolidated: dict[str, str | None] = {}
     if records:
         attribute = resolve_label_attribute(
             find_label_attributes(records), job_name=job, requested=label_attribute, where=where
         )
         for task, metadata, kind in iter_consolidated(records, attribute):
             task_type = task_type or kind
-            labels[task] = classification.parse_consolidated(metadata) if metadata else None
+            consolidated[task] = classification.parse_consolidated(metadata) if metadata else None
         if task_type is not None and task_type not in classification.TASK_TYPES:
             raise InputFormatError(
                 "unsupported task type",
@@ -265,7 +287,7 @@ def read_job_folder(
                 f"{task_type}; crowdaudit reads single-label classification jobs",
                 code="unsupported-task-type",
             )
-    else:
+    elif labels:
         if label_attribute is not None:
             raise InputFormatError(
                 "cannot check label attribute",
@@ -286,7 +308,7 @@ def read_job_folder(
         name=job,
         uri=where,
         responses=responses,
-        consolidated=build_consolidated(labels),
+        consolidated=build_consolidated(consolidated),
         sources=build_sources(manifest),
         label_attribute=attribute,
         task_type=task_type,

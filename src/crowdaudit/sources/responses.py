@@ -20,6 +20,7 @@ from crowdaudit.errors import ResponseFormatError, SkipLog
 from crowdaudit.schema import COL, RESPONSES
 
 __all__ = [
+    "AnswerParser",
     "ResponseColumns",
     "build_responses",
     "match_response_key",
@@ -29,7 +30,8 @@ __all__ = [
 
 _KEY_PATTERN: Final = re.compile(r"(?:^|/)iteration-(\d+)/([^/]+)/[^/]+\.json$")
 
-AnswerParser = Callable[[object], str]
+AnswerParser = Callable[[object], str | None]
+"""Turns an ``answerContent`` into a label; raises ``ValueError`` for a shape it cannot read."""
 
 
 def match_response_key(relative_key: str) -> tuple[int, str] | None:
@@ -47,7 +49,7 @@ class ResponseColumns:
     task: list[str] = field(default_factory=list)
     iteration: list[int] = field(default_factory=list)
     worker: list[str] = field(default_factory=list)
-    label: list[str] = field(default_factory=list)
+    label: list[str | None] = field(default_factory=list)
     accepted: list[str | None] = field(default_factory=list)
     submitted: list[str | None] = field(default_factory=list)
     seconds: list[float | None] = field(default_factory=list)
@@ -180,6 +182,7 @@ def build_responses(columns: ResponseColumns, *, job: str) -> tuple[pl.DataFrame
             COL.ISSUER: pl.String(),
             COL.SUB: pl.String(),
             COL.ITERATION: pl.Int32(),
+            COL.LABEL: pl.String(),
         },
     )
     parsed = raw.with_columns(

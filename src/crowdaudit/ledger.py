@@ -1,0 +1,149 @@
+"""The contribution ledger across jobs: who did how much, for how long, with the person behind
+each worker id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from crowdaudit.audit import read_jobs
+from crowdaudit.errors import IdentityError
+from crowdaudit.identity.cognito import CognitoDirectory
+from crowdaudit.identity.directory import IdentityDirectory, Person, PoolSub, unresolved
+from crowdaudit.metrics.contributions import build_pool_subs, compute_contributions
+from crowdaudit.sources.aws import AwsConfig
+from crowdaudit.sources.fetch import Progress, no_progress
+from crowdaudit.sources.groundtruth import Job
+
+__all__ = ["Contributions", "build_contributions", "cognito_directory", "contributions"]
+
+
+@dataclass(frozen=True, slots=True)
+class Contributions:
+    """The ledger and what is known about its gaps.
+
+    Attributes:
+        table: one row per person, or per person and job (``schema.CONTRIBUTIONS``).
+        jobs: the jobs read.
+        unresolved: ``(user_pool_id, sub)`` pairs the directory does not know (deleted users).
+        identity_error: the directory's error, when the ledger was built without names on purpose.
+    """
+
+    table: pl.DataFrame
+    jobs: tuple[Job, ...]
+    unresolved: tuple[PoolSub, ...] = ()
+    identity_error: IdentityError | None = None
+
+
+def cognito_directory(aws: AwsConfig) -> CognitoDirectory:
+    """A Cognito directory with one client per region; the directory does its own retrying."""
+    return CognitoDirectory(lambda region: aws.client("cognito-idp", region=region, max_attempts=1))
+
+
+def build_contributions(
+    jobs: Sequence[Job],
+    *,
+    directory: IdentityDirectory | None,
+    allow_missing_identities: bool = False,
+    by_job: bool = False,
+    rate_per_object: float | None = None,
+    rate_per_hour: float | None = None,
+) -> Contributions:
+    """Build the ledger of jobs already read, asking ``directory`` for names (``None``: no names).
+
+    A job found through DescribeLabelingJob with a public-workforce task price is paid that price
+    per object unless ``rate_per_object`` is given.
+
+    Raises:
+        IdentityError: the directory failed and ``allow_missing_identities`` is false.
+    """
+    responses = pl.concat([job.responses for job in jobs], how="vertical")
+    people: dict[PoolSub, Person | None] = {}
+    error: IdentityError | None = None
+    if directory is not None:
+        try:
+            people = directory.fetch_people(build_pool_subs(responses))
+        except IdentityError as exc:
+            if not allow_missing_identities:
+                raise
+            error = exc
+    job_rates = None
+    if rate_per_object is None:
+        priced = {
+            job.name: job.price_per_object for job in jobs if job.price_per_object is not None
+        }
+        job_rates = {name: price for name, price in priced.items() if price is not None} or None
+    table = compute_contributions(
+        responses,
+        identities=people,
+        by_job=by_job,
+        rate_per_object=rate_per_object,
+        rate_per_hour=rate_per_hour,
+        job_rates=job_rates,
+    )
+    return Contributions(table, tuple(jobs), tuple(unresolved(people)), error)
+
+
+def contributions(
+    *sources: str | Path,
+    job_names: Iterable[str] = (),
+    identities: bool = True,
+    allow_missing_identities: bool = False,
+    by_job: bool = False,
+    rate_per_object: float | None = None,
+    rate_per_hour: float | None = None,
+    strict: bool = False,
+    aws: AwsConfig | None = None,
+    directory: IdentityDirectory | None = None,
+    sagemaker: Any = None,
+    concurrency: int = 32,
+    progress: Progress = no_progress,
+) -> Contributions:
+    """The contribution ledger of one or more labeling jobs, with Cognito user names and e-mails.
+
+    Args:
+        sources: job output folders, local paths or ``s3://`` URIs.
+        job_names: labeling jobs to find through DescribeLabelingJob.
+        identities: look up the people behind Cognito ``sub`` values.
+        allow_missing_identities: on a Cognito error, build the ledger without names instead of
+            raising.
+        by_job: one row per person and job.
+        rate_per_object: USD per answer; jobs found by name default to their task price.
+        rate_per_hour: USD per hour of ``total_seconds``.
+        strict: fail on the first unusable file.
+        aws: profile, region and S3 endpoint.
+        directory: where to look people up; Cognito through ``aws`` when ``None``.
+        sagemaker: a boto3 SageMaker client for ``job_names``.
+        concurrency: objects read at once.
+        progress: callback ``(stage, done, total)``.
+
+    Example::
+
+        ledger = crowdaudit.contributions("s3://bucket/output/job-a/", "s3://bucket/output/job-b/")
+        ledger.table.select("username", "email", "n_objects", "total_seconds")
+    """
+    aws = aws or AwsConfig()
+    jobs = read_jobs(
+        sources,
+        job_names=job_names,
+        strict=strict,
+        aws=aws,
+        concurrency=concurrency,
+        progress=progress,
+        sagemaker=sagemaker,
+        labels=False,
+    )
+    if identities and directory is None:
+        directory = cognito_directory(aws)
+    return build_contributions(
+        jobs,
+        directory=directory if identities else None,
+        allow_missing_identities=allow_missing_identities,
+        by_job=by_job,
+        rate_per_object=rate_per_object,
+        rate_per_hour=rate_per_hour,
+    )
