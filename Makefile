@@ -36,6 +36,7 @@ typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
 unit: $(TEST_STAMP)
+	@sh scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
 ## bench: speed and validation tables (not part of the tests)

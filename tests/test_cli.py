@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from crowdaudit.cli import app
 
 GOLDEN = DATA / "golden"
-OUTPUTS = {"workers.csv", "workers.parquet", "workers.json", "summary.json"}
+OUTPUTS = {"workers.csv", "workers.parquet", "workers.json", "summary.json", "report.html"}
 
 
 def run(*args: str) -> Any:

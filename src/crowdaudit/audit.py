@@ -12,6 +12,7 @@ import polars as pl
 from crowdaudit._version import __version__
 from crowdaudit.errors import CrowdAuditError, SourceError
 from crowdaudit.metrics.workers import compute_seed_metrics, compute_worker_table
+from crowdaudit.report.html import render_report, render_summary_html
 from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.fetch import Progress, no_progress
@@ -44,9 +45,21 @@ class Audit:
         """The normalised responses of all jobs, without the joined labels."""
         return pl.concat([job.responses for job in self.jobs], how="vertical")
 
+    @property
+    def title(self) -> str:
+        return "crowdaudit: " + ", ".join(job.name for job in self.jobs)
+
     def seed_metrics(self) -> dict[str, dict[str, Any]]:
         """The seed notebook's per-worker JSON (see :func:`compute_seed_metrics`)."""
         return compute_seed_metrics(self.answers)
+
+    def report(self) -> str:
+        """The self-contained HTML report, as written to ``report.html``."""
+        return render_report(self.workers, self.summary, self.answers, title=self.title)
+
+    def _repr_html_(self) -> str:
+        """The summary and the top workers, shown by Jupyter."""
+        return render_summary_html(self.workers, self.summary, title=self.title)
 
 
 def _join_labels(job: Job, gold: Gold | None) -> pl.DataFrame:

@@ -136,15 +136,18 @@ def _write_outputs(
     files = render_table_files(result.workers, "workers") if out else {}
     if out:
         files["summary.json"] = render_json(result.summary)
+        files["report.html"] = result.report().encode()
     seed = render_seed_json(result.seed_metrics()) if seed_json else b""
     if out:
         location = open_output_folder(out, aws)
         write_files(location, files)
-        stderr.print(f"wrote {', '.join(files)} to {location.uri}", highlight=False)
+        stderr.print(f"wrote {', '.join(files)} to {location.uri}", highlight=False, soft_wrap=True)
     if seed_json:
         target = open_output_file(seed_json, aws)
         target.store.write_bytes(target.key, seed)
-        stderr.print(f"wrote the seed notebook's JSON to {target.uri}", highlight=False)
+        stderr.print(
+            f"wrote the seed notebook's JSON to {target.uri}", highlight=False, soft_wrap=True
+        )
 
 
 SourcesArg = Annotated[
@@ -200,8 +203,8 @@ def audit(
     out: Annotated[
         str | None,
         typer.Option(
-            help="Folder or s3:// prefix for workers.csv, workers.parquet, workers.json and "
-            "summary.json.",
+            help="Folder or s3:// prefix for workers.csv, workers.parquet, workers.json, "
+            "summary.json and report.html.",
         ),
     ] = None,
     seed_json: Annotated[
@@ -364,7 +367,11 @@ def contributions(
         )
     console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
     console.print(render_contributions_table(ledger.table, limit=limit or None))
-    stderr.print(f"wrote {ledger.table.height} rows to {target.uri} (it holds personal data)")
+    stderr.print(
+        f"wrote {ledger.table.height} rows to {target.uri} (it holds personal data)",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _version(value: bool) -> None:
