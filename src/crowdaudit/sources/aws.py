@@ -127,6 +127,8 @@ def translate_aws_error(exc: Exception, what: str, where: str) -> CrowdAuditErro
 class S3Store:
     """An S3 bucket (or S3-compatible store); keys are object keys within ``bucket``."""
 
+    max_concurrency = 512
+
     def __init__(self, client: Any, bucket: str) -> None:
         self.client = client
         self.bucket = bucket

@@ -43,6 +43,7 @@ def fetch_objects(
 
     total = len(keys)
     progress(stage, 0, total)
+    concurrency = min(concurrency, store.max_concurrency)
     if concurrency <= 1 or total <= 1:
         results: Iterator[bytes | SourceError] = map(read, keys)
         for done, (key, result) in enumerate(zip(keys, results, strict=True), start=1):

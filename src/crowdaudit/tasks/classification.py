@@ -36,7 +36,7 @@ class AnswerShapeError(ValueError):
 
 
 def _label_text(value: object) -> str | None:
-    if isinstance(value, str):
+    if type(value) is str:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
@@ -52,7 +52,7 @@ def parse_answer(content: object) -> str:
     >>> parse_answer({"crowd-image-classifier": {"label": "Owl"}})
     'Owl'
     """
-    if not isinstance(content, Mapping):
+    if type(content) is not dict:
         raise AnswerShapeError(f"answerContent is {type(content).__name__}, not an object")
     for name in CLASSIFIER_ELEMENTS:
         element = content.get(name)
