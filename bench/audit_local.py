@@ -126,7 +126,9 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        print(f"writing a job of {options.objects:,} objects × {options.answers_per_object} answers …")
+        print(
+            f"writing a job of {options.objects:,} objects × {options.answers_per_object} answers …"
+        )
         job = write_job(root, options.objects, options.workers, options.answers_per_object)
         golden = root / "golden.manifest"
         seed_seconds, seed = timed(seed_notebook, job, golden)
@@ -140,7 +142,9 @@ def main() -> None:
         abs(seed[row["worker"]]["consensus"] - row["consensus_agreement"])
         for row in result.workers.iter_rows(named=True)
     )
-    print(f"\n{n:,} answers, {result.summary['n_workers']} workers; largest difference in consensus")
+    print(
+        f"\n{n:,} answers, {result.summary['n_workers']} workers; largest difference in consensus"
+    )
     print(f"agreement between the two methods: {worst:.2e}\n")
     print(f"{'method':<44}{'seconds':>10}{'answers/s':>14}{'× seed':>9}")
     for name, seconds in [

@@ -107,7 +107,9 @@ class LocalStore:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
                 elif entry.is_file():
-                    yield StoredObject(entry.path[start:].replace(os.sep, "/"), entry.stat().st_size)
+                    yield StoredObject(
+                        entry.path[start:].replace(os.sep, "/"), entry.stat().st_size
+                    )
             pending.extend(folders)
 
     def read_bytes(self, key: str) -> bytes:
