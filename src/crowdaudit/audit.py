@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import polars as pl
@@ -19,6 +19,7 @@ from crowdaudit.sources.fetch import Progress, no_progress
 from crowdaudit.sources.gold import SOURCE, Gold, match_gold, parse_gold
 from crowdaudit.sources.groundtruth import Job, describe, read_job_folder
 from crowdaudit.sources.locations import open_folder, read_location
+from crowdaudit.sources.longtable import is_long_table, parse_long_table
 from crowdaudit.sources.sagemaker import JobInfo, fetch_job_info
 
 __all__ = ["Audit", "audit", "build_audit", "read_gold", "read_job", "read_jobs"]
@@ -154,6 +155,9 @@ def read_jobs(
 ) -> list[Job]:
     """Read Ground Truth jobs given as output folders (paths or ``s3://`` URIs) or as job names.
 
+    A source ending in ``.csv`` or ``.parquet`` is a long table of answers instead
+    (:mod:`crowdaudit.sources.longtable`), from any labeling platform.
+
     A job named with ``job_names`` takes its output folder and label attribute from
     DescribeLabelingJob, called with ``sagemaker`` (a boto3 SageMaker client; one is made from
     ``aws`` when ``None``); ``label_attribute``, when given, applies to every job. With
@@ -163,6 +167,11 @@ def read_jobs(
     aws = aws or AwsConfig()
     jobs: list[Job] = []
     for folder, name, info in _resolve_sources(sources, job_names, aws, sagemaker):
+        if is_long_table(folder):
+            data, where = read_location(folder, aws)
+            stem = PurePosixPath(folder.rstrip("/")).name.rsplit(".", 1)[0]
+            jobs.append(parse_long_table(data, where=where, name=stem, strict=strict))
+            continue
         location = open_folder(folder, aws)
         attribute = label_attribute or (info.label_attribute if info else None)
         job = read_job_folder(

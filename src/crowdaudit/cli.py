@@ -154,7 +154,8 @@ SourcesArg = Annotated[
     list[str] | None,
     typer.Argument(
         help="Output folder of a labeling job (the one holding annotations/ and manifests/), "
-        "as a local path or an s3:// URI. Several may be given.",
+        "as a local path or an s3:// URI; or a CSV/Parquet table with columns task, worker, "
+        "label[, seconds, submitted_at] from any platform. Several may be given.",
         show_default=False,
     ),
 ]

@@ -154,14 +154,18 @@ def parse_response_file(
 
 
 def parse_timestamps(column: pl.Expr) -> pl.Expr:
-    """Parse Ground Truth's ISO 8601 UTC strings, with or without fractions or a numeric offset."""
-    zulu = column.str.to_datetime(
-        "%Y-%m-%dT%H:%M:%S%.fZ", time_zone="UTC", time_unit="us", strict=False
-    )
-    offset = column.str.to_datetime(
-        "%Y-%m-%dT%H:%M:%S%.f%z", time_zone="UTC", time_unit="us", strict=False
-    )
-    return pl.coalesce(zulu, offset)
+    """Parse ISO 8601 timestamps into UTC: Ground Truth's ``…Z`` with or without fractions, a
+    numeric offset, or no zone at all (taken as UTC), with ``T`` or a space between date and time.
+    """
+    zoned = [
+        column.str.to_datetime(pattern, time_zone="UTC", time_unit="us", strict=False)
+        for pattern in ("%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%z")
+    ]
+    naive = [
+        column.str.to_datetime(pattern, time_unit="us", strict=False).dt.replace_time_zone("UTC")
+        for pattern in ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f")
+    ]
+    return pl.coalesce(*zoned, *naive)
 
 
 def build_responses(columns: ResponseColumns, *, job: str) -> tuple[pl.DataFrame, int, int]:

@@ -1,0 +1,130 @@
+"""Any labeling platform: a long table of answers, one row per (task, worker, label).
+
+CSV or Parquet with the columns ``task``, ``worker``, ``label`` and, optionally, ``seconds`` (time
+spent on the answer) and ``submitted_at`` (ISO 8601; UTC when no offset is given). Other columns
+are ignored. This is the layout of crowd-kit and of most published crowdsourcing data sets.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Final
+
+import polars as pl
+
+from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
+from crowdaudit.schema import COL, RESPONSES
+from crowdaudit.sources.consolidated import build_consolidated, build_sources
+from crowdaudit.sources.groundtruth import Job
+from crowdaudit.sources.responses import parse_timestamps
+
+__all__ = ["LONG_TABLE_SUFFIXES", "is_long_table", "parse_long_table"]
+
+LONG_TABLE_SUFFIXES: Final = (".csv", ".parquet", ".pq")
+REQUIRED: Final = (COL.TASK, COL.WORKER, COL.LABEL)
+
+
+def is_long_table(source: str) -> bool:
+    """Whether ``source`` names a long-table file rather than a job folder."""
+    return source.lower().rstrip("/").endswith(LONG_TABLE_SUFFIXES)
+
+
+def _read_frame(data: bytes, where: str) -> pl.DataFrame:
+    try:
+        if where.lower().endswith(".csv"):
+            return pl.read_csv(io.BytesIO(data), infer_schema=False)
+        return pl.read_parquet(io.BytesIO(data))
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise InputFormatError(
+            "cannot read answers table", where, str(exc).splitlines()[0], code="bad-table"
+        ) from exc
+
+
+def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False) -> Job:
+    """Read a long table of answers into a :class:`Job` (pure).
+
+    Rows missing ``task``, ``worker`` or ``label`` are skipped and counted (fatal with
+    ``strict``); so are unparseable ``seconds`` or ``submitted_at`` values, which are left null.
+
+    Raises:
+        InputFormatError: the file cannot be read or lacks a required column.
+        EmptyJobError: no row is usable.
+    """
+    frame = _read_frame(data, where)
+    missing = [column for column in REQUIRED if column not in frame.columns]
+    if missing:
+        raise InputFormatError(
+            "cannot read answers table",
+            where,
+            f"missing column(s) {', '.join(missing)}; need task, worker, label",
+            code="missing-column",
+        )
+    skips = SkipLog(strict=strict)
+    text = frame.select(
+        *(pl.col(column).cast(pl.String) for column in REQUIRED),
+        *(
+            pl.col(column).cast(pl.String).alias(f"_{column}")
+            for column in (COL.SECONDS, COL.SUBMITTED_AT)
+            if column in frame.columns
+        ),
+    ).with_row_index("_row", offset=2 if where.lower().endswith(".csv") else 0)
+    incomplete = text.filter(pl.any_horizontal(pl.col(*REQUIRED).is_null()))
+    for row in incomplete.get_column("_row").head(100):
+        skips.skip(
+            InputFormatError(
+                "cannot use answer",
+                f"{where}:{row}",
+                "task, worker or label is empty",
+                code="incomplete-row",
+            )
+        )
+    complete = text.filter(pl.all_horizontal(pl.col(*REQUIRED).is_not_null()))
+    if complete.height == 0:
+        raise EmptyJobError("no usable answers", where, f"{frame.height} rows, none complete")
+    seconds = (
+        pl.col("_seconds").str.strip_chars().cast(pl.Float64, strict=False)
+        if "_seconds" in complete.columns
+        else pl.lit(None, pl.Float64)
+    )
+    submitted = (
+        parse_timestamps(pl.col("_submitted_at").str.strip_chars())
+        if "_submitted_at" in complete.columns
+        else pl.lit(None, RESPONSES[COL.SUBMITTED_AT])
+    )
+    responses = complete.with_columns(
+        pl.lit(name).alias(COL.JOB),
+        pl.lit(None, pl.Int32).alias(COL.ITERATION),
+        pl.lit(None, pl.String).alias(COL.ACCEPTED_AT),
+        seconds.alias(COL.SECONDS),
+        submitted.alias(COL.SUBMITTED_AT),
+        *(
+            pl.lit(None, pl.String).alias(column)
+            for column in (COL.IDENTITY_PROVIDER, COL.ISSUER, COL.SUB, COL.USER_POOL_ID)
+        ),
+        pl.format("{}:{}", pl.lit(where), pl.col("_row")).alias(COL.SOURCE_KEY),
+    )
+    for column, label in ((COL.SECONDS, "_seconds"), (COL.SUBMITTED_AT, "_submitted_at")):
+        if label in responses.columns:
+            bad = responses.filter(pl.col(label).is_not_null() & pl.col(column).is_null())
+            if bad.height:
+                skips.skip(
+                    InputFormatError(
+                        f"cannot parse {column}",
+                        f"{where}:{bad.get_column('_row')[0]}",
+                        f"{bad.height} value(s) left empty, first {bad.get_column(label)[0]!r}",
+                        code=f"bad-{column}",
+                    )
+                )
+    responses = responses.select(pl.col(name).cast(dtype) for name, dtype in RESPONSES.items())
+    return Job(
+        name=name,
+        uri=where,
+        responses=responses,
+        consolidated=build_consolidated({}),
+        sources=build_sources([]),
+        label_attribute=None,
+        task_type="long-table",
+        consolidated_from=None,
+        skipped=tuple(skips.records),
+        stats={"n_rows": frame.height, "n_rows_skipped": incomplete.height},
+    )
