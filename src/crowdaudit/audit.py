@@ -148,10 +148,11 @@ def read_jobs(
     label_attribute: str | None = None,
     strict: bool = False,
     aws: AwsConfig | None = None,
-    concurrency: int = 32,
+    concurrency: int = 64,
     progress: Progress = no_progress,
     sagemaker: Any = None,
     labels: bool = True,
+    cache: Path | None = None,
 ) -> list[Job]:
     """Read Ground Truth jobs given as output folders (paths or ``s3://`` URIs) or as job names.
 
@@ -160,7 +161,8 @@ def read_jobs(
 
     A job named with ``job_names`` takes its output folder and label attribute from
     DescribeLabelingJob, called with ``sagemaker`` (a boto3 SageMaker client; one is made from
-    ``aws`` when ``None``); ``label_attribute``, when given, applies to every job. With
+    ``aws`` when ``None``); ``label_attribute``, when given, applies to every job; ``cache`` is
+    a folder for the incremental cache (``None``: none). With
     ``labels=False`` answers of any shape are kept without a label and consolidated labels are
     not read (enough to count who did what).
     """
@@ -183,6 +185,7 @@ def read_jobs(
             concurrency=concurrency,
             progress=progress,
             labels=labels,
+            cache=cache,
         )
         if info is not None and info.price_per_object is not None:
             job = replace(job, price_per_object=info.price_per_object)
@@ -203,8 +206,9 @@ def read_job(
     label_attribute: str | None = None,
     strict: bool = False,
     aws: AwsConfig | None = None,
-    concurrency: int = 32,
+    concurrency: int = 64,
     progress: Progress = no_progress,
+    cache: Path | None = None,
 ) -> Job:
     """Read one Ground Truth job's output folder, a local path or an ``s3://`` URI.
 
@@ -220,6 +224,7 @@ def read_job(
         aws=aws,
         concurrency=concurrency,
         progress=progress,
+        cache=cache,
     )
     return job
 
@@ -231,9 +236,10 @@ def audit(
     label_attribute: str | None = None,
     strict: bool = False,
     aws: AwsConfig | None = None,
-    concurrency: int = 32,
+    concurrency: int = 64,
     progress: Progress = no_progress,
     sagemaker: Any = None,
+    cache: Path | None = None,
 ) -> Audit:
     """Audit one or more labeling jobs.
 
@@ -247,6 +253,8 @@ def audit(
         concurrency: how many objects to read at once.
         progress: callback ``(stage, done, total)``.
         sagemaker: a boto3 SageMaker client for ``job_names``; made from ``aws`` when ``None``.
+        cache: a folder for the incremental cache, so a re-run fetches only new or changed
+            files; ``None`` (the default) reads everything every time.
 
     Example::
 
@@ -264,5 +272,6 @@ def audit(
         concurrency=concurrency,
         progress=progress,
         sagemaker=sagemaker,
+        cache=cache,
     )
     return build_audit(jobs, gold_labels)

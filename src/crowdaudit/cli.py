@@ -5,7 +5,7 @@ Exit codes: 0 success; 1 the input or environment is wrong (``error: …`` on st
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -40,7 +40,8 @@ from crowdaudit.report.writers import (
     write_files,
 )
 from crowdaudit.sources.aws import AwsConfig
-from crowdaudit.sources.groundtruth import read_job_folder
+from crowdaudit.sources.cache import default_cache_dir
+from crowdaudit.sources.groundtruth import Job, read_job_folder
 from crowdaudit.sources.locations import open_output_file, open_output_folder
 
 __all__ = ["app", "main"]
@@ -183,7 +184,38 @@ LimitOpt = Annotated[
     int, typer.Option(help="Rows of the worker table to show; 0 shows all.", min=0)
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
-ConcurrencyOpt = Annotated[int, typer.Option(help="Objects to read at once.", min=1, max=512)]
+ConcurrencyOpt = Annotated[
+    int,
+    typer.Option(help="S3 objects to read at once (local files are read in turn).", min=1, max=512),
+]
+CacheOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Folder of the incremental cache: answers already parsed are kept with the ETags of "
+        "their files, so a re-run fetches only new or changed files. [default: "
+        "$XDG_CACHE_HOME/crowdaudit or ~/.cache/crowdaudit]",
+        show_default=False,
+    ),
+]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Read every file; keep no cache.")]
+
+
+def _cache_folder(cache: Path | None, no_cache: bool) -> Path | None:
+    if no_cache:
+        return None
+    return cache if cache is not None else default_cache_dir()
+
+
+def _note_cache(jobs: Sequence[Job], *, quiet: bool) -> None:
+    if quiet:
+        return
+    for job in jobs:
+        total = job.stats.get("n_response_files", 0)
+        if job.n_fetched < total:
+            stderr.print(
+                f"{job.name}: {total - job.n_fetched:,} of {total:,} files from the cache",
+                highlight=False,
+            )
 
 
 @app.command(no_args_is_help=True)
@@ -221,7 +253,9 @@ def audit(
     profile: ProfileOpt = None,
     region: RegionOpt = None,
     endpoint_url: EndpointOpt = None,
-    concurrency: ConcurrencyOpt = 32,
+    concurrency: ConcurrencyOpt = 64,
+    cache: CacheOpt = None,
+    no_cache: NoCacheOpt = False,
     limit: LimitOpt = 25,
     quiet: QuietOpt = False,
 ) -> None:
@@ -247,8 +281,11 @@ def audit(
                 aws=aws,
                 concurrency=concurrency,
                 progress=progress,
+                cache=_cache_folder(cache, no_cache),
             )
         result = build_audit(jobs, gold_labels)
+    _note_cache(jobs, quiet=quiet)
+    with _cli_errors():
         _write_outputs(result, out=out, seed_json=seed_json, aws=aws)
     _show(result, limit=limit or None)
 
@@ -319,7 +356,9 @@ def contributions(
     profile: ProfileOpt = None,
     region: RegionOpt = None,
     endpoint_url: EndpointOpt = None,
-    concurrency: ConcurrencyOpt = 32,
+    concurrency: ConcurrencyOpt = 64,
+    cache: CacheOpt = None,
+    no_cache: NoCacheOpt = False,
     limit: LimitOpt = 25,
     quiet: QuietOpt = False,
 ) -> None:
@@ -349,6 +388,7 @@ def contributions(
                 aws=aws,
                 concurrency=concurrency,
                 progress=progress,
+                cache=_cache_folder(cache, no_cache),
             )
         data = render_table(ledger.table, format)
         target = open_output_file(out, aws)

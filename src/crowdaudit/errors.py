@@ -137,18 +137,19 @@ class OutputError(CrowdAuditError):
 
 @dataclass(frozen=True, slots=True)
 class SkippedRecord:
-    """A file or record that was read but not used: where it is, why, and a stable reason code."""
+    """A file or record that was read but not used: what failed, where, why, and a stable code."""
 
+    what: str
     where: str
     why: str
     code: str
 
     @classmethod
     def from_error(cls, error: InputFormatError) -> SkippedRecord:
-        return cls(error.where, error.why, error.code)
+        return cls(error.what, error.where, error.why, error.code)
 
     def to_dict(self) -> dict[str, str]:
-        return {"where": self.where, "why": self.why, "code": self.code}
+        return {"what": self.what, "where": self.where, "why": self.why, "code": self.code}
 
 
 class SkipLog:

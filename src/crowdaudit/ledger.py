@@ -100,8 +100,9 @@ def contributions(
     aws: AwsConfig | None = None,
     directory: IdentityDirectory | None = None,
     sagemaker: Any = None,
-    concurrency: int = 32,
+    concurrency: int = 64,
     progress: Progress = no_progress,
+    cache: Path | None = None,
 ) -> Contributions:
     """The contribution ledger of one or more labeling jobs, with Cognito user names and e-mails.
 
@@ -120,6 +121,7 @@ def contributions(
         sagemaker: a boto3 SageMaker client for ``job_names``.
         concurrency: objects read at once.
         progress: callback ``(stage, done, total)``.
+        cache: a folder for the incremental cache (``None``: read everything).
 
     Example::
 
@@ -136,6 +138,7 @@ def contributions(
         progress=progress,
         sagemaker=sagemaker,
         labels=False,
+        cache=cache,
     )
     if identities and directory is None:
         directory = cognito_directory(aws)

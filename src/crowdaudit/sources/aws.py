@@ -44,12 +44,20 @@ _BAD_CREDENTIALS = {
 
 @dataclass(frozen=True, slots=True)
 class AwsConfig:
-    """Where and as whom to call AWS. Every field ``None`` means boto3's defaults."""
+    """Where and as whom to call AWS. ``None`` means boto3's defaults.
+
+    Every call is retried up to ``max_attempts`` times with exponential backoff and jitter
+    (botocore's adaptive mode, which also slows down on throttling) on throttling (``SlowDown``,
+    503), server errors, timeouts and reset connections.
+    """
 
     profile: str | None = None
     region: str | None = None
     endpoint_url: str | None = None
-    max_pool_connections: int = 32
+    max_pool_connections: int = 64
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_attempts: int = 8
 
     def session(self) -> Any:
         try:
@@ -63,15 +71,17 @@ class AwsConfig:
         *,
         endpoint_url: str | None = None,
         region: str | None = None,
-        max_attempts: int = 5,
+        max_attempts: int | None = None,
     ) -> Any:
         """A boto3 client with adaptive retries and a connection pool sized for our threads.
 
         ``max_attempts=1`` leaves retrying to the caller (the Cognito directory backs off itself).
         """
         config = botocore.config.Config(
-            retries={"max_attempts": max_attempts, "mode": "adaptive"},
+            retries={"max_attempts": max_attempts or self.max_attempts, "mode": "adaptive"},
             max_pool_connections=self.max_pool_connections,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
         )
         return self.session().client(
             service, endpoint_url=endpoint_url, region_name=region, config=config
@@ -142,6 +152,21 @@ class S3Store:
                     yield StoredObject(item["Key"], int(item.get("Size", 0)), item.get("ETag"))
         except Exception as exc:
             raise translate_aws_error(exc, "cannot list S3 objects", self.uri(prefix)) from exc
+
+    def list_level(self, prefix: str) -> tuple[list[str], list[StoredObject]]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        folders: list[str] = []
+        files: list[StoredObject] = []
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+                folders += [item["Prefix"] for item in page.get("CommonPrefixes", [])]
+                files += [
+                    StoredObject(item["Key"], int(item.get("Size", 0)), item.get("ETag"))
+                    for item in page.get("Contents", [])
+                ]
+        except Exception as exc:
+            raise translate_aws_error(exc, "cannot list S3 objects", self.uri(prefix)) from exc
+        return folders, files
 
     def read_bytes(self, key: str) -> bytes:
         try:

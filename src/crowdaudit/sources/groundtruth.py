@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -26,6 +27,7 @@ from crowdaudit.errors import (
     SourceError,
 )
 from crowdaudit.schema import COL
+from crowdaudit.sources.cache import CachedFile, CacheState, Problem, ResponseCache
 from crowdaudit.sources.consolidated import (
     LabelRecord,
     build_consolidated,
@@ -36,15 +38,16 @@ from crowdaudit.sources.consolidated import (
     parse_manifest,
     resolve_label_attribute,
 )
-from crowdaudit.sources.fetch import Progress, fetch_objects, no_progress
+from crowdaudit.sources.fetch import Progress, fetch_objects, list_tree, no_progress
 from crowdaudit.sources.responses import (
     AnswerParser,
     ResponseColumns,
+    build_raw,
     build_responses,
     match_response_key,
     parse_response_file,
 )
-from crowdaudit.sources.store import ObjectStore, join_key
+from crowdaudit.sources.store import ObjectStore, StoredObject, join_key
 from crowdaudit.tasks import classification
 
 __all__ = ["Job", "read_job_folder"]
@@ -76,6 +79,7 @@ class Job:
         warnings: what the reader noticed but could work around.
         price_per_object: the public-workforce task price in USD, for jobs found with
             DescribeLabelingJob that have one.
+        n_fetched: worker-response files fetched by this read (the others came from the cache).
     """
 
     name: str
@@ -90,6 +94,7 @@ class Job:
     stats: Mapping[str, int] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     price_per_object: float | None = None
+    n_fetched: int = 0
 
 
 def _no_label(content: object) -> None:
@@ -104,6 +109,44 @@ def _job_name_of(prefix: str, store: ObjectStore) -> str:
     return store.uri("").rstrip("/").rsplit("/", 1)[-1]
 
 
+_BATCH = 2000
+"""Files parsed between two writes to the cache: what a killed run can lose at most."""
+
+
+def _list_responses(
+    store: ObjectStore, root: str, *, skips: SkipLog, concurrency: int, progress: Progress
+) -> dict[str, tuple[StoredObject, int, str]]:
+    """Worker-response files by key, with their iteration and ``datasetObjectId``."""
+    listed = list_tree(store, root, concurrency=concurrency, progress=progress)
+    listed = [obj for obj in listed if not obj.key.endswith("/")]
+    if not listed:
+        raise EmptyJobError(
+            "no worker responses found",
+            store.uri(root),
+            "is this the job's output folder, the one holding annotations/ and manifests/?",
+        )
+    wanted: dict[str, tuple[StoredObject, int, str]] = {}
+    for obj in sorted(listed, key=lambda stored: stored.key):
+        matched = match_response_key(obj.key[len(root) :])
+        if matched is None:
+            skips.skip(
+                ResponseFormatError(
+                    "unexpected file in worker-response",
+                    store.uri(obj.key),
+                    "not iteration-<N>/<datasetObjectId>/<timestamp>.json",
+                    code="unexpected-key",
+                )
+            )
+            continue
+        wanted[obj.key] = (obj, *matched)
+    return wanted
+
+
+def _replay(problems: tuple[Problem, ...], skips: SkipLog) -> None:
+    for what, where, why, code in problems:
+        skips.skip(ResponseFormatError(what, where, why, code=code))
+
+
 def _read_responses(
     store: ObjectStore,
     prefix: str,
@@ -113,43 +156,47 @@ def _read_responses(
     concurrency: int,
     progress: Progress,
     parse_answer: AnswerParser,
-) -> tuple[pl.DataFrame, dict[str, int]]:
-    root = join_key(prefix, WORKER_RESPONSE)
-    progress("listing", 0, None)
-    listed = [obj.key for obj in store.list_objects(root + "/") if not obj.key.endswith("/")]
-    progress("listing", len(listed), len(listed))
-    wanted: list[tuple[str, int, str]] = []
-    for key in listed:
-        relative = key[len(root) + 1 :]
-        matched = match_response_key(relative)
-        if matched is None:
-            skips.skip(
-                ResponseFormatError(
-                    "unexpected file in worker-response",
-                    store.uri(key),
-                    "not iteration-<N>/<datasetObjectId>/<timestamp>.json",
-                    code="unexpected-key",
-                )
-            )
-            continue
-        wanted.append((key, *matched))
-    if not listed:
-        raise EmptyJobError(
-            "no worker responses found",
-            store.uri(root + "/"),
-            "is this the job's output folder, the one holding annotations/ and manifests/?",
-        )
+    cache: ResponseCache | None,
+) -> tuple[pl.DataFrame, dict[str, int], int]:
+    """The job's answers, fetching only what the cache does not hold; also how many files were
+    fetched."""
+    root = join_key(prefix, WORKER_RESPONSE) + "/"
+    wanted = _list_responses(store, root, skips=skips, concurrency=concurrency, progress=progress)
+    state = cache.load() if cache is not None else CacheState()
+    known: dict[str, CachedFile] = {}
+    fresh: list[str] = []
+    for key, (obj, _, _) in wanted.items():
+        cached = state.files.get(key)
+        if cached is not None and obj.etag is not None and cached.etag == obj.etag:
+            known[key] = cached
+            _replay(cached.problems, skips)
+        else:
+            fresh.append(key)
+    reused = {cached.where for cached in known.values()}
+    raw_parts = [state.raw.filter(pl.col(COL.SOURCE_KEY).is_in(reused))] if reused else []
+
     columns = ResponseColumns()
-    positions = {key: (iteration, task) for key, iteration, task in wanted}
-    files_used = 0
+    batch: list[tuple[str, CachedFile]] = []
+
+    def flush() -> None:
+        nonlocal columns, batch
+        raw = build_raw(columns)
+        raw_parts.append(raw)
+        if cache is not None and batch:
+            cache.save_part(batch, raw)
+        known.update(batch)
+        columns, batch = ResponseColumns(), []
+
     for key, data in fetch_objects(
-        store, list(positions), concurrency=concurrency, progress=progress, stage="reading answers"
+        store, fresh, concurrency=concurrency, progress=progress, stage="reading answers"
     ):
-        where = store.uri(key)
-        iteration, task = positions[key]
+        obj, iteration, task = wanted[key]
         if isinstance(data, SourceError):
+            # Not cached: a file that could not be fetched is tried again next time.
             skips.skip(ResponseFormatError(data.what, data.where, data.why, code="unreadable"))
             continue
+        where = store.uri(key)
+        before = len(skips.records)
         try:
             parse_response_file(
                 data,
@@ -162,23 +209,34 @@ def _read_responses(
             )
         except InputFormatError as exc:
             skips.skip(exc)
-        else:
-            files_used += 1
-    if len(columns) == 0:
+        problems = tuple(
+            (record.what, record.where, record.why, record.code)
+            for record in skips.records[before:]
+        )
+        batch.append((key, CachedFile(where, obj.etag or "", problems)))
+        if len(batch) >= _BATCH:
+            flush()
+    flush()
+    if cache is not None and ResponseCache.needs_compaction(cache.n_parts):
+        cache.replace_all(known.items(), pl.concat(raw_parts, how="vertical_relaxed"))
+
+    raw = pl.concat(raw_parts, how="vertical_relaxed")
+    if raw.height == 0:
         first = f"; first: {skips.records[0].why}" if skips.records else ""
         raise EmptyJobError(
             "no usable worker answers",
-            store.uri(root + "/"),
-            f"{len(listed)} files listed, none usable{first}",
+            store.uri(root),
+            f"{len(wanted)} files listed, none usable{first}",
         )
-    responses, duplicates, bad_times = build_responses(columns, job=job)
+    responses, duplicates, bad_times = build_responses(raw, job=job)
+    unusable = {record.where for record in skips.records if record.code != "bad-answer"}
     stats = {
-        "n_response_files": len(listed),
-        "n_response_files_used": files_used,
+        "n_response_files": len(wanted) + sum(r.code == "unexpected-key" for r in skips.records),
+        "n_response_files_used": sum(store.uri(key) not in unusable for key in wanted),
         "n_duplicate_answers": duplicates,
         "n_unparsed_timestamps": bad_times,
     }
-    return responses, stats
+    return responses, stats, len(fresh)
 
 
 def _find_manifest(store: ObjectStore, prefix: str) -> tuple[str | None, str | None]:
@@ -232,6 +290,7 @@ def read_job_folder(
     concurrency: int = 32,
     progress: Progress = no_progress,
     labels: bool = True,
+    cache: Path | None = None,
 ) -> Job:
     """Read a Ground Truth job's output folder.
 
@@ -245,6 +304,8 @@ def read_job_folder(
         progress: callback ``(stage, done, total)``.
         labels: parse each answer's label and read the consolidated labels; with ``False``
             answers of any shape are kept with a null label (enough to count who did what).
+        cache: a folder for the incremental cache (:mod:`crowdaudit.sources.cache`): answers
+            parsed before are reused when their file's ETag is unchanged. ``None``: no cache.
 
     Raises:
         EmptyJobError: the folder holds no worker answers that could be used.
@@ -255,7 +316,8 @@ def read_job_folder(
     job = name or _job_name_of(prefix, store)
     where = store.uri(prefix)
     skips = SkipLog(strict=strict)
-    responses, stats = _read_responses(
+    parser = "classification-1" if labels else "no-label-1"
+    responses, stats, fetched = _read_responses(
         store,
         prefix,
         job=job,
@@ -263,6 +325,7 @@ def read_job_folder(
         concurrency=concurrency,
         progress=progress,
         parse_answer=classification.parse_answer if labels else _no_label,
+        cache=ResponseCache(cache, job_uri=where, parser=parser) if cache is not None else None,
     )
     records, manifest, consolidated_from = (
         _read_label_records(store, prefix, skips=skips, concurrency=concurrency, progress=progress)
@@ -316,6 +379,7 @@ def read_job_folder(
         skipped=tuple(skips.records),
         stats=stats,
         warnings=tuple(warnings),
+        n_fetched=fetched,
     )
 
 

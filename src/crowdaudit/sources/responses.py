@@ -20,8 +20,10 @@ from crowdaudit.errors import ResponseFormatError, SkipLog
 from crowdaudit.schema import COL, RESPONSES
 
 __all__ = [
+    "RAW",
     "AnswerParser",
     "ResponseColumns",
+    "build_raw",
     "build_responses",
     "match_response_key",
     "parse_response_file",
@@ -168,13 +170,25 @@ def parse_timestamps(column: pl.Expr) -> pl.Expr:
     return pl.coalesce(*zoned, *naive)
 
 
-def build_responses(columns: ResponseColumns, *, job: str) -> tuple[pl.DataFrame, int, int]:
-    """Turn accumulated answers into the responses table (``schema.RESPONSES``).
+RAW: Final[dict[str, pl.DataType]] = {
+    COL.TASK: pl.String(),
+    COL.ITERATION: pl.Int32(),
+    COL.SOURCE_KEY: pl.String(),
+    COL.WORKER: pl.String(),
+    COL.LABEL: pl.String(),
+    "_accepted": pl.String(),
+    "_submitted": pl.String(),
+    "_seconds": pl.Float64(),
+    COL.IDENTITY_PROVIDER: pl.String(),
+    COL.ISSUER: pl.String(),
+    COL.SUB: pl.String(),
+}
+"""Answers as parsed from the files, before timestamps are read and duplicates dropped; this is
+what the incremental cache keeps."""
 
-    Exact duplicates — the same object, worker and submission time, e.g. one answer stored in two
-    files — are dropped. Returns the table, the number of duplicates dropped and the number of
-    timestamps that could not be parsed (left null).
-    """
+
+def build_raw(columns: ResponseColumns) -> pl.DataFrame:
+    """The accumulated answers as a table (``RAW``)."""
     files = pl.DataFrame(
         {
             COL.TASK: columns.file_task,
@@ -206,7 +220,18 @@ def build_responses(columns: ResponseColumns, *, job: str) -> tuple[pl.DataFrame
             COL.LABEL: pl.String(),
         },
     )
-    raw = pl.concat([files[raw["_file"]], raw], how="horizontal")
+    return pl.concat([files[raw["_file"]], raw.drop("_file")], how="horizontal").select(
+        pl.col(name).cast(dtype) for name, dtype in RAW.items()
+    )
+
+
+def build_responses(raw: pl.DataFrame, *, job: str) -> tuple[pl.DataFrame, int, int]:
+    """Turn parsed answers (``RAW``) into the responses table (``schema.RESPONSES``).
+
+    Exact duplicates — the same object, worker and submission time, e.g. one answer stored in two
+    files — are dropped. Returns the table, the number of duplicates dropped and the number of
+    timestamps that could not be parsed (left null).
+    """
     parsed = raw.with_columns(
         parse_timestamps(pl.col("_accepted")).alias(COL.ACCEPTED_AT),
         parse_timestamps(pl.col("_submitted")).alias(COL.SUBMITTED_AT),

@@ -6,6 +6,7 @@ local folder, an S3 bucket and an in-memory dict (tests and the bundled demo). K
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -41,6 +42,10 @@ class ObjectStore(Protocol):
 
     def list_objects(self, prefix: str) -> Iterator[StoredObject]:
         """Yield every object whose key starts with ``prefix``, at any depth."""
+        ...
+
+    def list_level(self, prefix: str) -> tuple[list[str], list[StoredObject]]:
+        """One level below ``prefix`` (which ends in ``/``): its sub-folder prefixes and its files."""
         ...
 
     def read_bytes(self, key: str) -> bytes:
@@ -107,10 +112,29 @@ class LocalStore:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
                 elif entry.is_file():
-                    yield StoredObject(
-                        entry.path[start:].replace(os.sep, "/"), entry.stat().st_size
-                    )
+                    yield self._stored(entry, start)
             pending.extend(folders)
+
+    @staticmethod
+    def _stored(entry: os.DirEntry[str], start: int) -> StoredObject:
+        stat = entry.stat()
+        # Modification time and size stand in for an ETag: a rewritten file gets a new one.
+        etag = f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+        return StoredObject(entry.path[start:].replace(os.sep, "/"), stat.st_size, etag)
+
+    def list_level(self, prefix: str) -> tuple[list[str], list[StoredObject]]:
+        base = self._path(prefix.rstrip("/")) if prefix else self._base
+        if not os.path.isdir(base):
+            return [], []
+        start = len(self._base) + 1
+        folders, files = [], []
+        with os.scandir(base) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path[start:].replace(os.sep, "/") + "/")
+                elif entry.is_file():
+                    files.append(self._stored(entry, start))
+        return sorted(folders), files
 
     def read_bytes(self, key: str) -> bytes:
         path = self._path(key)
@@ -157,7 +181,19 @@ class MemoryStore:
     def list_objects(self, prefix: str) -> Iterator[StoredObject]:
         for key in sorted(self.objects):
             if key.startswith(prefix):
-                yield StoredObject(key, len(self.objects[key]))
+                data = self.objects[key]
+                yield StoredObject(key, len(data), hashlib.sha1(data).hexdigest())
+
+    def list_level(self, prefix: str) -> tuple[list[str], list[StoredObject]]:
+        folders: set[str] = set()
+        files = []
+        for stored in self.list_objects(prefix):
+            rest = stored.key[len(prefix) :]
+            if "/" in rest:
+                folders.add(prefix + rest.split("/", 1)[0] + "/")
+            else:
+                files.append(stored)
+        return sorted(folders), files
 
     def read_bytes(self, key: str) -> bytes:
         try:
