@@ -17,7 +17,14 @@ from typer.testing import CliRunner
 from crowdaudit.cli import app
 
 GOLDEN = DATA / "golden"
-OUTPUTS = {"workers.csv", "workers.parquet", "workers.json", "summary.json", "report.html"}
+OUTPUTS = {
+    "workers.csv",
+    "workers.parquet",
+    "workers.json",
+    "items.csv",
+    "summary.json",
+    "report.html",
+}
 
 
 def run(*args: str) -> Any:

@@ -11,7 +11,8 @@ import polars as pl
 
 from crowdaudit._version import __version__
 from crowdaudit.errors import CrowdAuditError, SourceError
-from crowdaudit.metrics.workers import compute_seed_metrics, compute_worker_table
+from crowdaudit.metrics.jobs import JOB_FIGURES, compute_job_skill
+from crowdaudit.metrics.workers import compute_seed_metrics, compute_worker_table, rank_workers
 from crowdaudit.report.html import render_report, render_summary_html
 from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
@@ -32,14 +33,17 @@ class Audit:
     Attributes:
         jobs: the jobs read.
         answers: every answer (``schema.RESPONSES``) with ``consolidated`` and ``gold`` joined on.
-        workers: the worker table (``schema.WORKERS``), best first.
+        workers: the worker table (``schema.WORKERS`` and the skill columns), best first.
         summary: job-level figures, as written to ``summary.json``.
+        items: one row per object, least certain first: majority vote, Dawid-Skene label and
+            its posterior, consolidated and gold labels (``items.csv``).
     """
 
     jobs: tuple[Job, ...]
     answers: pl.DataFrame
     workers: pl.DataFrame
     summary: dict[str, Any]
+    items: pl.DataFrame
 
     @property
     def responses(self) -> pl.DataFrame:
@@ -96,7 +100,10 @@ def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
     """Audit jobs that have been read already (pure)."""
     answers = pl.concat([_join_labels(job, gold) for job in jobs], how="vertical")
     workers = compute_worker_table(answers)
-    per_job = [describe(job) for job in jobs]
+    skill = compute_job_skill(answers)
+    if skill.workers.height:
+        workers = rank_workers(workers.join(skill.workers, on=[COL.JOB, COL.WORKER], how="left"))
+    per_job = [{**describe(job), **skill.summaries.get(job.name, {})} for job in jobs]
     gold_objects = answers.filter(pl.col(COL.GOLD).is_not_null()).select(COL.JOB, COL.TASK).unique()
     failed = [
         entry["n_failed_objects"] for entry in per_job if entry["n_failed_objects"] is not None
@@ -116,9 +123,11 @@ def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
         "n_files_skipped": len(skipped),
         "skipped": skipped,
         "warnings": [warning for job in jobs for warning in job.warnings],
-        "jobs": per_job,
     }
-    return Audit(tuple(jobs), answers, workers, summary)
+    if len(per_job) == 1:
+        summary.update({key: per_job[0][key] for key in JOB_FIGURES if key in per_job[0]})
+    summary["jobs"] = per_job
+    return Audit(tuple(jobs), answers, workers, summary, skill.items)
 
 
 def read_gold(source: str | Path, *, aws: AwsConfig | None = None) -> Gold:

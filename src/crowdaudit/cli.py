@@ -136,6 +136,8 @@ def _write_outputs(
 ) -> None:
     files = render_table_files(result.workers, "workers") if out else {}
     if out:
+        if result.items.height:
+            files["items.csv"] = render_table(result.items, "csv")
         files["summary.json"] = render_json(result.summary)
         files["report.html"] = result.report().encode()
     seed = render_seed_json(result.seed_metrics()) if seed_json else b""
@@ -237,7 +239,7 @@ def audit(
         str | None,
         typer.Option(
             help="Folder or s3:// prefix for workers.csv, workers.parquet, workers.json, "
-            "summary.json and report.html.",
+            "items.csv, summary.json and report.html.",
         ),
     ] = None,
     seed_json: Annotated[

@@ -62,6 +62,16 @@ class COL:
     FIRST_SUBMITTED_AT: Final = "first_submitted_at"
     LAST_SUBMITTED_AT: Final = "last_submitted_at"
 
+    # skill columns of the workers table (crowdaudit.metrics.skill)
+    DS_ACCURACY: Final = "ds_accuracy"
+    ONE_COIN_ACCURACY: Final = "one_coin_accuracy"
+    KAPPA: Final = "kappa"
+    N_KAPPA: Final = "n_kappa"
+    SPAM_SCORE: Final = "spam_score"
+    FLAG_SAME_ANSWER: Final = "flag_same_answer"
+    FLAG_INVERTED: Final = "flag_inverted"
+    FLAG_FAST_AND_DISAGREEING: Final = "flag_fast_and_disagreeing"
+
     # contributions table
     USERNAME: Final = "username"
     EMAIL: Final = "email"

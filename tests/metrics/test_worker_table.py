@@ -25,7 +25,7 @@ C = "private.us-east-1.3333333333333333"
 def test_pets_worker_table_matches_the_hand_computation() -> None:
     """Every number below is worked out in tests/data/README.md."""
     workers = audit(PETS, gold=DATA / "pets-golden.manifest").workers
-    assert workers.columns == list(WORKER_COLUMNS)
+    assert workers.columns[: len(WORKER_COLUMNS)] == list(WORKER_COLUMNS)
     rows = {row[COL.WORKER]: row for row in workers.iter_rows(named=True)}
 
     expected = {

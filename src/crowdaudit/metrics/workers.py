@@ -113,11 +113,14 @@ def compute_worker_table(answers: pl.DataFrame) -> pl.DataFrame:
 
 
 def rank_workers(table: pl.DataFrame) -> pl.DataFrame:
-    """Best first: by the lower Wilson bound on gold (which discounts small samples), then by
-    leave-one-out agreement, then by objects; ties by worker id so the order is reproducible."""
+    """Best first: by the lower Wilson bound on gold (which discounts small samples), then by the
+    Dawid-Skene accuracy where the table has it, then by leave-one-out agreement, then by objects;
+    ties by worker id so the order is reproducible."""
+    keys = [COL.JOB, COL.GOLD_ACCURACY_LOW, COL.DS_ACCURACY, COL.LOO_AGREEMENT, COL.N_OBJECTS]
+    keys = [key for key in keys if key in table.columns]
     return table.sort(
-        [COL.JOB, COL.GOLD_ACCURACY_LOW, COL.LOO_AGREEMENT, COL.N_OBJECTS, COL.WORKER],
-        descending=[False, True, True, True, False],
+        [*keys, COL.WORKER],
+        descending=[False, *([True] * (len(keys) - 1)), False],
         nulls_last=True,
     )
 

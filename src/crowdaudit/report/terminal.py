@@ -41,6 +41,8 @@ _NUMBERS: tuple[tuple[str, str, str], ...] = (
     ("95% CI", COL.GOLD_ACCURACY_LOW, "interval"),
     ("consensus", COL.CONSENSUS_AGREEMENT, "percent"),
     ("LOO", COL.LOO_AGREEMENT, "percent"),
+    ("DS acc.", COL.DS_ACCURACY, "percent"),
+    ("spam", COL.SPAM_SCORE, "score"),
     ("median s", COL.MEDIAN_SECONDS, "seconds"),
 )
 
@@ -50,6 +52,8 @@ def _cell(row: Mapping[str, Any], column: str, kind: str) -> str:
         return _interval(row[COL.GOLD_ACCURACY_LOW], row[COL.GOLD_ACCURACY_HIGH])
     if kind == "seconds":
         return _seconds(row[column])
+    if kind == "score":
+        return "–" if row[column] is None else f"{row[column]:.2f}"
     return _percent(row[column])
 
 
@@ -63,7 +67,9 @@ def render_worker_table(
     several_jobs = workers.select(pl.col(COL.JOB).n_unique()).item() > 1
     flags = [name for name in workers.columns if name.startswith("flag_")]
     numbers = [
-        spec for spec in _NUMBERS if workers.get_column(spec[1]).null_count() < workers.height
+        spec
+        for spec in _NUMBERS
+        if spec[1] in workers.columns and workers.get_column(spec[1]).null_count() < workers.height
     ]
     shown = workers if limit is None else workers.head(limit)
     title = f"Workers ({workers.height})"
@@ -109,6 +115,10 @@ def render_summary_line(summary: Mapping[str, Any]) -> str:
     accuracy = summary.get("consolidated_gold_accuracy")
     if accuracy is not None:
         parts.append(f"consolidated labels {_percent(accuracy)} correct on gold")
+    if summary.get("estimated_label_accuracy") is not None:
+        parts.append(f"estimated label accuracy {_percent(summary['estimated_label_accuracy'])}")
+    if summary.get("krippendorff_alpha") is not None:
+        parts.append(f"Krippendorff's α {summary['krippendorff_alpha']:.3f}")
     if summary.get("n_files_skipped"):
         parts.append(f"{summary['n_files_skipped']:,} files skipped")
     return " · ".join(parts)

@@ -1,0 +1,285 @@
+"""compute_skill: the worker, item and summary tables, by hand and as properties."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+from crowdkit.aggregation import DawidSkene as CKDawidSkene
+from crowdkit.aggregation import OneCoinDawidSkene as CKOneCoin
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from skill_fixtures import GAL_TOY, GAL_TOY_GOLD, accuracy, crowdkit_labels, run_crowdkit
+
+from crowdaudit.errors import EmptyJobError
+from crowdaudit.metrics.skill import (
+    SKILL_ITEM_COLUMNS,
+    SKILL_WORKER_COLUMNS,
+    SkillReport,
+    compute_skill,
+)
+from crowdaudit.metrics.spam import FlagThresholds
+
+SUMMARY_KEYS = {
+    "n_answers",
+    "n_tasks",
+    "n_workers",
+    "n_classes",
+    "classes",
+    "class_priors",
+    "krippendorff_alpha",
+    "fleiss_kappa",
+    "fleiss_kappa_reason",
+    "estimated_label_accuracy",
+    "ds_iterations",
+    "ds_converged",
+    "one_coin_iterations",
+    "one_coin_converged",
+    "gold_clamped",
+    "n_gold_tasks",
+    "label_accuracy",
+    "n_flag_same_answer",
+    "n_flag_inverted",
+    "n_flag_fast_and_disagreeing",
+}
+
+
+def _by_worker(report: SkillReport, column: str) -> dict[str, object]:
+    return dict(report.workers.select("worker", column).iter_rows())
+
+
+def test_gal_toy_report() -> None:
+    report = compute_skill(GAL_TOY, gold=GAL_TOY_GOLD)
+    assert report.workers.columns == list(SKILL_WORKER_COLUMNS)
+    assert report.items.columns == list(SKILL_ITEM_COLUMNS)
+    assert report.workers["worker"].to_list() == [f"worker{i}" for i in range(1, 6)]
+    assert _by_worker(report, "flag_same_answer") == {
+        "worker1": True,
+        "worker2": False,
+        "worker3": False,
+        "worker4": False,
+        "worker5": False,
+    }
+    assert _by_worker(report, "flag_inverted") == {
+        "worker1": False,
+        "worker2": False,
+        "worker3": False,
+        "worker4": False,
+        "worker5": True,
+    }
+    assert set(_by_worker(report, "flag_fast_and_disagreeing").values()) == {None}
+    spam = _by_worker(report, "spam_score")
+    assert spam["worker1"] == pytest.approx(1.0, abs=0.01)
+    assert spam["worker3"] == pytest.approx(0.0, abs=0.02)
+    assert spam["worker5"] == pytest.approx(0.0, abs=0.02)
+    # Kappa against the leave-one-out majority, by hand (see test_reliability).
+    assert _by_worker(report, "kappa")["worker5"] == pytest.approx(-1.0)
+    assert _by_worker(report, "kappa")["worker2"] is None
+
+    summary = report.summary
+    assert set(summary) == SUMMARY_KEYS
+    json.dumps(summary)
+    assert summary["n_answers"] == 25
+    assert summary["classes"] == ["notporn", "porn"]
+    assert summary["n_gold_tasks"] == 5
+    assert summary["fleiss_kappa_reason"] is None
+    assert summary["n_flag_fast_and_disagreeing"] is None
+    assert (summary["n_flag_same_answer"], summary["n_flag_inverted"]) == (1, 1)
+
+    ds = run_crowdkit(CKDawidSkene(n_iter=100, tol=1e-5), GAL_TOY)
+    one_coin = run_crowdkit(CKOneCoin(n_iter=100, tol=1e-5), GAL_TOY)
+    assert summary["label_accuracy"] == {
+        "majority_vote": pytest.approx(0.4),  # by hand, see test_estimators
+        "dawid_skene": pytest.approx(accuracy(crowdkit_labels(ds), GAL_TOY_GOLD)),
+        "one_coin": pytest.approx(accuracy(crowdkit_labels(one_coin), GAL_TOY_GOLD)),
+    }
+
+
+def test_items_least_certain_first() -> None:
+    answers = pl.DataFrame(
+        {
+            "task": ["a", "a", "a", "b", "b", "b", "c", "c", "c"],
+            "worker": ["x", "y", "z"] * 3,
+            "label": ["1", "1", "1", "1", "2", "1", "2", "2", "1"],
+        }
+    )
+    items = compute_skill(answers).items
+    posteriors = items["ds_posterior"].to_list()
+    assert posteriors == sorted(posteriors)
+    assert items.filter(pl.col("task") == "a")["majority_vote"].item() == "1"
+    assert items["n_answers"].to_list() == [3, 3, 3]
+
+
+def test_clamped_gold_fixes_items_but_not_label_accuracy() -> None:
+    plain = compute_skill(GAL_TOY, gold=GAL_TOY_GOLD)
+    clamped = compute_skill(GAL_TOY, gold=GAL_TOY_GOLD, clamp_gold=True)
+    assert clamped.summary["gold_clamped"] is True
+    assert clamped.summary["label_accuracy"] == plain.summary["label_accuracy"]
+    labels = dict(clamped.items.select("task", "ds_label").iter_rows())
+    assert labels == dict(GAL_TOY_GOLD.iter_rows())
+    assert clamped.items["ds_posterior"].to_list() == [1.0] * 5
+
+
+def test_gold_without_answered_tasks() -> None:
+    gold = pl.DataFrame({"task": ["elsewhere"], "label": ["porn"]})
+    summary = compute_skill(GAL_TOY, gold=gold).summary
+    assert summary["n_gold_tasks"] == 0
+    assert summary["label_accuracy"] == {
+        "majority_vote": None,
+        "dawid_skene": None,
+        "one_coin": None,
+    }
+
+
+def test_without_gold() -> None:
+    summary = compute_skill(GAL_TOY).summary
+    assert summary["label_accuracy"] is None
+    assert summary["n_gold_tasks"] is None
+
+
+def test_empty_job() -> None:
+    empty = pl.DataFrame(schema={"task": pl.String, "worker": pl.String, "label": pl.String})
+    with pytest.raises(EmptyJobError, match="no answers"):
+        compute_skill(empty)
+
+
+def test_one_worker_one_label() -> None:
+    answers = pl.DataFrame({"task": ["a", "b"], "worker": ["w", "w"], "label": ["x", "x"]})
+    report = compute_skill(answers)
+    row = report.workers.row(0, named=True)
+    assert row["kappa"] is None
+    assert row["n_kappa"] == 0
+    assert row["spam_score"] is None
+    assert report.summary["krippendorff_alpha"] is None
+    assert report.summary["fleiss_kappa_reason"] == "every task has a single answer"
+
+
+def test_unequal_answers_explain_fleiss() -> None:
+    summary = compute_skill(GAL_TOY.slice(1)).summary
+    assert summary["fleiss_kappa"] is None
+    assert summary["fleiss_kappa_reason"] == "tasks have between 4 and 5 answers"
+
+
+def test_fast_and_disagreeing_worker() -> None:
+    rng = np.random.default_rng(3)
+    truth = rng.integers(0, 2, size=40)
+    rows = []
+    for t, y in enumerate(truth):
+        for w in range(4):
+            rows.append((f"t{t}", f"good{w}", str(y), 30.0 + w))
+        rows.append((f"t{t}", "rusher", str(rng.integers(0, 2)), 2.0))
+        rows.append((f"t{t}", "quick-and-right", str(y), 2.0))
+        rows.append((f"t{t}", "untimed", str(y), None))
+    answers = pl.DataFrame(
+        rows,
+        schema={"task": pl.String, "worker": pl.String, "label": pl.String, "seconds": pl.Float64},
+        orient="row",
+    )
+    report = compute_skill(answers)
+    flags = _by_worker(report, "flag_fast_and_disagreeing")
+    assert flags["rusher"] is True
+    assert flags["quick-and-right"] is False
+    assert flags["good0"] is False
+    assert flags["untimed"] is None
+    assert report.summary["n_flag_fast_and_disagreeing"] == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties
+
+
+@st.composite
+def jobs(draw: st.DrawFn) -> pl.DataFrame:
+    n_tasks = draw(st.integers(1, 10))
+    n_workers = draw(st.integers(1, 5))
+    rows = []
+    for t in range(n_tasks):
+        workers = draw(st.sets(st.integers(0, n_workers - 1), min_size=1))
+        for w in sorted(workers):
+            rows.append((f"t{t}", f"w{w}", draw(st.sampled_from(["a", "b", "c"]))))
+    return pl.DataFrame(rows, schema=["task", "worker", "label"], orient="row")
+
+
+_ODD = FlagThresholds(
+    min_answers=2,
+    same_answer_share=0.9123,
+    inverted_max_accuracy=0.4321,
+    inverted_max_spam=0.5123,
+)
+"""Thresholds that float noise from a different summation order cannot straddle."""
+
+
+@settings(max_examples=40, deadline=None)
+@given(jobs(), st.randoms(use_true_random=False))
+def test_renaming_workers_and_shuffling_rows_changes_nothing(
+    job: pl.DataFrame, rnd: object
+) -> None:
+    names = job["worker"].unique().sort().to_list()
+    new_names = [f"renamed-{i}" for i in range(len(names))]
+    rnd.shuffle(new_names)  # type: ignore[attr-defined]
+    mapping = dict(zip(names, new_names, strict=True))
+    order = list(range(job.height))
+    rnd.shuffle(order)  # type: ignore[attr-defined]
+    other = job[order].with_columns(pl.col("worker").replace_strict(mapping))
+
+    first = compute_skill(job, thresholds=_ODD)
+    second = compute_skill(other, thresholds=_ODD)
+    back = {v: k for k, v in mapping.items()}
+    workers = second.workers.with_columns(pl.col("worker").replace_strict(back)).sort("worker")
+    for column in SKILL_WORKER_COLUMNS:
+        a, b = first.workers[column], workers[column]
+        if a.dtype == pl.Float64:
+            assert a.is_null().to_list() == b.is_null().to_list()
+            np.testing.assert_allclose(
+                a.fill_null(0).to_numpy(), b.fill_null(0).to_numpy(), atol=1e-7
+            )
+        else:
+            assert a.to_list() == b.to_list(), column
+    np.testing.assert_allclose(first.dawid_skene.probas_, second.dawid_skene.probas_, atol=1e-7)
+    mv = dict(first.items.select("task", "majority_vote").iter_rows())
+    assert mv == dict(second.items.select("task", "majority_vote").iter_rows())
+    for key in ("krippendorff_alpha", "fleiss_kappa", "estimated_label_accuracy"):
+        assert first.summary[key] == pytest.approx(second.summary[key], abs=1e-7)
+
+
+@st.composite
+def jobs_with_a_perfect_worker(draw: st.DrawFn) -> pl.DataFrame:
+    """A perfect worker and a perfect helper on every task, and a worker wrong on <= 1 in 4."""
+    classes = ["a", "b", "c"][: draw(st.integers(2, 3))]
+    truth = draw(st.lists(st.sampled_from(classes), min_size=8, max_size=20))
+    truth[: len(classes)] = classes  # every class really occurs
+    rows = []
+    for t, label in enumerate(truth):
+        rows.append((f"t{t}", "perfect", label))
+        rows.append((f"t{t}", "helper", label))
+        noisy = draw(st.sampled_from(classes)) if t % 4 == 3 else label
+        rows.append((f"t{t}", "noisy", noisy))
+    return pl.DataFrame(rows, schema=["task", "worker", "label"], orient="row")
+
+
+@settings(max_examples=40, deadline=None)
+@given(jobs_with_a_perfect_worker())
+def test_perfect_worker_is_accurate_and_not_spam(job: pl.DataFrame) -> None:
+    report = compute_skill(job)
+    row = report.workers.filter(pl.col("worker") == "perfect").row(0, named=True)
+    # Not exactly 1: the default smoothing (0.01 pseudo-count per cell) on 4-15 tasks.
+    assert row["ds_accuracy"] == pytest.approx(1.0, abs=0.03)
+    assert row["one_coin_accuracy"] == pytest.approx(1.0, abs=0.03)
+    assert row["spam_score"] == pytest.approx(0.0, abs=0.05)
+    assert not row["flag_same_answer"]
+    assert not row["flag_inverted"]
+
+
+def test_smoothing_escapes_a_degenerate_fixed_point() -> None:
+    # "random" alone says c on t3. Unsmoothed EM (crowd-kit's too) settles where class c explains
+    # perfect's "a" as well as class a does, leaving t3 at 2/3; a 0.01 pseudo-count breaks that.
+    rows = []
+    for t, (label, random_label) in enumerate([("a", "a"), ("b", "b"), ("a", "a"), ("a", "c")]):
+        rows += [(f"t{t}", "perfect", label), (f"t{t}", "helper", label)]
+        rows.append((f"t{t}", "random", random_label))
+    job = pl.DataFrame(rows, schema=["task", "worker", "label"], orient="row")
+    stuck = compute_skill(job, smoothing=0.0).dawid_skene.probas_[3]
+    assert stuck.tolist() == pytest.approx([2 / 3, 0.0, 1 / 3], abs=1e-6)
+    assert compute_skill(job).dawid_skene.probas_[3, 0] > 0.999
