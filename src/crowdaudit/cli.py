@@ -185,6 +185,9 @@ EndpointOpt = Annotated[
 LimitOpt = Annotated[
     int, typer.Option(help="Rows of the worker table to show; 0 shows all.", min=0)
 ]
+StrictOpt = Annotated[
+    bool, typer.Option(help="Stop at the first unusable file instead of skipping and counting it.")
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 ConcurrencyOpt = Annotated[
     int,
@@ -248,10 +251,7 @@ def audit(
             help="Also write the seed notebook's per-worker JSON to this path or s3:// URI."
         ),
     ] = None,
-    strict: Annotated[
-        bool,
-        typer.Option(help="Stop at the first unusable file instead of skipping and counting it."),
-    ] = False,
+    strict: StrictOpt = False,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
     endpoint_url: EndpointOpt = None,
@@ -351,10 +351,7 @@ def contributions(
         float | None,
         typer.Option(help="USD paid per hour of recorded work time; adds payout_usd.", min=0),
     ] = None,
-    strict: Annotated[
-        bool,
-        typer.Option(help="Stop at the first unusable file instead of skipping and counting it."),
-    ] = False,
+    strict: StrictOpt = False,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
     endpoint_url: EndpointOpt = None,

@@ -391,7 +391,8 @@ def describe(job: Job) -> dict[str, Any]:
         job.responses.select(COL.TASK)
         .unique()
         .join(with_label, on=COL.TASK, how="anti")
-        .sort(COL.TASK)
+        # datasetObjectIds are digits: shorter first puts "9" before "10".
+        .sort(pl.col(COL.TASK).str.len_chars(), COL.TASK)
         .get_column(COL.TASK)
         .to_list()
         if job.consolidated_from

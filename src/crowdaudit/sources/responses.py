@@ -189,40 +189,25 @@ what the incremental cache keeps."""
 
 def build_raw(columns: ResponseColumns) -> pl.DataFrame:
     """The accumulated answers as a table (``RAW``)."""
-    files = pl.DataFrame(
-        {
-            COL.TASK: columns.file_task,
-            COL.ITERATION: columns.file_iteration,
-            COL.SOURCE_KEY: columns.file_key,
-        },
-        schema={COL.TASK: pl.String(), COL.ITERATION: pl.Int32(), COL.SOURCE_KEY: pl.String()},
-    )
-    raw = pl.DataFrame(
-        {
-            "_file": columns.file,
-            COL.WORKER: columns.worker,
-            COL.LABEL: columns.label,
-            "_accepted": columns.accepted,
-            "_submitted": columns.submitted,
-            "_seconds": columns.seconds,
-            COL.IDENTITY_PROVIDER: columns.provider,
-            COL.ISSUER: columns.issuer,
-            COL.SUB: columns.sub,
-        },
-        schema_overrides={
-            "_file": pl.UInt32(),
-            "_accepted": pl.String(),
-            "_submitted": pl.String(),
-            "_seconds": pl.Float64(),
-            COL.IDENTITY_PROVIDER: pl.String(),
-            COL.ISSUER: pl.String(),
-            COL.SUB: pl.String(),
-            COL.LABEL: pl.String(),
-        },
-    )
-    return pl.concat([files[raw["_file"]], raw.drop("_file")], how="horizontal").select(
-        pl.col(name).cast(dtype) for name, dtype in RAW.items()
-    )
+    per_file = {
+        COL.TASK: columns.file_task,
+        COL.ITERATION: columns.file_iteration,
+        COL.SOURCE_KEY: columns.file_key,
+    }
+    per_answer = {
+        COL.WORKER: columns.worker,
+        COL.LABEL: columns.label,
+        "_accepted": columns.accepted,
+        "_submitted": columns.submitted,
+        "_seconds": columns.seconds,
+        COL.IDENTITY_PROVIDER: columns.provider,
+        COL.ISSUER: columns.issuer,
+        COL.SUB: columns.sub,
+    }
+    files = pl.DataFrame(per_file, schema={name: RAW[name] for name in per_file})
+    answers = pl.DataFrame(per_answer, schema={name: RAW[name] for name in per_answer})
+    index = pl.Series("_file", columns.file, dtype=pl.UInt32)
+    return pl.concat([files[index], answers], how="horizontal").select(*RAW)
 
 
 def build_responses(raw: pl.DataFrame, *, job: str) -> tuple[pl.DataFrame, int, int]:
