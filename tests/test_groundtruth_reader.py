@@ -291,12 +291,21 @@ def test_a_missing_bucket_is_named(moto_reset: str, monkeypatch: pytest.MonkeyPa
     assert "NoSuchBucket" in str(caught.value)
 
 
-def test_an_unsupported_task_type_is_refused(copy_of: Any) -> None:
+@pytest.mark.parametrize(
+    ("kind", "why"),
+    [
+        ("groundtruth/video-object-tracking", "carry no per-worker answers"),
+        ("groundtruth/point_cloud_object_tracking", "carry no per-worker answers"),
+        ("groundtruth/something-new", "supported: "),
+    ],
+)
+def test_an_unsupported_task_type_is_refused(copy_of: Any, kind: str, why: str) -> None:
     folder = copy_of(PETS)
     for path in folder.glob("annotations/consolidated-annotation/consolidation-response/*/*.json"):
-        text = path.read_text("utf-8").replace(
-            "groundtruth/image-classification", "groundtruth/text-span"
-        )
+        text = path.read_text("utf-8").replace("groundtruth/image-classification", kind)
         path.write_text(text, "utf-8")
-    with pytest.raises(InputFormatError, match=r"unsupported task type: .*groundtruth/text-span"):
+    with pytest.raises(InputFormatError) as caught:
         read_one(str(folder))
+    message = str(caught.value)
+    assert message.startswith(f"unsupported task type: {folder} ({kind}: ")
+    assert why in message

@@ -27,14 +27,17 @@ from crowdaudit.errors import (
     SourceError,
     SourceNotFoundError,
 )
+from crowdaudit.ledger import Contributions, contributions
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.gold import Gold
 from crowdaudit.sources.groundtruth import Job
+from crowdaudit.tasks.registry import TaskOptions
 
 __all__ = [
     "AccessDeniedError",
     "Audit",
     "AwsConfig",
+    "Contributions",
     "CredentialsError",
     "CrowdAuditError",
     "EmptyJobError",
@@ -49,9 +52,11 @@ __all__ = [
     "SkippedRecord",
     "SourceError",
     "SourceNotFoundError",
+    "TaskOptions",
     "__version__",
     "audit",
     "build_audit",
+    "contributions",
     "read_gold",
     "read_job",
     "read_jobs",

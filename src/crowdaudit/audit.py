@@ -12,7 +12,12 @@ import polars as pl
 from crowdaudit._version import __version__
 from crowdaudit.errors import CrowdAuditError, SourceError
 from crowdaudit.metrics.jobs import JOB_FIGURES, compute_job_skill
-from crowdaudit.metrics.workers import compute_seed_metrics, compute_worker_table, rank_workers
+from crowdaudit.metrics.workers import (
+    compute_seed_metrics,
+    compute_worker_table,
+    rank_workers,
+    with_similarities,
+)
 from crowdaudit.report.html import render_report, render_summary_html
 from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
@@ -22,6 +27,7 @@ from crowdaudit.sources.groundtruth import Job, describe, read_job_folder
 from crowdaudit.sources.locations import open_folder, read_location
 from crowdaudit.sources.longtable import is_long_table, parse_long_table
 from crowdaudit.sources.sagemaker import JobInfo, fetch_job_info
+from crowdaudit.tasks.registry import TaskOptions
 
 __all__ = ["Audit", "audit", "build_audit", "read_gold", "read_job", "read_jobs"]
 
@@ -68,11 +74,18 @@ class Audit:
 
 
 def _join_labels(job: Job, gold: Gold | None) -> pl.DataFrame:
+    """The job's answers with their consolidated and gold labels and similarities to them."""
     answers = job.responses.join(job.consolidated, on=COL.TASK, how="left", maintain_order="left")
-    if gold is None:
-        return answers.with_columns(pl.lit(None, pl.String()).alias(COL.GOLD))
-    per_task = match_gold(gold, job.sources)
-    return answers.join(per_task, on=COL.TASK, how="left", maintain_order="left")
+    if gold is None or job.task is None:
+        answers = answers.with_columns(pl.lit(None, pl.String()).alias(COL.GOLD))
+    else:
+        per_task = match_gold(gold, job.sources, job.task.parse_gold)
+        answers = answers.join(per_task, on=COL.TASK, how="left", maintain_order="left")
+    return with_similarities(answers, job.task)
+
+
+def _single_label(job: Job) -> bool:
+    return job.task is not None and job.task.exact and job.task.name != "custom"
 
 
 def _count_unused_gold(gold: Gold | None, jobs: Sequence[Job]) -> int:
@@ -98,9 +111,19 @@ def _gold_accuracy_of_consolidated(answers: pl.DataFrame) -> float | None:
 
 def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
     """Audit jobs that have been read already (pure)."""
-    answers = pl.concat([_join_labels(job, gold) for job in jobs], how="vertical")
-    workers = compute_worker_table(answers)
-    skill = compute_job_skill(answers)
+    scored = [_join_labels(job, gold) for job in jobs]
+    answers = pl.concat(scored, how="vertical")
+    workers = pl.concat(
+        [
+            compute_worker_table(table, task=job.task)
+            for job, table in zip(jobs, scored, strict=True)
+        ],
+        how="diagonal_relaxed",
+    )
+    # Dawid-Skene and its kin model single-label answers only.
+    skill = compute_job_skill(
+        answers.filter(pl.col(COL.JOB).is_in([job.name for job in jobs if _single_label(job)]))
+    )
     if skill.workers.height:
         workers = rank_workers(workers.join(skill.workers, on=[COL.JOB, COL.WORKER], how="left"))
     per_job = [{**describe(job), **skill.summaries.get(job.name, {})} for job in jobs]
@@ -162,6 +185,7 @@ def read_jobs(
     sagemaker: Any = None,
     labels: bool = True,
     cache: Path | None = None,
+    task_options: TaskOptions | None = None,
 ) -> list[Job]:
     """Read Ground Truth jobs given as output folders (paths or ``s3://`` URIs) or as job names.
 
@@ -171,7 +195,8 @@ def read_jobs(
     A job named with ``job_names`` takes its output folder and label attribute from
     DescribeLabelingJob, called with ``sagemaker`` (a boto3 SageMaker client; one is made from
     ``aws`` when ``None``); ``label_attribute``, when given, applies to every job; ``cache`` is
-    a folder for the incremental cache (``None``: none). With
+    a folder for the incremental cache (``None``: none); ``task_options`` forces the task type or
+    sets its options (``--task-type``, ``--answer-path``…). With
     ``labels=False`` answers of any shape are kept without a label and consolidated labels are
     not read (enough to count who did what).
     """
@@ -195,6 +220,7 @@ def read_jobs(
             progress=progress,
             labels=labels,
             cache=cache,
+            task_options=task_options,
         )
         if info is not None and info.price_per_object is not None:
             job = replace(job, price_per_object=info.price_per_object)
@@ -249,6 +275,7 @@ def audit(
     progress: Progress = no_progress,
     sagemaker: Any = None,
     cache: Path | None = None,
+    task_options: TaskOptions | None = None,
 ) -> Audit:
     """Audit one or more labeling jobs.
 
@@ -264,6 +291,8 @@ def audit(
         sagemaker: a boto3 SageMaker client for ``job_names``; made from ``aws`` when ``None``.
         cache: a folder for the incremental cache, so a re-run fetches only new or changed
             files; ``None`` (the default) reads everything every time.
+        task_options: the task type and its options when detection is not enough, e.g.
+            ``TaskOptions(answer_path="annotatedResult.label")`` for a custom template.
 
     Example::
 
@@ -282,5 +311,6 @@ def audit(
         progress=progress,
         sagemaker=sagemaker,
         cache=cache,
+        task_options=task_options,
     )
     return build_audit(jobs, gold_labels)

@@ -43,6 +43,9 @@ from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.cache import default_cache_dir
 from crowdaudit.sources.groundtruth import Job, read_job_folder
 from crowdaudit.sources.locations import open_output_file, open_output_folder
+from crowdaudit.tasks.custom import COMPARES
+from crowdaudit.tasks.entities import SPAN_MATCHES
+from crowdaudit.tasks.registry import TASK_TYPE_NAMES, TaskOptions
 
 __all__ = ["app", "main"]
 
@@ -185,6 +188,44 @@ EndpointOpt = Annotated[
 LimitOpt = Annotated[
     int, typer.Option(help="Rows of the worker table to show; 0 shows all.", min=0)
 ]
+TaskTypeOpt = Annotated[
+    str | None,
+    typer.Option(
+        help=f"Task type, when the manifest's metadata does not say: {', '.join(TASK_TYPE_NAMES)}.",
+        rich_help_panel="Task types",
+    ),
+]
+AnswerPathOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Custom templates: dotted path to the answer in answerContent, e.g. "
+        "annotatedResult.label.",
+        rich_help_panel="Task types",
+    ),
+]
+CompareOpt = Annotated[
+    str,
+    typer.Option(
+        help="Custom templates: how answers compare: exact, jaccard (label sets) or number.",
+        rich_help_panel="Task types",
+    ),
+]
+IouOpt = Annotated[
+    float,
+    typer.Option(
+        help="Bounding boxes: least IoU for two boxes of the same label to match.",
+        min=0.0,
+        max=1.0,
+        rich_help_panel="Task types",
+    ),
+]
+SpanMatchOpt = Annotated[
+    str,
+    typer.Option(
+        help="Entities: exact (same offsets and label) or overlap (partial credit).",
+        rich_help_panel="Task types",
+    ),
+]
 StrictOpt = Annotated[
     bool, typer.Option(help="Stop at the first unusable file instead of skipping and counting it.")
 ]
@@ -203,6 +244,22 @@ CacheOpt = Annotated[
     ),
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Read every file; keep no cache.")]
+
+
+def _task_options(
+    task_type: str | None, answer_path: str | None, compare: str, iou: float, span_match: str
+) -> TaskOptions:
+    """The task options, checked here so that a wrong value is a usage error (exit 2)."""
+    choices = {
+        "--task-type": (task_type, (None, *TASK_TYPE_NAMES)),
+        "--compare": (compare, COMPARES),
+        "--span-match": (span_match, SPAN_MATCHES),
+    }
+    for option, (value, allowed) in choices.items():
+        if value not in allowed:
+            listed = ", ".join(str(choice) for choice in allowed if choice)
+            raise typer.BadParameter(f"{value!r} is not one of {listed}", param_hint=option)
+    return TaskOptions(task_type, answer_path, compare, iou, span_match)
 
 
 def _cache_folder(cache: Path | None, no_cache: bool) -> Path | None:
@@ -258,6 +315,11 @@ def audit(
     concurrency: ConcurrencyOpt = 64,
     cache: CacheOpt = None,
     no_cache: NoCacheOpt = False,
+    task_type: TaskTypeOpt = None,
+    answer_path: AnswerPathOpt = None,
+    compare: CompareOpt = "exact",
+    iou_threshold: IouOpt = 0.5,
+    span_match: SpanMatchOpt = "exact",
     limit: LimitOpt = 25,
     quiet: QuietOpt = False,
 ) -> None:
@@ -272,6 +334,7 @@ def audit(
     aws = AwsConfig(
         profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
     )
+    options = _task_options(task_type, answer_path, compare, iou_threshold, span_match)
     with _cli_errors():
         gold_labels = read_gold(gold, aws=aws) if gold else None
         with _ProgressBars(enabled=not quiet) as progress:
@@ -284,6 +347,7 @@ def audit(
                 concurrency=concurrency,
                 progress=progress,
                 cache=_cache_folder(cache, no_cache),
+                task_options=options,
             )
         result = build_audit(jobs, gold_labels)
     _note_cache(jobs, quiet=quiet)

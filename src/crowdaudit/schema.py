@@ -80,9 +80,11 @@ class COL:
     ACTIVE_DAYS: Final = "active_days"
     PAYOUT_USD: Final = "payout_usd"
 
-    # consolidated / gold labels joined onto responses
+    # consolidated / gold labels joined onto responses, and how close each answer is to them
     CONSOLIDATED: Final = "consolidated"
     GOLD: Final = "gold"
+    GOLD_SIMILARITY: Final = "gold_similarity"
+    CONSENSUS_SIMILARITY: Final = "consensus_similarity"
 
 
 _UTC = pl.Datetime("us", "UTC")
@@ -113,7 +115,7 @@ WORKERS: Final[dict[str, pl.DataType]] = {
     COL.WORKER: pl.String(),
     COL.N_OBJECTS: pl.Int64(),
     COL.N_GOLD: pl.Int64(),
-    COL.GOLD_CORRECT: pl.Int64(),
+    COL.GOLD_CORRECT: pl.Float64(),
     COL.GOLD_ACCURACY: pl.Float64(),
     COL.GOLD_ACCURACY_LOW: pl.Float64(),
     COL.GOLD_ACCURACY_HIGH: pl.Float64(),

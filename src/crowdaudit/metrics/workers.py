@@ -15,6 +15,7 @@ import polars as pl
 
 from crowdaudit.metrics.intervals import wilson_interval
 from crowdaudit.schema import COL, SEED_KEYS, WORKERS
+from crowdaudit.tasks.base import TaskType, compute_peer_similarity, compute_similarity
 
 __all__ = [
     "compute_loo_agreement",
@@ -22,6 +23,7 @@ __all__ = [
     "compute_worker_table",
     "latest_answers",
     "rank_workers",
+    "with_similarities",
 ]
 
 
@@ -68,28 +70,59 @@ def _share(hits: str, total: str) -> pl.Expr:
     return pl.when(pl.col(total) > 0).then(pl.col(hits) / pl.col(total))
 
 
-def compute_worker_table(answers: pl.DataFrame) -> pl.DataFrame:
+def with_similarities(answers: pl.DataFrame, task: TaskType | None = None) -> pl.DataFrame:
+    """Add ``gold_similarity`` and ``consensus_similarity``: how close each answer is to the gold
+    and the consolidated label, in [0, 1] (null where that label is unknown). Single-label types,
+    and ``task=None``, compare for equality."""
+    if task is None or task.exact:
+        return answers.with_columns(
+            (pl.col(COL.LABEL) == pl.col(COL.GOLD)).cast(pl.Float64).alias(COL.GOLD_SIMILARITY),
+            (pl.col(COL.LABEL) == pl.col(COL.CONSOLIDATED))
+            .cast(pl.Float64)
+            .alias(COL.CONSENSUS_SIMILARITY),
+        )
+    label = answers.get_column(COL.LABEL)
+    return answers.with_columns(
+        compute_similarity(task, label, answers.get_column(COL.GOLD)).alias(COL.GOLD_SIMILARITY),
+        compute_similarity(task, label, answers.get_column(COL.CONSOLIDATED)).alias(
+            COL.CONSENSUS_SIMILARITY
+        ),
+    )
+
+
+def compute_worker_table(answers: pl.DataFrame, *, task: TaskType | None = None) -> pl.DataFrame:
     """The worker table of PRODUCT.md, one row per job and worker (``schema.WORKERS``).
 
-    Needs columns ``job, task, worker, label, consolidated, gold, seconds, submitted_at``.
+    Needs columns ``job, task, worker, label, consolidated, gold, seconds, submitted_at``, and uses
+    ``gold_similarity``/``consensus_similarity`` when present (:func:`with_similarities`).
 
-    * ``gold_accuracy = gold_correct / n_gold`` with a Wilson 95% interval; null when ``n_gold`` is 0.
-    * ``consensus_agreement``: share of the ``n_consensus`` objects with a consolidated label where
-      the worker's answer equals it. Objects whose consolidation failed are not counted.
-    * ``loo_agreement``: share of the ``n_loo`` objects answered by someone else where the worker's
-      answer equals the majority of the others (:func:`compute_loo_agreement`).
+    * ``gold_accuracy = gold_correct / n_gold`` with a Wilson 95% interval; null when ``n_gold`` is
+      0. For single-label types ``gold_correct`` counts exact matches; for the others it is the sum
+      of similarities, so the accuracy is their mean.
+    * ``consensus_agreement``: mean similarity to the consolidated label over the ``n_consensus``
+      objects that have one (for single-label types, the share of matches). Objects whose
+      consolidation failed are not counted.
+    * ``loo_agreement``: over the ``n_loo`` objects answered by someone else, for single-label
+      types the share where the answer equals the majority of the others
+      (:func:`compute_loo_agreement`); for the others the mean similarity to the other answers.
     * ``median_seconds``/``total_seconds`` over answers with a known time; null when none is known.
     """
+    if COL.GOLD_SIMILARITY not in answers.columns:
+        answers = with_similarities(answers, task)
     keys = [COL.JOB, COL.WORKER]
     latest = latest_answers(answers)
-    latest = latest.with_columns(compute_loo_agreement(latest))
+    if task is None or task.exact:
+        peers = compute_loo_agreement(latest).cast(pl.Float64)
+    else:
+        peers = compute_peer_similarity(task, latest)
+    latest = latest.with_columns(peers.alias(COL.LOO_AGREEMENT))
     quality = latest.group_by(keys).agg(
         pl.len().alias(COL.N_OBJECTS),
-        pl.col(COL.GOLD).is_not_null().sum().alias(COL.N_GOLD),
-        (pl.col(COL.LABEL) == pl.col(COL.GOLD)).sum().alias(COL.GOLD_CORRECT),
-        pl.col(COL.CONSOLIDATED).is_not_null().sum().alias(COL.N_CONSENSUS),
-        (pl.col(COL.LABEL) == pl.col(COL.CONSOLIDATED)).sum().alias("_consensus_hits"),
-        pl.col(COL.LOO_AGREEMENT).is_not_null().sum().alias(COL.N_LOO),
+        pl.col(COL.GOLD_SIMILARITY).count().alias(COL.N_GOLD),
+        pl.col(COL.GOLD_SIMILARITY).sum().alias(COL.GOLD_CORRECT),
+        pl.col(COL.CONSENSUS_SIMILARITY).count().alias(COL.N_CONSENSUS),
+        pl.col(COL.CONSENSUS_SIMILARITY).sum().alias("_consensus_hits"),
+        pl.col(COL.LOO_AGREEMENT).count().alias(COL.N_LOO),
         pl.col(COL.LOO_AGREEMENT).sum().alias("_loo_hits"),
     )
     timing = answers.group_by(keys).agg(
@@ -109,7 +142,21 @@ def compute_worker_table(answers: pl.DataFrame) -> pl.DataFrame:
         _share("_loo_hits", COL.N_LOO).alias(COL.LOO_AGREEMENT),
     )
     table = table.select([pl.col(name).cast(dtype) for name, dtype in WORKERS.items()])
+    if task is not None:
+        extra = _type_columns(latest, task)
+        if extra is not None:
+            table = table.join(extra, on=COL.WORKER, how="left")
     return rank_workers(table)
+
+
+def _type_columns(latest: pl.DataFrame, task: TaskType) -> pl.DataFrame | None:
+    """The task type's own worker columns, against gold where known, else the consolidated label."""
+    pairs = latest.select(
+        COL.WORKER,
+        pl.col(COL.LABEL).alias("answer"),
+        pl.coalesce(COL.GOLD, COL.CONSOLIDATED).alias("reference"),
+    )
+    return task.worker_columns(pairs)
 
 
 def rank_workers(table: pl.DataFrame) -> pl.DataFrame:
@@ -128,8 +175,9 @@ def rank_workers(table: pl.DataFrame) -> pl.DataFrame:
 def compute_seed_metrics(answers: pl.DataFrame) -> dict[str, dict[str, Any]]:
     """The seed notebook's per-worker JSON, keyed by worker id, from its own definitions.
 
-    Every answer counts (as in the notebook). The two averages are means of 0/1 matches over
-    answers with a consolidated, resp. gold, label; where there is none the value is ``None``
+    Every answer counts (as in the notebook). The two averages are means of 0/1 matches (of
+    similarities, for types other than single-label) over answers with a consolidated, resp.
+    gold, label; where there is none the value is ``None``
     (the notebook wrote 0 for gold and let failed objects count as -1).
     """
     total, golden, vs_consensus, vs_gold = SEED_KEYS

@@ -231,6 +231,7 @@ def _scatter_axes(workers: pl.DataFrame, columns: Sequence[_Column]) -> dict[str
         for c in columns
         if c.kind in ("rate", "float")
         and not c.name.endswith(("_low", "_high"))
+        and c.name != COL.GOLD_CORRECT  # a count (a sum of similarities), not a rate
         and workers.get_column(c.name).drop_nulls().len() > 0
     ]
 

@@ -26,7 +26,10 @@ from crowdaudit.schema import COL
 __all__ = [
     "LabelRecord",
     "build_consolidated",
+    "build_sources",
     "find_label_attributes",
+    "find_task_type",
+    "iter_consolidated",
     "parse_consolidation_response",
     "parse_manifest",
     "resolve_label_attribute",
@@ -173,8 +176,8 @@ def _is_failed(metadata: Mapping[str, object]) -> bool:
 
 def iter_consolidated(
     records: Iterable[LabelRecord], attribute: str
-) -> Iterator[tuple[str, Mapping[str, object] | None, str | None]]:
-    """Yield ``(task, metadata or None, type)`` for each record; ``None`` metadata means failed."""
+) -> Iterator[tuple[str, object, Mapping[str, object] | None]]:
+    """Yield ``(task, value, metadata)`` for each record; ``None`` metadata means it failed."""
     meta_key = f"{attribute}-metadata"
     for record in records:
         metadata = record.content.get(meta_key)
@@ -185,8 +188,18 @@ def iter_consolidated(
         ):
             yield record.task, None, None
             continue
-        kind = metadata.get("type")
-        yield record.task, metadata, kind.lower() if isinstance(kind, str) else None
+        yield record.task, record.content[attribute], metadata
+
+
+def find_task_type(records: Iterable[LabelRecord], attribute: str) -> str | None:
+    """The lower-cased metadata ``type`` of ``attribute``, from the first record that has one."""
+    meta_key = f"{attribute}-metadata"
+    for record in records:
+        metadata = record.content.get(meta_key)
+        kind = metadata.get("type") if isinstance(metadata, Mapping) else None
+        if isinstance(kind, str) and kind:
+            return kind.lower()
+    return None
 
 
 def build_consolidated(labels: Mapping[str, str | None]) -> pl.DataFrame:

@@ -7,12 +7,16 @@
    object's source as written in the job's output manifest.
 
 Formats 1 and 3 may be mixed in one file. When a task appears twice, the later line wins.
+
+For task types other than single-label classification a gold value has the shape of the output
+manifest's label attribute value for that type (see :mod:`crowdaudit.tasks`); values are kept as
+JSON text here and read by the job's task type when they are joined to its answers.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import orjson
@@ -28,7 +32,9 @@ SOURCE = "source"
 
 @dataclass(frozen=True, slots=True)
 class Gold:
-    """Parsed gold labels: by task id (``task, label``) and by data-object source (``source, label``)."""
+    """Parsed gold labels: by task id (``task, label``) and by data-object source (``source, label``).
+
+    ``label`` holds each gold value as JSON text (``"\"Owl\""`` for the label ``Owl``)."""
 
     where: str
     by_task: pl.DataFrame
@@ -39,12 +45,8 @@ class Gold:
         return self.by_task.height + self.by_source.height
 
 
-def _label_text(value: object) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None
+def _json_text(value: object) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _parse_csv(data: bytes, where: str) -> Gold:
@@ -62,6 +64,7 @@ def _parse_csv(data: bytes, where: str) -> Gold:
         table.select(COL.TASK, COL.LABEL)
         .drop_nulls()
         .unique(subset=COL.TASK, keep="last", maintain_order=True)
+        .with_columns(pl.col(COL.LABEL).map_elements(_json_text, return_dtype=pl.String))
     )
     return Gold(where, by_task, pl.DataFrame(schema={SOURCE: pl.String(), COL.LABEL: pl.String()}))
 
@@ -83,23 +86,17 @@ def _parse_json_lines(data: bytes, where: str) -> Gold:
             )
         source = record.get("source-ref", record.get("source"))
         if "label" in record and isinstance(source, str):
-            label = _label_text(record["label"])
-            if label is None:
-                raise GoldFormatError(
-                    "cannot parse gold file", f"{where}:{number}", "label is not text"
-                )
-            by_source[source] = label
+            by_source[source] = _json_text(record["label"])
             continue
         for task, value in record.items():
-            label = _label_text(value)
-            if label is None:
+            if value is None:
                 raise GoldFormatError(
                     "cannot parse gold file",
                     f"{where}:{number}",
-                    f"the value of {task!r} is not a label; expected "
-                    '{"<datasetObjectId>": "<label>"} or {"source-ref": …, "label": …}',
+                    f"the value of {task!r} is null; expected "
+                    '{"<datasetObjectId>": <label>} or {"source-ref": …, "label": <label>}',
                 )
-            by_task[str(task)] = label
+            by_task[str(task)] = _json_text(value)
     return Gold(
         where,
         pl.DataFrame(
@@ -129,15 +126,29 @@ def parse_gold(data: bytes, *, where: str) -> Gold:
     return gold
 
 
-def match_gold(gold: Gold, sources: pl.DataFrame) -> pl.DataFrame:
-    """Gold labels per task (``task, gold``), given the job's ``task, source`` table.
+def match_gold(gold: Gold, sources: pl.DataFrame, read: Callable[[object], str]) -> pl.DataFrame:
+    """Gold labels per task (``task, gold``), given the job's ``task, source`` table and the
+    job's way of reading a gold value (its task type's ``parse_gold``).
 
     Labels keyed by task id are used as they are; labels keyed by source are matched through
     ``sources``. A task with both takes its task-keyed label.
+
+    Raises:
+        GoldFormatError: a value the task type cannot read, with the task it belongs to.
     """
     via_source = gold.by_source.join(sources, on=SOURCE, how="inner").select(COL.TASK, COL.LABEL)
-    return (
-        pl.concat([gold.by_task.select(COL.TASK, COL.LABEL), via_source])
-        .unique(subset=COL.TASK, keep="first", maintain_order=True)
-        .rename({COL.LABEL: COL.GOLD})
+    matched = pl.concat([gold.by_task.select(COL.TASK, COL.LABEL), via_source]).unique(
+        subset=COL.TASK, keep="first", maintain_order=True
+    )
+    values: list[str] = []
+    for task, text in matched.iter_rows():
+        try:
+            values.append(read(orjson.loads(text)))
+        except ValueError as exc:
+            raise GoldFormatError(
+                "cannot use gold label", f"{gold.where}: task {task}", str(exc)
+            ) from exc
+    return pl.DataFrame(
+        {COL.TASK: matched.get_column(COL.TASK), COL.GOLD: values},
+        schema={COL.TASK: pl.String(), COL.GOLD: pl.String()},
     )

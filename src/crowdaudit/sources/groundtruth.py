@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import polars as pl
 
 from crowdaudit.errors import (
@@ -33,6 +34,7 @@ from crowdaudit.sources.consolidated import (
     build_consolidated,
     build_sources,
     find_label_attributes,
+    find_task_type,
     iter_consolidated,
     parse_consolidation_response,
     parse_manifest,
@@ -48,7 +50,9 @@ from crowdaudit.sources.responses import (
     parse_response_file,
 )
 from crowdaudit.sources.store import ObjectStore, StoredObject, join_key
-from crowdaudit.tasks import classification
+from crowdaudit.tasks.base import Fetch, TaskType
+from crowdaudit.tasks.registry import TaskOptions
+from crowdaudit.tasks.single_label import Classification
 
 __all__ = ["Job", "read_job_folder"]
 
@@ -80,6 +84,7 @@ class Job:
         price_per_object: the public-workforce task price in USD, for jobs found with
             DescribeLabelingJob that have one.
         n_fetched: worker-response files fetched by this read (the others came from the cache).
+        task: how answers of this job are read and compared (``None``: answers kept unlabelled).
     """
 
     name: str
@@ -95,6 +100,7 @@ class Job:
     warnings: tuple[str, ...] = ()
     price_per_object: float | None = None
     n_fetched: int = 0
+    task: TaskType | None = None
 
 
 def _no_label(content: object) -> None:
@@ -280,6 +286,128 @@ def _read_label_records(
     return manifest, manifest, manifest_kind
 
 
+def _sample_answers(store: ObjectStore, prefix: str) -> list[object]:
+    """The ``answerContent`` of the first readable worker-response file, to recognise its shape."""
+    root = join_key(prefix, WORKER_RESPONSE) + "/"
+    for obj in store.list_objects(root):
+        if match_response_key(obj.key[len(root) :]) is None:
+            continue
+        try:
+            document = orjson.loads(store.read_bytes(obj.key))
+        except (SourceError, orjson.JSONDecodeError):
+            continue
+        answers = document.get("answers") if isinstance(document, dict) else None
+        if isinstance(answers, list):
+            return [a.get("answerContent") for a in answers if isinstance(a, dict)]
+    return []
+
+
+def _fetcher(store: ObjectStore, prefix: str) -> Fetch:
+    """Reads an S3 URI written in the job's own labels (a segmentation mask) from the store the
+    job is read from: the part from ``annotations/`` on is a path inside the job folder, wherever
+    the folder has been copied since."""
+
+    def fetch(uri: str) -> bytes:
+        at = uri.find("/annotations/")
+        if at < 0:
+            raise SourceError("cannot read label file", uri, "not inside the job's annotations/")
+        return store.read_bytes(join_key(prefix, uri[at + 1 :]))
+
+    return fetch
+
+
+@dataclass(frozen=True, slots=True)
+class _Consolidation:
+    attribute: str | None
+    metadata_type: str | None
+    records: list[LabelRecord]
+    manifest: list[LabelRecord]
+    source: str | None
+
+
+def _read_consolidation(
+    store: ObjectStore,
+    prefix: str,
+    *,
+    job: str,
+    label_attribute: str | None,
+    skips: SkipLog,
+    concurrency: int,
+    progress: Progress,
+    warnings: list[str],
+) -> _Consolidation:
+    where = store.uri(prefix)
+    records, manifest, source = _read_label_records(
+        store, prefix, skips=skips, concurrency=concurrency, progress=progress
+    )
+    if records:
+        attribute = resolve_label_attribute(
+            find_label_attributes(records), job_name=job, requested=label_attribute, where=where
+        )
+        return _Consolidation(
+            attribute, find_task_type(records, attribute), records, manifest, source
+        )
+    if label_attribute is not None:
+        raise InputFormatError(
+            "cannot check label attribute",
+            where,
+            f"{label_attribute!r}: no output manifest or consolidation response found",
+            code="missing-manifest",
+        )
+    message = "no consolidated labels found (no output manifest or consolidation response)"
+    if skips.strict:
+        raise InputFormatError(
+            message, where, "the job may still be running", code="missing-manifest"
+        )
+    warnings.append(f"{message}: {where}")
+    return _Consolidation(None, None, [], manifest, None)
+
+
+def _parse_consolidated(
+    consolidation: _Consolidation, task: TaskType, fetch: Fetch, skips: SkipLog
+) -> dict[str, str | None]:
+    labels: dict[str, str | None] = {}
+    if consolidation.attribute is None:
+        return labels
+    for object_id, value, metadata in iter_consolidated(
+        consolidation.records, consolidation.attribute
+    ):
+        if metadata is None:
+            labels[object_id] = None
+            continue
+        try:
+            labels[object_id] = task.parse_consolidated(value, metadata, fetch=fetch)
+        except (ValueError, SourceError) as exc:
+            reason = exc.message if isinstance(exc, SourceError) else str(exc)
+            skips.skip(
+                ManifestFormatError(
+                    "cannot use consolidated label",
+                    f"{consolidation.source}: datasetObjectId {object_id}",
+                    reason,
+                    code="bad-consolidated",
+                )
+            )
+            labels[object_id] = None
+    return labels
+
+
+def _choose_task(
+    store: ObjectStore, prefix: str, metadata_type: str | None, options: TaskOptions
+) -> TaskType:
+    """The job's task type, said where the job is when it cannot be read."""
+    sample = [] if metadata_type or options.forced else _sample_answers(store, prefix)
+    if not (metadata_type or options.forced or options.answer_path or sample):
+        # Nothing to recognise (no readable answer at all): reading the answers as single-label
+        # reports each file's problem, or that there are no files.
+        return Classification()
+    try:
+        return options.choose(metadata_type, sample)
+    except InputFormatError as exc:
+        raise InputFormatError(
+            exc.what, store.uri(prefix), f"{exc.where}: {exc.why}", code=exc.code
+        ) from exc
+
+
 def read_job_folder(
     store: ObjectStore,
     prefix: str = "",
@@ -291,6 +419,7 @@ def read_job_folder(
     progress: Progress = no_progress,
     labels: bool = True,
     cache: Path | None = None,
+    task_options: TaskOptions | None = None,
 ) -> Job:
     """Read a Ground Truth job's output folder.
 
@@ -306,17 +435,35 @@ def read_job_folder(
             answers of any shape are kept with a null label (enough to count who did what).
         cache: a folder for the incremental cache (:mod:`crowdaudit.sources.cache`): answers
             parsed before are reused when their file's ETag is unchanged. ``None``: no cache.
+        task_options: ``--task-type`` and the per-type options; the type is otherwise found from
+            the label attribute's metadata, else from the shape of the answers.
 
     Raises:
         EmptyJobError: the folder holds no worker answers that could be used.
         LabelAttributeError: the label attribute is unknown or ambiguous.
-        InputFormatError: with ``strict``, the first unusable file; always, an unsupported task type.
+        InputFormatError: with ``strict``, the first unusable file; always, a task type that has
+            no per-worker answers (video, 3D point clouds) or that is not known.
         SourceError: the folder or bucket cannot be read.
     """
     job = name or _job_name_of(prefix, store)
     where = store.uri(prefix)
     skips = SkipLog(strict=strict)
-    parser = "classification-1" if labels else "no-label-1"
+    warnings: list[str] = []
+    task: TaskType | None = None
+    consolidation = _Consolidation(None, None, [], [], None)
+    if labels:
+        consolidation = _read_consolidation(
+            store,
+            prefix,
+            job=job,
+            label_attribute=label_attribute,
+            skips=skips,
+            concurrency=concurrency,
+            progress=progress,
+            warnings=warnings,
+        )
+        options = task_options or TaskOptions()
+        task = _choose_task(store, prefix, consolidation.metadata_type, options)
     responses, stats, fetched = _read_responses(
         store,
         prefix,
@@ -324,62 +471,33 @@ def read_job_folder(
         skips=skips,
         concurrency=concurrency,
         progress=progress,
-        parse_answer=classification.parse_answer if labels else _no_label,
-        cache=ResponseCache(cache, job_uri=where, parser=parser) if cache is not None else None,
+        parse_answer=task.parse_answer if task else _no_label,
+        cache=(
+            ResponseCache(cache, job_uri=where, parser=task.parser_id if task else "no-label-1")
+            if cache is not None
+            else None
+        ),
     )
-    records, manifest, consolidated_from = (
-        _read_label_records(store, prefix, skips=skips, concurrency=concurrency, progress=progress)
-        if labels
-        else ([], [], None)
+    consolidated = (
+        _parse_consolidated(consolidation, task, _fetcher(store, prefix), skips) if task else {}
     )
-    warnings: list[str] = []
-    attribute: str | None = None
-    task_type: str | None = None
-    consolidated: dict[str, str | None] = {}
-    if records:
-        attribute = resolve_label_attribute(
-            find_label_attributes(records), job_name=job, requested=label_attribute, where=where
-        )
-        for task, metadata, kind in iter_consolidated(records, attribute):
-            task_type = task_type or kind
-            consolidated[task] = classification.parse_consolidated(metadata) if metadata else None
-        if task_type is not None and task_type not in classification.TASK_TYPES:
-            raise InputFormatError(
-                "unsupported task type",
-                where,
-                f"{task_type}; crowdaudit reads single-label classification jobs",
-                code="unsupported-task-type",
-            )
-    elif labels:
-        if label_attribute is not None:
-            raise InputFormatError(
-                "cannot check label attribute",
-                where,
-                f"{label_attribute!r}: no output manifest or consolidation response found",
-                code="missing-manifest",
-            )
-        message = "no consolidated labels found (no output manifest or consolidation response)"
-        if strict:
-            raise InputFormatError(
-                message, where, "the job may still be running", code="missing-manifest"
-            )
-        warnings.append(f"{message}: {where}")
     if stats["n_unparsed_timestamps"]:
         warnings.append(f"{stats['n_unparsed_timestamps']} timestamps could not be parsed: {where}")
-    stats["n_manifest_objects"] = len(manifest)
+    stats["n_manifest_objects"] = len(consolidation.manifest)
     return Job(
         name=job,
         uri=where,
         responses=responses,
         consolidated=build_consolidated(consolidated),
-        sources=build_sources(manifest),
-        label_attribute=attribute,
-        task_type=task_type,
-        consolidated_from=consolidated_from,
+        sources=build_sources(consolidation.manifest),
+        label_attribute=consolidation.attribute,
+        task_type=consolidation.metadata_type or (task.name if task else None),
+        consolidated_from=consolidation.source,
         skipped=tuple(skips.records),
         stats=stats,
         warnings=tuple(warnings),
         n_fetched=fetched,
+        task=task,
     )
 
 

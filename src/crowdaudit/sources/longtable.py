@@ -17,6 +17,7 @@ from crowdaudit.schema import COL, RESPONSES
 from crowdaudit.sources.consolidated import build_consolidated, build_sources
 from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.responses import parse_timestamps
+from crowdaudit.tasks.single_label import Classification
 
 __all__ = ["LONG_TABLE_SUFFIXES", "is_long_table", "parse_long_table"]
 
@@ -127,4 +128,5 @@ def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False
         consolidated_from=None,
         skipped=tuple(skips.records),
         stats={"n_rows": frame.height, "n_rows_skipped": incomplete.height},
+        task=Classification(),
     )
