@@ -1,0 +1,164 @@
+"""The label side of a Ground Truth job folder: where its consolidated labels are and how they
+are read, once the label attribute and the task type are known.
+
+Consolidated labels come from ``annotations/consolidated-annotation/consolidation-response/``
+when the job has such files (joined by ``datasetObjectId``), else from the output manifest by
+line index (``manifests/output/output.manifest``, or the newest ``manifests/intermediate/N/``
+one while the job runs).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from crowdaudit.errors import InputFormatError, ManifestFormatError, SkipLog, SourceError
+from crowdaudit.sources.consolidated import (
+    LabelRecord,
+    find_label_attributes,
+    find_task_type,
+    iter_consolidated,
+    parse_consolidation_response,
+    parse_manifest,
+    resolve_label_attribute,
+)
+from crowdaudit.sources.fetch import Progress, fetch_objects
+from crowdaudit.sources.store import ObjectStore, join_key
+from crowdaudit.tasks.base import Fetch, TaskType
+
+__all__ = ["Consolidation", "job_fetcher", "parse_consolidated_labels", "read_consolidation"]
+
+CONSOLIDATION_RESPONSE = "annotations/consolidated-annotation/consolidation-response/"
+OUTPUT_MANIFEST = "manifests/output/output.manifest"
+INTERMEDIATE_MANIFESTS = "manifests/intermediate/"
+_INTERMEDIATE = re.compile(r"manifests/intermediate/(\d+)/output\.manifest$")
+
+
+def _find_manifest(store: ObjectStore, prefix: str) -> tuple[str | None, str | None]:
+    """The final output manifest, else the newest intermediate one (job still running)."""
+    final = join_key(prefix, OUTPUT_MANIFEST)
+    if any(obj.key == final for obj in store.list_objects(final)):
+        return final, "output-manifest"
+    newest: tuple[int, str] | None = None
+    for obj in store.list_objects(join_key(prefix, INTERMEDIATE_MANIFESTS) + "/"):
+        match = _INTERMEDIATE.search(obj.key)
+        if match and (newest is None or int(match.group(1)) > newest[0]):
+            newest = (int(match.group(1)), obj.key)
+    return (newest[1], "intermediate-manifest") if newest else (None, None)
+
+
+def _read_label_records(
+    store: ObjectStore, prefix: str, *, skips: SkipLog, concurrency: int, progress: Progress
+) -> tuple[list[LabelRecord], list[LabelRecord], str | None]:
+    """Return (consolidation records, manifest records, where the consolidation came from)."""
+    manifest_key, manifest_kind = _find_manifest(store, prefix)
+    manifest = (
+        parse_manifest(store.read_bytes(manifest_key), where=store.uri(manifest_key), skips=skips)
+        if manifest_key
+        else []
+    )
+    root = join_key(prefix, CONSOLIDATION_RESPONSE) + "/"
+    keys = sorted(obj.key for obj in store.list_objects(root) if obj.key.endswith(".json"))
+    consolidation: list[LabelRecord] = []
+    for key, data in fetch_objects(
+        store, keys, concurrency=concurrency, progress=progress, stage="reading consolidation"
+    ):
+        if isinstance(data, SourceError):
+            skips.skip(ManifestFormatError(data.what, data.where, data.why, code="unreadable"))
+            continue
+        try:
+            consolidation.extend(parse_consolidation_response(data, where=store.uri(key)))
+        except InputFormatError as exc:
+            skips.skip(exc)
+    if consolidation:
+        return consolidation, manifest, "consolidation-response"
+    return manifest, manifest, manifest_kind
+
+
+def job_fetcher(store: ObjectStore, prefix: str) -> Fetch:
+    """Reads an S3 URI written in the job's own labels (a segmentation mask) from the store the
+    job is read from: the part from ``annotations/`` on is a path inside the job folder, wherever
+    the folder has been copied since."""
+
+    def fetch(uri: str) -> bytes:
+        at = uri.find("/annotations/")
+        if at < 0:
+            raise SourceError("cannot read label file", uri, "not inside the job's annotations/")
+        return store.read_bytes(join_key(prefix, uri[at + 1 :]))
+
+    return fetch
+
+
+@dataclass(frozen=True, slots=True)
+class Consolidation:
+    attribute: str | None
+    metadata_type: str | None
+    records: list[LabelRecord]
+    manifest: list[LabelRecord]
+    source: str | None
+
+
+def read_consolidation(
+    store: ObjectStore,
+    prefix: str,
+    *,
+    job: str,
+    label_attribute: str | None,
+    skips: SkipLog,
+    concurrency: int,
+    progress: Progress,
+    warnings: list[str],
+) -> Consolidation:
+    where = store.uri(prefix)
+    records, manifest, source = _read_label_records(
+        store, prefix, skips=skips, concurrency=concurrency, progress=progress
+    )
+    if records:
+        attribute = resolve_label_attribute(
+            find_label_attributes(records), job_name=job, requested=label_attribute, where=where
+        )
+        return Consolidation(
+            attribute, find_task_type(records, attribute), records, manifest, source
+        )
+    if label_attribute is not None:
+        raise InputFormatError(
+            "cannot check label attribute",
+            where,
+            f"{label_attribute!r}: no output manifest or consolidation response found",
+            code="missing-manifest",
+        )
+    message = "no consolidated labels found (no output manifest or consolidation response)"
+    if skips.strict:
+        raise InputFormatError(
+            message, where, "the job may still be running", code="missing-manifest"
+        )
+    warnings.append(f"{message}: {where}")
+    return Consolidation(None, None, [], manifest, None)
+
+
+def parse_consolidated_labels(
+    consolidation: Consolidation, task: TaskType, fetch: Fetch, skips: SkipLog
+) -> dict[str, str | None]:
+    labels: dict[str, str | None] = {}
+    if consolidation.attribute is None:
+        return labels
+    for object_id, value, metadata in iter_consolidated(
+        consolidation.records, consolidation.attribute
+    ):
+        if metadata is None:
+            labels[object_id] = None
+            continue
+        try:
+            labels[object_id] = task.parse_consolidated(value, metadata, fetch=fetch)
+        except (ValueError, SourceError) as exc:
+            reason = exc.message if isinstance(exc, SourceError) else str(exc)
+            skips.skip(
+                ManifestFormatError(
+                    "cannot use consolidated label",
+                    f"{consolidation.source}: datasetObjectId {object_id}",
+                    reason,
+                    code="bad-consolidated",
+                )
+            )
+            labels[object_id] = None
+    return labels
