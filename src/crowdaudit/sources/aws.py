@@ -8,6 +8,8 @@ overrides them for S3 only.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -47,8 +49,8 @@ class AwsConfig:
     """Where and as whom to call AWS. ``None`` means boto3's defaults.
 
     Every call is retried up to ``max_attempts`` times with exponential backoff and jitter
-    (botocore's adaptive mode, which also slows down on throttling) on throttling (``SlowDown``,
-    503), server errors, timeouts and reset connections.
+    (botocore's standard mode) on throttling (``SlowDown``, 503), server errors, timeouts and
+    reset connections.
     """
 
     profile: str | None = None
@@ -78,7 +80,9 @@ class AwsConfig:
         ``max_attempts=1`` leaves retrying to the caller (the Cognito directory backs off itself).
         """
         config = botocore.config.Config(
-            retries={"max_attempts": max_attempts or self.max_attempts, "mode": "adaptive"},
+            # "standard", not "adaptive": the adaptive rate limiter stalled a whole read once a
+            # few SlowDowns came back (measured with tests/faultproxy.py).
+            retries={"max_attempts": max_attempts or self.max_attempts, "mode": "standard"},
             max_pool_connections=self.max_pool_connections,
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
@@ -134,6 +138,15 @@ def translate_aws_error(exc: Exception, what: str, where: str) -> CrowdAuditErro
     return SourceError(what, where, f"{type(exc).__name__}: {exc}")
 
 
+_BODY_ATTEMPTS = 5
+_BROKEN_BODY = (
+    botocore.exceptions.ResponseStreamingError,
+    botocore.exceptions.IncompleteReadError,
+    botocore.exceptions.ReadTimeoutError,
+    botocore.exceptions.ConnectionClosedError,
+)
+
+
 class S3Store:
     """An S3 bucket (or S3-compatible store); keys are object keys within ``bucket``."""
 
@@ -169,12 +182,21 @@ class S3Store:
         return folders, files
 
     def read_bytes(self, key: str) -> bytes:
-        try:
-            response = self.client.get_object(Bucket=self.bucket, Key=key)
-            data: bytes = response["Body"].read()
-        except Exception as exc:
-            raise translate_aws_error(exc, "cannot read S3 object", self.uri(key)) from exc
-        return data
+        # botocore retries the request, not the reading of the body: a connection reset half-way
+        # through a body is retried here, with the same backoff.
+        attempt = 0
+        while True:
+            try:
+                response = self.client.get_object(Bucket=self.bucket, Key=key)
+                data: bytes = response["Body"].read()
+                return data
+            except _BROKEN_BODY as exc:
+                attempt += 1
+                if attempt == _BODY_ATTEMPTS:
+                    raise translate_aws_error(exc, "cannot read S3 object", self.uri(key)) from exc
+                time.sleep(min(8.0, 0.1 * 2**attempt) * (0.5 + random.random() / 2))
+            except Exception as exc:
+                raise translate_aws_error(exc, "cannot read S3 object", self.uri(key)) from exc
 
     def write_bytes(self, key: str, data: bytes) -> None:
         try:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import islice
 
 from crowdaudit.errors import AccessDeniedError, CredentialsError, SourceError
 from crowdaudit.sources.store import ObjectStore, StoredObject
@@ -25,7 +27,7 @@ def fetch_objects(
     concurrency: int = 32,
     progress: Progress = no_progress,
     stage: str = "fetching",
-) -> Iterator[tuple[str, bytes | SourceError]]:
+) -> Generator[tuple[str, bytes | SourceError], None, None]:
     """Yield ``(key, bytes)`` for every key, in order, reading up to ``concurrency`` at once.
 
     A key that cannot be read yields its :class:`SourceError` instead of bytes, so the caller can
@@ -50,10 +52,29 @@ def fetch_objects(
             progress(stage, done, total)
             yield key, result
         return
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="crowdaudit-fetch") as pool:
-        for done, (key, result) in enumerate(zip(keys, pool.map(read, keys), strict=True), start=1):
+    # A bounded window of reads in flight, not every key submitted at once: memory stays flat on
+    # a 200,000-file job, and a run stopped half-way (an error, Ctrl-C) does not go on
+    # downloading the rest in the background.
+    window = 4 * concurrency
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="crowdaudit-fetch")
+    pending: deque[tuple[str, Future[bytes | SourceError]]] = deque()
+    try:
+        remaining = iter(keys)
+        for key in islice(remaining, window):
+            pending.append((key, pool.submit(read, key)))
+        done = 0
+        while pending:
+            key, future = pending.popleft()
+            result = future.result()
+            for following in islice(remaining, 1):
+                pending.append((following, pool.submit(read, following)))
+            done += 1
             progress(stage, done, total)
             yield key, result
+    finally:
+        for _, future in pending:
+            future.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def list_tree(

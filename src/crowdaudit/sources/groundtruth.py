@@ -186,36 +186,41 @@ def _read_responses(
         known.update(batch)
         columns, batch = ResponseColumns(), []
 
-    for key, data in fetch_objects(
+    fetched = fetch_objects(
         store, fresh, concurrency=concurrency, progress=progress, stage="reading answers"
-    ):
-        obj, iteration, task = wanted[key]
-        if isinstance(data, SourceError):
-            # Not cached: a file that could not be fetched is tried again next time.
-            skips.skip(ResponseFormatError(data.what, data.where, data.why, code="unreadable"))
-            continue
-        where = store.uri(key)
-        before = len(skips.records)
-        try:
-            parse_response_file(
-                data,
-                where=where,
-                task=task,
-                iteration=iteration,
-                parse_answer=parse_answer,
-                into=columns,
-                skips=skips,
+    )
+    try:
+        for key, data in fetched:
+            obj, iteration, task = wanted[key]
+            if isinstance(data, SourceError):
+                # Not cached: a file that could not be fetched is tried again next time.
+                skips.skip(ResponseFormatError(data.what, data.where, data.why, code="unreadable"))
+                continue
+            where = store.uri(key)
+            before = len(skips.records)
+            try:
+                parse_response_file(
+                    data,
+                    where=where,
+                    task=task,
+                    iteration=iteration,
+                    parse_answer=parse_answer,
+                    into=columns,
+                    skips=skips,
+                )
+            except InputFormatError as exc:
+                skips.skip(exc)
+            problems = tuple(
+                (record.what, record.where, record.why, record.code)
+                for record in skips.records[before:]
             )
-        except InputFormatError as exc:
-            skips.skip(exc)
-        problems = tuple(
-            (record.what, record.where, record.why, record.code)
-            for record in skips.records[before:]
-        )
-        batch.append((key, CachedFile(where, obj.etag or "", problems)))
-        if len(batch) >= _BATCH:
-            flush()
-    flush()
+            batch.append((key, CachedFile(where, obj.etag or "", problems)))
+            if len(batch) >= _BATCH:
+                flush()
+    finally:
+        # Also when interrupted: what was parsed is kept, and a re-run resumes from there.
+        fetched.close()
+        flush()
     if cache is not None and ResponseCache.needs_compaction(cache.n_parts):
         cache.replace_all(known.items(), pl.concat(raw_parts, how="vertical_relaxed"))
 
