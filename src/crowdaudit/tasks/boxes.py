@@ -33,7 +33,6 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 import polars as pl
-from scipy.optimize import linear_sum_assignment
 
 from crowdaudit.tasks.base import (
     Fetch,
@@ -215,6 +214,10 @@ class BoundingBoxes:
         # Weights K + IoU with K above the largest possible number of matches make one more match
         # always worth more than any gain in IoU: matches first, total IoU second.
         weight = np.where(allowed, min(len(boxes_a), len(boxes_b)) + 1.0 + iou, 0.0)
+        # Imported here: scipy.optimize takes most of a second to import, which every other
+        # task type and every start of the command would pay for nothing.
+        from scipy.optimize import linear_sum_assignment
+
         rows, cols = linear_sum_assignment(weight, maximize=True)
         ious = tuple(float(iou[r, c]) for r, c in zip(rows, cols, strict=True) if allowed[r, c])
         return BoxMatch(len(boxes_a), len(boxes_b), ious)

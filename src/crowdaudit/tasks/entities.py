@@ -36,7 +36,6 @@ from typing import ClassVar, Final, Literal
 import numpy as np
 import orjson
 import polars as pl
-from scipy.optimize import linear_sum_assignment
 
 from crowdaudit.tasks.base import (
     Fetch,
@@ -104,6 +103,10 @@ def _overlap_credit(a: tuple[Span, ...], b: tuple[Span, ...]) -> float:
                 credit[i, j] = 1.0 if start_a == start_b else 0.0
             elif inter > 0:
                 credit[i, j] = inter / union
+    from scipy.optimize import (
+        linear_sum_assignment,
+    )  # slow to import: only when overlaps are scored
+
     rows, cols = linear_sum_assignment(credit, maximize=True)
     return math.fsum(credit[rows, cols].tolist())
 
