@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crowdaudit.errors import SourceNotFoundError
-from crowdaudit.sources.aws import AwsConfig, S3Store, is_s3_uri, split_s3_uri
+from crowdaudit.sources.aws import AwsConfig, is_s3_uri, split_s3_uri
+from crowdaudit.sources.s3_obstore import HybridS3Store
 from crowdaudit.sources.store import LocalStore, ObjectStore
 
 __all__ = ["Location", "open_folder", "open_output_file", "open_output_folder", "read_location"]
@@ -26,7 +27,7 @@ class Location:
 
 def _s3(uri: str, aws: AwsConfig) -> Location:
     bucket, key = split_s3_uri(uri)
-    return Location(S3Store(aws.s3_client(), bucket), key)
+    return Location(HybridS3Store(aws, bucket), key)
 
 
 def open_folder(text: str, aws: AwsConfig) -> Location:

@@ -1,0 +1,313 @@
+"""The obstore-backed S3 store against moto's server: listing, reading, writing, errors, and a whole
+job read the same as from disk."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import obstore.exceptions
+import polars as pl
+import pytest
+from conftest import PETS, make_client, upload_folder
+
+from crowdaudit.errors import (
+    AccessDeniedError,
+    CredentialsError,
+    OutputError,
+    SourceError,
+    SourceNotFoundError,
+)
+from crowdaudit.schema import COL
+from crowdaudit.sources.aws import AwsConfig, S3Store
+from crowdaudit.sources.fetch import fetch_objects, list_tree
+from crowdaudit.sources.groundtruth import read_job_folder
+from crowdaudit.sources.s3_obstore import ObstoreS3Store, translate_obstore_error
+from crowdaudit.sources.store import LocalStore, StoredObject
+
+BUCKET = "obstore-bucket"
+DEAD = "http://127.0.0.1:9"
+"""An endpoint nothing listens on: reaching it would fail (and retry) loudly."""
+
+
+@pytest.fixture
+def endpoint(moto_reset: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """moto's endpoint, set through ``AWS_ENDPOINT_URL`` as a user of an S3-compatible store would."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_reset)
+    return moto_reset
+
+
+@pytest.fixture
+def client(endpoint: str) -> Any:
+    s3 = make_client("s3", endpoint)
+    s3.create_bucket(Bucket=BUCKET)
+    return s3
+
+
+@pytest.fixture
+def store(client: Any) -> ObstoreS3Store:
+    return ObstoreS3Store(AwsConfig(), BUCKET)
+
+
+def put(client: Any, objects: dict[str, bytes]) -> None:
+    for key, data in objects.items():
+        client.put_object(Bucket=BUCKET, Key=key, Body=data)
+
+
+def by_key(objects: Any) -> list[StoredObject]:
+    return sorted(objects, key=lambda stored: stored.key)
+
+
+def test_listing_matches_boto3(client: Any, store: ObstoreS3Store) -> None:
+    objects = {f"job/it-{i % 3}/part-{i:03d}.json": b"x" * i for i in range(240)}
+    objects["job/top.json"] = b"{}"
+    objects["other/skip.json"] = b"no"
+    put(client, objects)
+    boto = S3Store(make_client("s3", client.meta.endpoint_url), BUCKET)
+
+    listed = by_key(store.list_objects("job/"))
+
+    assert len(listed) == 241
+    assert listed == by_key(boto.list_objects("job/"))
+    assert all(stored.etag and stored.etag.startswith('"') for stored in listed)
+    assert {stored.key: stored.size for stored in listed} == {
+        key: len(data) for key, data in objects.items() if key.startswith("job/")
+    }
+    assert len(list(store.list_objects(""))) == 242
+    assert list(store.list_objects("nothing-here/")) == []
+
+
+def test_listing_takes_any_prefix_not_only_folders(client: Any, store: ObstoreS3Store) -> None:
+    put(
+        client,
+        {
+            "job/manifests/output/output.manifest": b"{}\n",
+            "job/manifests/output/output.manifest.bak": b"{}\n",
+            "job/part-1.json": b"1",
+            "job/part-10.json": b"10",
+            "job/part-2.json": b"2",
+            "job/partial/x.json": b"x",
+            "job/zzz.json": b"z",
+        },
+    )
+    boto = S3Store(make_client("s3", client.meta.endpoint_url), BUCKET)
+
+    for prefix in ["job/manifests/output/output.manifest", "job/part-1", "job/part", "jo", "j"]:
+        assert by_key(store.list_objects(prefix)) == by_key(boto.list_objects(prefix)), prefix
+    assert [stored.key for stored in store.list_objects("job/part-1")] == [
+        "job/part-1.json",
+        "job/part-10.json",
+    ]
+
+
+def test_list_level_gives_folders_and_files(client: Any, store: ObstoreS3Store) -> None:
+    put(
+        client,
+        {
+            "job/annotations/worker-response/iteration-1/0/a.json": b"a",
+            "job/annotations/worker-response/iteration-2/1/b.json": b"b",
+            "job/annotations/worker-response/iteration-2/2/c.json": b"c",
+            "job/annotations/worker-response/notes.txt": b"notes",
+            "job/annotations/worker-response-old/x.json": b"x",
+        },
+    )
+    boto = S3Store(make_client("s3", client.meta.endpoint_url), BUCKET)
+    prefix = "job/annotations/worker-response/"
+
+    folders, files = store.list_level(prefix)
+
+    assert folders == [f"{prefix}iteration-1/", f"{prefix}iteration-2/"]
+    assert [(f.key, f.size) for f in files] == [(f"{prefix}notes.txt", 5)]
+    assert (folders, files) == boto.list_level(prefix)
+    assert store.list_level("") == (["job/"], [])
+    assert store.list_level("job/annotations/worker-resp") == boto.list_level(
+        "job/annotations/worker-resp"
+    )
+    assert store.list_level("missing/") == ([], [])
+    assert len(list_tree(store, prefix)) == 4
+
+
+def test_folder_placeholder_of_the_prefix_is_not_listed(client: Any, store: ObstoreS3Store) -> None:
+    put(client, {"job/": b"", "job/a.json": b"a"})
+
+    assert [stored.key for stored in store.list_objects("job/")] == ["job/a.json"]
+    folders, files = store.list_level("job/")
+    assert (folders, [stored.key for stored in files]) == ([], ["job/a.json"])
+
+
+def test_keys_with_colons_and_other_characters(client: Any, store: ObstoreS3Store) -> None:
+    keys = [
+        "job/2024-01-01T10:00:00/answer.json",
+        "job/a:b:c.json",
+        "job/with space+plus%25.json",
+        "job/unicodé.json",
+    ]
+    put(client, {key: key.encode() for key in keys})
+
+    assert sorted(stored.key for stored in store.list_objects("job/")) == sorted(keys)
+    assert store.list_level("job/")[0] == ["job/2024-01-01T10:00:00/"]
+    for key in keys:
+        assert store.read_bytes(key) == key.encode()
+    store.write_bytes("out/x:y.json", b"written")
+    assert client.get_object(Bucket=BUCKET, Key="out/x:y.json")["Body"].read() == b"written"
+
+
+def test_write_read_round_trip(client: Any, store: ObstoreS3Store) -> None:
+    store.write_bytes("out/report.json", b'{"a": 1}')
+    assert store.read_bytes("out/report.json") == b'{"a": 1}'
+    store.write_bytes("out/report.json", b"")
+    assert store.read_bytes("out/report.json") == b""
+    big = bytes(range(256)) * 40_000  # above one 5 MB multipart chunk
+    store.write_bytes("out/big.bin", big)
+    assert store.read_bytes("out/big.bin") == big
+    (listed,) = store.list_objects("out/big")
+    assert listed.size == len(big)
+    assert store.uri("out/report.json") == f"s3://{BUCKET}/out/report.json"
+
+
+def test_reads_from_the_thread_pool(client: Any, store: ObstoreS3Store) -> None:
+    objects = {f"job/{i:03d}.json": str(i).encode() for i in range(120)}
+    put(client, objects)
+    keys = [*sorted(objects), "job/missing.json"]
+
+    fetched = dict(fetch_objects(store, keys, concurrency=32))
+
+    assert {key: fetched[key] for key in objects} == objects
+    assert isinstance(fetched["job/missing.json"], SourceNotFoundError)
+
+
+def test_missing_key_is_not_found(store: ObstoreS3Store) -> None:
+    with pytest.raises(SourceNotFoundError) as caught:
+        store.read_bytes("job/missing.json")
+    assert str(caught.value) == (
+        f"cannot read S3 object: s3://{BUCKET}/job/missing.json "
+        "(NoSuchKey: The specified key does not exist.)"
+    )
+
+
+def test_missing_bucket_is_not_found(endpoint: str) -> None:
+    store = ObstoreS3Store(AwsConfig(), "no-such-bucket")
+
+    with pytest.raises(SourceNotFoundError) as caught:
+        list(store.list_objects("job/"))
+    assert str(caught.value) == (
+        "cannot list S3 objects: s3://no-such-bucket/job/ "
+        "(NoSuchBucket: The specified bucket does not exist)"
+    )
+    with pytest.raises(SourceNotFoundError, match="cannot list S3 objects"):
+        store.list_level("job/")
+    with pytest.raises(SourceNotFoundError, match="cannot read S3 object"):
+        store.read_bytes("job/a.json")
+    with pytest.raises(OutputError, match=r"cannot write S3 object: s3://no-such-bucket/a\.json"):
+        store.write_bytes("a.json", b"x")
+
+
+def test_no_credentials(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+
+    with pytest.raises(CredentialsError) as caught:
+        ObstoreS3Store(AwsConfig(), BUCKET)
+    assert str(caught.value) == (
+        f"cannot use S3 bucket: s3://{BUCKET}/ "
+        "(no AWS credentials found; set a profile or AWS_* variables)"
+    )
+
+
+def test_unknown_profile(endpoint: str) -> None:
+    with pytest.raises(CredentialsError, match="AWS profile not found"):
+        ObstoreS3Store(AwsConfig(profile="nobody"), BUCKET)
+
+
+def test_credentials_never_appear_in_messages(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAOBSTORETESTKEY01")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "very-secret-obstore-value")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "session-token-obstore-value")
+    store = ObstoreS3Store(AwsConfig(), BUCKET)
+    store.write_bytes("a.json", b"1")  # credentials were used
+
+    with pytest.raises(SourceNotFoundError) as caught:
+        store.read_bytes("missing.json")
+    error = translate_obstore_error(
+        obstore.exceptions.GenericError(
+            "Generic S3 error: AKIAOBSTORETESTKEY01 / very-secret-obstore-value"
+        ),
+        "cannot read S3 object",
+        "s3://b/k",
+        store._credentials.secrets,
+    )
+    for text in (str(caught.value), str(error)):
+        for secret in ("AKIAOBSTORETESTKEY01", "very-secret-obstore-value", "session-token"):
+            assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected", "why"),
+    [
+        (FileNotFoundError("Object at location k not found"), SourceNotFoundError, None),
+        (
+            obstore.exceptions.PermissionDeniedError(
+                "Server returned non-2xx status code: 403 Forbidden: <Error><Code>AccessDenied"
+                "</Code><Message>Access Denied</Message></Error>"
+            ),
+            AccessDeniedError,
+            "AccessDenied: Access Denied",
+        ),
+        (
+            obstore.exceptions.GenericError(
+                "Generic S3 error: status code: 403 Forbidden: <Error><Code>InvalidAccessKeyId"
+                "</Code><Message>The AWS Access Key Id you provided does not exist in our records."
+                "</Message><AWSAccessKeyId>AKIAXYZ</AWSAccessKeyId></Error>"
+            ),
+            CredentialsError,
+            "InvalidAccessKeyId: The AWS Access Key Id you provided does not exist in our records.",
+        ),
+        (obstore.exceptions.UnauthenticatedError("expired"), CredentialsError, "expired"),
+        (
+            obstore.exceptions.GenericError(
+                "Generic S3 error: status code: 503 Service Unavailable"
+            ),
+            SourceError,
+            "Generic S3 error: status code: 503 Service Unavailable",
+        ),
+        (ValueError("Could not parse path: empty segment\n\nDebug source: …"), SourceError, None),
+    ],
+)
+def test_error_translation(exc: Exception, expected: type[SourceError], why: str | None) -> None:
+    error = translate_obstore_error(exc, "cannot read S3 object", "s3://b/k")
+    assert type(error) is expected
+    assert error.what == "cannot read S3 object"
+    assert error.where == "s3://b/k"
+    assert "\n" not in error.why
+    assert "AKIAXYZ" not in str(error)
+    if why is not None:
+        assert error.why == why
+
+
+def test_endpoint_precedence(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    moto = client.meta.endpoint_url
+    put(client, {"a.json": b"a"})
+    # endpoint_url beats both variables.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", DEAD)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", DEAD)
+    assert ObstoreS3Store(AwsConfig(endpoint_url=moto), BUCKET).read_bytes("a.json") == b"a"
+    # AWS_ENDPOINT_URL_S3 beats AWS_ENDPOINT_URL.
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto)
+    assert ObstoreS3Store(AwsConfig(), BUCKET).read_bytes("a.json") == b"a"
+
+
+def test_job_read_through_obstore_equals_disk(endpoint: str) -> None:
+    s3 = make_client("s3", endpoint)
+    upload_folder(s3, PETS, "audit-bucket", "output/pets-private")
+
+    from_s3 = read_job_folder(ObstoreS3Store(AwsConfig(), "audit-bucket"), "output/pets-private/")
+    from_disk = read_job_folder(LocalStore(PETS), "")
+
+    def responses(job: Any) -> pl.DataFrame:
+        return job.responses.drop(COL.SOURCE_KEY).sort(COL.TASK, COL.WORKER, COL.SUBMITTED_AT)
+
+    assert from_s3.responses.height > 0
+    assert responses(from_s3).equals(responses(from_disk))
+    assert from_s3.consolidated.sort(COL.TASK).equals(from_disk.consolidated.sort(COL.TASK))
+    assert from_s3.name == "pets-private"
+    assert from_s3.uri == "s3://audit-bucket/output/pets-private/"
+    assert from_s3.skipped == from_disk.skipped
