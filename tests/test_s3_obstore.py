@@ -21,7 +21,7 @@ from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig, S3Store
 from crowdaudit.sources.fetch import fetch_objects, list_tree
 from crowdaudit.sources.groundtruth import read_job_folder
-from crowdaudit.sources.s3_obstore import ObstoreS3Store, translate_obstore_error
+from crowdaudit.sources.s3_obstore import HybridS3Store, ObstoreS3Store, translate_obstore_error
 from crowdaudit.sources.store import LocalStore, StoredObject
 
 BUCKET = "obstore-bucket"
@@ -311,3 +311,29 @@ def test_job_read_through_obstore_equals_disk(endpoint: str) -> None:
     assert from_s3.name == "pets-private"
     assert from_s3.uri == "s3://audit-bucket/output/pets-private/"
     assert from_s3.skipped == from_disk.skipped
+
+
+def test_hybrid_store_falls_back_to_boto3_for_keys_obstore_refuses(client: Any) -> None:
+    put(
+        client,
+        {
+            "job/a/1.json": b"one",
+            "job/a/../odd.json": b"two",
+            "job/empty/": b"",
+        },
+    )
+    hybrid = HybridS3Store(AwsConfig(), BUCKET)
+    listed = [stored.key for stored in hybrid.list_objects("job/")]
+    # obstore refuses the listing (a ".." segment): boto3 lists every key, placeholder included.
+    assert sorted(listed) == ["job/a/../odd.json", "job/a/1.json", "job/empty/"]
+    assert hybrid.read_bytes("job/a/../odd.json") == b"two"
+    assert hybrid.read_bytes("job/a/1.json") == b"one"
+
+
+def test_hybrid_store_drops_folder_placeholders_obstore_lists_as_files(client: Any) -> None:
+    put(client, {"job/a/1.json": b"one", "job/a/": b"", "job/b/c/": b"", "job/b/c/2.json": b"2"})
+    hybrid = HybridS3Store(AwsConfig(), BUCKET)
+    assert sorted(stored.key for stored in hybrid.list_objects("job/")) == [
+        "job/a/1.json",
+        "job/b/c/2.json",
+    ]

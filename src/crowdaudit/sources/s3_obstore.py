@@ -262,11 +262,10 @@ _UNSAFE_FOR_OBSTORE = re.compile(r"(^|/)\.{1,2}(/|$)|//|[\x00-\x1f\x7f]")
 
 
 class HybridS3Store(S3Store):
-    """boto3 to list and write, obstore to read: the reads are the hot path of a big job.
-
-    boto3 lists every key S3 allows (obstore refuses a listing that holds a ``..`` segment, say)
-    and follows botocore's throttling retries; obstore reads at a tenth of boto3's CPU per object
-    (``bench/ingest.py``). Keys obstore cannot address are read through boto3.
+    """obstore where it is fast, boto3 where it is needed: reads and listings go through obstore
+    (a tenth of boto3's CPU per object and per listed key, ``bench/ingest.py``); writes, keys
+    obstore cannot address (``..`` segments, ``//``, control characters) and listings obstore
+    refuses go through boto3, which handles every key S3 allows.
     """
 
     def __init__(self, aws: AwsConfig, bucket: str) -> None:
@@ -287,3 +286,26 @@ class HybridS3Store(S3Store):
         if _UNSAFE_FOR_OBSTORE.search(key):
             return super().read_bytes(key)
         return self._reader().read_bytes(key)
+
+    def _listed(self, prefix: str) -> list[StoredObject] | None:
+        """obstore's listing of ``prefix``, or ``None`` where boto3 must list instead."""
+        try:
+            reader = self._reader()
+        except CrowdAuditError as exc:
+            raise type(exc)("cannot list S3 objects", self.uri(prefix), exc.why) from exc
+        try:
+            listed = list(reader.list_objects(prefix))
+        except (SourceNotFoundError, AccessDeniedError, CredentialsError):
+            raise
+        except SourceError:
+            return None  # e.g. a key obstore cannot parse somewhere below the prefix
+        # obstore lists an S3 console "folder" object (a zero-byte "x/") as a file "x".
+        parents = {stored.key.rsplit("/", 1)[0] for stored in listed if "/" in stored.key}
+        return [stored for stored in listed if stored.size or stored.key not in parents]
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        listed = self._listed(prefix)
+        if listed is None:
+            yield from super().list_objects(prefix)
+        else:
+            yield from listed
