@@ -125,7 +125,28 @@ class MajorityVote:
         return self
 
 
-class DawidSkene:
+class _ExpectationMaximisation:
+    """The hyper-parameters shared by the two Dawid-Skene estimators."""
+
+    def __init__(self, *, max_iter: int = 100, tol: float = 1e-5, smoothing: float = 0.01) -> None:
+        """Set the hyper-parameters.
+
+        Args:
+            max_iter: most EM iterations.
+            tol: stop when the log-likelihood per answer changes by less than this.
+            smoothing: Dirichlet pseudo-count added to every confusion-matrix cell. 0 is plain
+                maximum likelihood, as crowd-kit; the default 0.01 barely moves well-fed workers
+                but lets EM leave the degenerate fixed points that a class seen on a single task
+                creates on sparse data.
+        """
+        if max_iter < 1 or tol < 0 or smoothing < 0:
+            raise ValueError("max_iter must be >= 1, tol and smoothing >= 0")
+        self.max_iter = max_iter
+        self.tol = tol
+        self.smoothing = smoothing
+
+
+class DawidSkene(_ExpectationMaximisation):
     r"""Dawid-Skene: one full confusion matrix per worker, fitted by EM.
 
     Model (Dawid and Skene 1979): task ``t`` has a true class ``z_t ~ Categorical(p)``; worker ``w``
@@ -174,23 +195,6 @@ class DawidSkene:
     n_iter_: int
     converged_: bool
     log_likelihood_: list[float]
-
-    def __init__(self, *, max_iter: int = 100, tol: float = 1e-5, smoothing: float = 0.01) -> None:
-        """Set the hyper-parameters.
-
-        Args:
-            max_iter: most EM iterations.
-            tol: stop when the log-likelihood per answer changes by less than this.
-            smoothing: Dirichlet pseudo-count added to every confusion-matrix cell. 0 is plain
-                maximum likelihood, as crowd-kit; the default 0.01 barely moves well-fed workers
-                but lets EM leave the degenerate fixed points that a class seen on a single task
-                creates on sparse data.
-        """
-        if max_iter < 1 or tol < 0 or smoothing < 0:
-            raise ValueError("max_iter must be >= 1, tol and smoothing >= 0")
-        self.max_iter = max_iter
-        self.tol = tol
-        self.smoothing = smoothing
 
     def fit(
         self, answers: pl.DataFrame | EncodedAnswers, *, gold: pl.DataFrame | None = None
@@ -261,7 +265,7 @@ class DawidSkene:
         return priors, confusion
 
 
-class OneCoinDawidSkene:
+class OneCoinDawidSkene(_ExpectationMaximisation):
     r"""One-coin Dawid-Skene: one accuracy ``s_w`` per worker, errors spread evenly.
 
     The confusion matrix of worker ``w`` is ``pi_w[k, k] = s_w`` and
@@ -300,14 +304,6 @@ class OneCoinDawidSkene:
     n_iter_: int
     converged_: bool
     log_likelihood_: list[float]
-
-    def __init__(self, *, max_iter: int = 100, tol: float = 1e-5, smoothing: float = 0.01) -> None:
-        """Set the hyper-parameters (as :class:`DawidSkene`)."""
-        if max_iter < 1 or tol < 0 or smoothing < 0:
-            raise ValueError("max_iter must be >= 1, tol and smoothing >= 0")
-        self.max_iter = max_iter
-        self.tol = tol
-        self.smoothing = smoothing
 
     def fit(
         self, answers: pl.DataFrame | EncodedAnswers, *, gold: pl.DataFrame | None = None

@@ -76,35 +76,13 @@ class Classification:
 
 
 @dataclass(frozen=True, slots=True)
-class Verification:
-    """Label verification: the worker's verdict on an existing label, compared by equality."""
+class Verification(Classification):
+    """Label verification: the worker's verdict (``good``, ``bad``, …) on an existing label, read
+    like a classifier's answer and compared by equality."""
 
     name: ClassVar[str] = "verification"
     metadata_types: ClassVar[frozenset[str]] = frozenset({"groundtruth/label-verification"})
-    exact: ClassVar[bool] = True
 
     @property
     def parser_id(self) -> str:
         return "verification-1"
-
-    def parse_answer(self, content: object) -> str:
-        """The ``label`` of the (classifier-like) verification element."""
-        return classification.parse_answer(content)
-
-    def parse_consolidated(
-        self, value: object, metadata: Mapping[str, object], *, fetch: Fetch
-    ) -> str | None:
-        """The metadata's ``class-name``; ``None`` when there is none."""
-        return classification.parse_consolidated(metadata)
-
-    def parse_gold(self, value: object, *, fetch: Fetch | None = None) -> str:
-        """The verdict (``"good"``, ``"bad"``, …)."""
-        return _gold_label(value)
-
-    def similarity(self, a: str, b: str) -> float:
-        """1 when the verdicts are equal, else 0."""
-        return 1.0 if a == b else 0.0
-
-    def worker_columns(self, pairs: pl.DataFrame) -> None:
-        """No extra columns."""
-        return None
