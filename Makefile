@@ -43,6 +43,7 @@ unit: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/skill.py
+	$(BIN)/python bench/audit_local.py
 
 clean:
 	rm -rf $(VENV) crowdaudit-demo .pytest_cache .mypy_cache .ruff_cache
