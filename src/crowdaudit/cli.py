@@ -137,6 +137,7 @@ def _show(result: Audit, *, limit: int | None) -> None:
 def _write_outputs(
     result: Audit, *, out: str | None, seed_json: str | None, aws: AwsConfig
 ) -> None:
+    # Everything is rendered before the first byte is written: a failure leaves no half set.
     files = render_table_files(result.workers, "workers") if out else {}
     if out:
         if result.items.height:
@@ -433,7 +434,7 @@ def contributions(
 
         crowdaudit contributions --job job-a --job job-b --rate-per-hour 18 --out pay.csv
     """
-    format = _ledger_format(out)
+    table_format = _ledger_format(out)
     aws = AwsConfig(
         profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
     )
@@ -453,7 +454,7 @@ def contributions(
                 progress=progress,
                 cache=_cache_folder(cache, no_cache),
             )
-        data = render_table(ledger.table, format)
+        data = render_table(ledger.table, table_format)
         target = open_output_file(out, aws)
         target.store.write_bytes(target.key, data)
     _warn_skipped([record for job in ledger.jobs for record in job.skipped])
