@@ -17,6 +17,7 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
+from cognito_support import cognito_client, create_pool
 
 from crowdaudit.errors import CrowdAuditError
 from crowdaudit.identity.cognito import (
@@ -28,36 +29,6 @@ from crowdaudit.identity.cognito import (
 from crowdaudit.identity.directory import IdentityError, Person, unresolved
 
 POOL = "us-east-1_abc"
-
-
-def cognito_client(endpoint: str | None, region: str = "us-east-1", **kwargs: Any) -> Any:
-    """A cognito-idp client with dummy credentials (on moto's server when ``endpoint`` is given)."""
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        **kwargs,
-    )
-
-
-def create_pool(client: Any, name: str, n_users: int) -> tuple[str, list[Person]]:
-    """A user pool with ``n_users`` users; returns its id and the users with moto's subs."""
-    pool = client.create_user_pool(PoolName=name)["UserPool"]["Id"]
-    people = []
-    for i in range(n_users):
-        username = f"{name}-{i:03d}"
-        email = f"{username}@example.org"
-        user = client.admin_create_user(
-            UserPoolId=pool,
-            Username=username,
-            UserAttributes=[{"Name": "email", "Value": email}],
-            MessageAction="SUPPRESS",
-        )["User"]
-        sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
-        people.append(Person(pool, sub, username, email=email))
-    return pool, people
 
 
 # Emitted once per API call (not per HTTP retry), with the call's own parameters.

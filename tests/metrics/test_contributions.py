@@ -9,9 +9,9 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import polars as pl
 import pytest
+from cognito_support import cognito_client, create_pool
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
@@ -451,33 +451,6 @@ def test_properties(responses: pl.DataFrame, rng: random.Random) -> None:
 
 
 # --- the seed notebook's method on a multi-job, multi-pool workforce (moto) ---------------------
-
-
-def cognito_client(endpoint: str, region: str) -> Any:
-    return boto3.client(
-        "cognito-idp",
-        endpoint_url=endpoint,
-        region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
-def create_pool(client: Any, name: str, n_users: int) -> tuple[str, list[Person]]:
-    pool = client.create_user_pool(PoolName=name)["UserPool"]["Id"]
-    people = []
-    for i in range(n_users):
-        username = f"{name}-{i:03d}"
-        email = f"{username}@example.org"
-        user = client.admin_create_user(
-            UserPoolId=pool,
-            Username=username,
-            UserAttributes=[{"Name": "email", "Value": email}],
-            MessageAction="SUPPRESS",
-        )["User"]
-        sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
-        people.append(Person(pool, sub, username, email=email))
-    return pool, people
 
 
 def worker_id(region: str, seed: str) -> str:
