@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from crowdaudit.errors import InputFormatError
 from crowdaudit.tasks.base import TaskType
@@ -50,15 +50,7 @@ TaskTypeName = Literal[
     "verification",
     "custom",
 ]
-TASK_TYPE_NAMES: Final[tuple[TaskTypeName, ...]] = (
-    "classification",
-    "multilabel",
-    "bounding-box",
-    "entities",
-    "segmentation",
-    "verification",
-    "custom",
-)
+TASK_TYPE_NAMES: Final[tuple[TaskTypeName, ...]] = get_args(TaskTypeName)
 """The names ``forced`` (``--task-type``) accepts."""
 
 _TYPES: Final[tuple[tuple[TaskTypeName, frozenset[str]], ...]] = (
