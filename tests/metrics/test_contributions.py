@@ -20,15 +20,9 @@ from crowdaudit.errors import InputFormatError
 from crowdaudit.identity.cognito import CognitoDirectory
 from crowdaudit.identity.directory import InMemoryDirectory, Person, unresolved
 from crowdaudit.metrics.contributions import (
-    ACTIVE_DAYS,
     CONTRIBUTIONS,
     CONTRIBUTIONS_BY_JOB,
-    EMAIL,
-    JOBS,
-    N_JOBS,
     NO_IDENTITY,
-    PAYOUT_USD,
-    USERNAME,
     build_pool_subs,
     compute_contributions,
 )
@@ -156,25 +150,29 @@ def test_one_row_per_person_with_hand_checked_values() -> None:
         COL.USER_POOL_ID: POOL,
         COL.ISSUER: ISSUER,
         COL.IDENTITY_PROVIDER: "Cognito",
-        USERNAME: "alice",
-        EMAIL: "alice@example.org",
+        COL.USERNAME: "alice",
+        COL.EMAIL: "alice@example.org",
         COL.N_OBJECTS: 4,
-        N_JOBS: 2,
-        JOBS: "j1;j2",
+        COL.N_JOBS: 2,
+        COL.JOBS: "j1;j2",
         COL.TOTAL_SECONDS: 100.0,  # 10 + 20 + 30 + 40
         COL.MEDIAN_SECONDS: 25.0,  # (20 + 30) / 2
         COL.FIRST_SUBMITTED_AT: at("2024-03-01T09:00:00"),
         COL.LAST_SUBMITTED_AT: at("2024-03-05T12:00:00"),
-        ACTIVE_DAYS: 3,  # 1, 2 and 5 March (UTC)
+        COL.ACTIVE_DAYS: 3,  # 1, 2 and 5 March (UTC)
     }
     bob = rows[BOB_ID]
-    assert (bob[USERNAME], bob[EMAIL], bob[COL.N_OBJECTS], bob[JOBS]) == (
+    assert (bob[COL.USERNAME], bob[COL.EMAIL], bob[COL.N_OBJECTS], bob[COL.JOBS]) == (
         "bob",
         "bob@example.org",
         2,
         "j1",
     )
-    assert (bob[COL.TOTAL_SECONDS], bob[COL.MEDIAN_SECONDS], bob[ACTIVE_DAYS]) == (180.0, 90.0, 1)
+    assert (bob[COL.TOTAL_SECONDS], bob[COL.MEDIAN_SECONDS], bob[COL.ACTIVE_DAYS]) == (
+        180.0,
+        90.0,
+        1,
+    )
 
     carol = rows[CAROL_ID]
     assert carol[COL.IDENTITY_PROVIDER] == "Oidc"
@@ -183,20 +181,20 @@ def test_one_row_per_person_with_hand_checked_values() -> None:
         OIDC_ISSUER,
         None,
     )
-    assert (carol[USERNAME], carol[EMAIL]) == (None, None)
+    assert (carol[COL.USERNAME], carol[COL.EMAIL]) == (None, None)
     assert (carol[COL.TOTAL_SECONDS], carol[COL.MEDIAN_SECONDS]) == (3600.0, 1800.0)
 
     turk = rows[TURK_ID]
     assert turk[COL.IDENTITY_PROVIDER] == NO_IDENTITY == "none"
-    assert (turk[COL.SUB], turk[COL.USER_POOL_ID], turk[COL.ISSUER], turk[USERNAME]) == (
+    assert (turk[COL.SUB], turk[COL.USER_POOL_ID], turk[COL.ISSUER], turk[COL.USERNAME]) == (
         None,
         None,
         None,
         None,
     )
-    assert (turk[COL.N_OBJECTS], turk[N_JOBS], turk[JOBS]) == (2, 1, "j3")
+    assert (turk[COL.N_OBJECTS], turk[COL.N_JOBS], turk[COL.JOBS]) == (2, 1, "j3")
     assert (turk[COL.TOTAL_SECONDS], turk[COL.MEDIAN_SECONDS]) == (None, None)
-    assert (turk[COL.FIRST_SUBMITTED_AT], turk[COL.LAST_SUBMITTED_AT], turk[ACTIVE_DAYS]) == (
+    assert (turk[COL.FIRST_SUBMITTED_AT], turk[COL.LAST_SUBMITTED_AT], turk[COL.ACTIVE_DAYS]) == (
         at("2024-02-01T16:10:53"),
         at("2024-02-01T16:11:53"),
         1,
@@ -206,10 +204,13 @@ def test_one_row_per_person_with_hand_checked_values() -> None:
 def test_by_job_gives_one_row_per_person_and_job() -> None:
     table = compute_contributions(TOY, identities=IDENTITIES, by_job=True)
 
-    assert table.columns == ["job", *[c for c in EXPECTED_COLUMNS if c not in (N_JOBS, JOBS)]]
+    assert table.columns == [
+        "job",
+        *[c for c in EXPECTED_COLUMNS if c not in (COL.N_JOBS, COL.JOBS)],
+    ]
     assert dict(table.schema) == CONTRIBUTIONS_BY_JOB
     summary = table.select(
-        COL.JOB, COL.WORKER, USERNAME, COL.N_OBJECTS, COL.TOTAL_SECONDS, ACTIVE_DAYS
+        COL.JOB, COL.WORKER, COL.USERNAME, COL.N_OBJECTS, COL.TOTAL_SECONDS, COL.ACTIVE_DAYS
     )
     assert summary.rows() == [
         ("j1", ALICE_EAST, "alice", 3, 60.0, 2),
@@ -229,9 +230,9 @@ def test_by_job_rows_add_up_to_the_per_person_rows() -> None:
     summed = per_job.group_by(person).agg(
         pl.col(COL.N_OBJECTS).sum(),
         pl.when(seconds.count() > 0).then(seconds.sum()),
-        pl.col(COL.JOB).sort().str.join(";").alias(JOBS),
+        pl.col(COL.JOB).sort().str.join(";").alias(COL.JOBS),
     )
-    expected = overall.select(person, COL.N_OBJECTS, COL.TOTAL_SECONDS, JOBS)
+    expected = overall.select(person, COL.N_OBJECTS, COL.TOTAL_SECONDS, COL.JOBS)
     assert_frame_equal(summed, expected, check_row_order=False)
 
 
@@ -276,15 +277,15 @@ def test_payout(rates: dict[str, Any], expected: dict[str, float | None]) -> Non
         CAROL_ID: "carol",
         TURK_ID: "turk",
     }
-    assert table.columns == [*EXPECTED_COLUMNS, PAYOUT_USD]
-    assert table.schema[PAYOUT_USD] == pl.Float64
-    assert {names[w]: p for w, p in table.select(COL.WORKER, PAYOUT_USD).rows()} == expected
+    assert table.columns == [*EXPECTED_COLUMNS, COL.PAYOUT_USD]
+    assert table.schema[COL.PAYOUT_USD] == pl.Float64
+    assert {names[w]: p for w, p in table.select(COL.WORKER, COL.PAYOUT_USD).rows()} == expected
 
 
 def test_payout_by_job_uses_each_jobs_rate() -> None:
     table = compute_contributions(TOY, by_job=True, rate_per_object=0.10, job_rates={"j1": 0.5})
 
-    assert {(j, w): p for j, w, p in table.select(COL.JOB, COL.WORKER, PAYOUT_USD).rows()} == {
+    assert {(j, w): p for j, w, p in table.select(COL.JOB, COL.WORKER, COL.PAYOUT_USD).rows()} == {
         ("j1", ALICE_EAST): 1.5,
         ("j2", ALICE_WEST): 0.1,
         ("j1", BOB_ID): 1.0,
@@ -300,7 +301,7 @@ def test_hourly_payout_is_null_when_part_of_the_time_is_unknown() -> None:
     ]
     table = compute_contributions(responses_of(rows), rate_per_hour=10.0)
 
-    assert table.select(COL.TOTAL_SECONDS, COL.MEDIAN_SECONDS, PAYOUT_USD).row(0) == (
+    assert table.select(COL.TOTAL_SECONDS, COL.MEDIAN_SECONDS, COL.PAYOUT_USD).row(0) == (
         3600.0,
         3600.0,
         None,
@@ -312,7 +313,7 @@ def test_payout_hides_floating_point_noise() -> None:
 
     table = compute_contributions(responses_of(rows), rate_per_object=0.012)
 
-    assert table[PAYOUT_USD].to_list() == [0.036]  # 3 * 0.012 is 0.036000000000000004 unrounded
+    assert table[COL.PAYOUT_USD].to_list() == [0.036]  # 3 * 0.012 is 0.036000000000000004 unrounded
 
 
 @pytest.mark.parametrize(
@@ -334,7 +335,7 @@ def test_unknown_and_absent_identities_leave_names_empty() -> None:
     unknown = compute_contributions(TOY, identities={ALICE.key: None, BOB.key: None})
 
     assert_frame_equal(without, unknown)
-    assert without[USERNAME].null_count() == without.height
+    assert without[COL.USERNAME].null_count() == without.height
 
 
 def test_oidc_identities_are_never_looked_up() -> None:
@@ -342,7 +343,7 @@ def test_oidc_identities_are_never_looked_up() -> None:
     carol = Person(OIDC_ISSUER, "oidc-carol", "carol")
     table = compute_contributions(TOY, identities={carol.key: carol})
 
-    assert rows_by_worker(table)[CAROL_ID][USERNAME] is None
+    assert rows_by_worker(table)[CAROL_ID][COL.USERNAME] is None
 
 
 def test_identities_from_a_directory_fit_the_table() -> None:
@@ -352,14 +353,17 @@ def test_identities_from_a_directory_fit_the_table() -> None:
     table = compute_contributions(TOY, identities=directory.fetch_people(wanted))
 
     assert wanted == {POOL: frozenset({"sub-alice", "sub-bob"})}
-    assert table.filter(pl.col(USERNAME).is_not_null())[USERNAME].to_list() == ["alice", "bob"]
+    assert table.filter(pl.col(COL.USERNAME).is_not_null())[COL.USERNAME].to_list() == [
+        "alice",
+        "bob",
+    ]
 
 
 def test_empty_responses_give_an_empty_table_with_all_columns() -> None:
     table = compute_contributions(TOY.clear(), rate_per_object=1.0)
 
     assert table.height == 0
-    assert dict(table.schema) == {**CONTRIBUTIONS, PAYOUT_USD: pl.Float64()}
+    assert dict(table.schema) == {**CONTRIBUTIONS, COL.PAYOUT_USD: pl.Float64()}
     assert build_pool_subs(TOY.clear()) == {}
 
 
@@ -368,7 +372,9 @@ def test_a_plain_long_table_is_keyed_by_worker() -> None:
 
     table = compute_contributions(long)
 
-    assert table.select(COL.WORKER, COL.IDENTITY_PROVIDER, COL.N_OBJECTS, N_JOBS, JOBS).rows() == [
+    assert table.select(
+        COL.WORKER, COL.IDENTITY_PROVIDER, COL.N_OBJECTS, COL.N_JOBS, COL.JOBS
+    ).rows() == [
         ("w1", "none", 2, 0, None),
         ("w2", "none", 1, 0, None),
     ]
@@ -404,7 +410,7 @@ def test_unicode_job_and_worker_names() -> None:
 
     table = compute_contributions(responses_of(rows))
 
-    assert table.select(COL.WORKER, JOBS).row(0) == ("wörker-β", "oiseaux;vögel-🐦")
+    assert table.select(COL.WORKER, COL.JOBS).row(0) == ("wörker-β", "oiseaux;vögel-🐦")
 
 
 # --- properties -------------------------------------------------------------------------------
@@ -436,13 +442,13 @@ def test_properties(responses: pl.DataFrame, rng: random.Random) -> None:
     # Invariant to row order, no answer lost, one row per person.
     assert_frame_equal(compute_contributions(shuffled, rate_per_object=0.5), table)
     assert table[COL.N_OBJECTS].sum() == responses.height
-    assert table[PAYOUT_USD].sum() == pytest.approx(0.5 * responses.height)
+    assert table[COL.PAYOUT_USD].sum() == pytest.approx(0.5 * responses.height)
     persons = responses.select(pl.coalesce(COL.SUB, COL.WORKER)).n_unique()
     assert table.height == (persons if responses.height else 0)
     # Bounds.
     for row in table.iter_rows(named=True):
-        assert 1 <= row[ACTIVE_DAYS] <= row[COL.N_OBJECTS]
-        assert 1 <= row[N_JOBS] <= 3
+        assert 1 <= row[COL.ACTIVE_DAYS] <= row[COL.N_OBJECTS]
+        assert 1 <= row[COL.N_JOBS] <= 3
         assert row[COL.FIRST_SUBMITTED_AT] <= row[COL.LAST_SUBMITTED_AT]
     # The long table sums back to the short one.
     per_job = compute_contributions(shuffled, by_job=True)
@@ -515,7 +521,7 @@ def test_multi_job_multi_pool_counts_match_the_notebook(moto_reset: str) -> None
         jobs_of[r[COL.SUB] or r[COL.WORKER]].add(r[COL.JOB])
     got = {row[COL.SUB] or row[COL.WORKER]: row for row in table.iter_rows(named=True)}
     assert {key: row[COL.N_OBJECTS] for key, row in got.items()} == dict(label_count)
-    assert {key: row[JOBS] for key, row in got.items()} == {
+    assert {key: row[COL.JOBS] for key, row in got.items()} == {
         key: ";".join(sorted(jobs)) for key, jobs in jobs_of.items()
     }
 
@@ -523,24 +529,27 @@ def test_multi_job_multi_pool_counts_match_the_notebook(moto_reset: str) -> None
     for person in [*east_people[:39], *west_people]:
         if person.sub in got:
             row = got[person.sub]
-            assert (row[USERNAME], row[EMAIL], row[COL.USER_POOL_ID]) == (
+            assert (row[COL.USERNAME], row[COL.EMAIL], row[COL.USER_POOL_ID]) == (
                 person.username,
                 person.email,
                 person.user_pool_id,
             )
     assert unresolved(people) == [departed.key]
-    assert (got[departed.sub][USERNAME], got[departed.sub][COL.N_OBJECTS]) == (
+    assert (got[departed.sub][COL.USERNAME], got[departed.sub][COL.N_OBJECTS]) == (
         None,
         label_count[departed.sub],
     )
     assert got[traveller.sub][COL.WORKER] == ";".join(
         sorted({worker_id("us-east-1", traveller.sub), worker_id("us-west-2", traveller.sub)})
     )
-    assert (got["oidc-dana"][COL.IDENTITY_PROVIDER], got["oidc-dana"][USERNAME]) == ("Oidc", None)
+    assert (got["oidc-dana"][COL.IDENTITY_PROVIDER], got["oidc-dana"][COL.USERNAME]) == (
+        "Oidc",
+        None,
+    )
     for turker in turkers:
         assert got[turker][COL.IDENTITY_PROVIDER] == "none"
         assert got[turker][COL.WORKER] == turker
-        assert got[turker][JOBS] == "turk"
+        assert got[turker][COL.JOBS] == "turk"
 
     # Cost: 3 pages for 130 east users, 1 for 9 west users, one lookup for the departed user.
     assert sum("Filter" not in c for c in calls) == 4

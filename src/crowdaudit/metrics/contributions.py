@@ -26,25 +26,13 @@ from crowdaudit.identity.directory import Person, PoolSub
 from crowdaudit.schema import COL, CONTRIBUTIONS, CONTRIBUTIONS_BY_JOB
 
 __all__ = [
-    "ACTIVE_DAYS",
     "CONTRIBUTIONS",
     "CONTRIBUTIONS_BY_JOB",
-    "EMAIL",
-    "JOBS",
     "NO_IDENTITY",
-    "N_JOBS",
-    "PAYOUT_USD",
-    "USERNAME",
     "build_pool_subs",
     "compute_contributions",
 ]
 
-USERNAME: Final = COL.USERNAME
-EMAIL: Final = COL.EMAIL
-N_JOBS: Final = COL.N_JOBS
-JOBS: Final = COL.JOBS
-ACTIVE_DAYS: Final = COL.ACTIVE_DAYS
-PAYOUT_USD: Final = COL.PAYOUT_USD
 
 NO_IDENTITY: Final = "none"
 """``identity_provider`` of a person known only by worker id (public or vendor workforce)."""
@@ -183,15 +171,15 @@ def compute_contributions(
         .drop_nulls()
         .n_unique()
         .cast(pl.Int64)
-        .alias(ACTIVE_DAYS),
+        .alias(COL.ACTIVE_DAYS),
         pl.col(_RATE).sum().alias(_RATE),
         pl.col(COL.SECONDS).count().alias(_N_TIMED),
     ]
     if not by_job:
         jobs = pl.col(COL.JOB).drop_nulls().unique()
         aggregations += [
-            jobs.len().cast(pl.Int64).alias(N_JOBS),
-            pl.when(jobs.len() > 0).then(jobs.sort().str.join(JOIN_SEPARATOR)).alias(JOBS),
+            jobs.len().cast(pl.Int64).alias(COL.N_JOBS),
+            pl.when(jobs.len() > 0).then(jobs.sort().str.join(JOIN_SEPARATOR)).alias(COL.JOBS),
         ]
     table = frame.group_by(group).agg(aggregations)
     table = _with_identities(table, identities)
@@ -199,7 +187,7 @@ def compute_contributions(
     columns = dict(CONTRIBUTIONS_BY_JOB if by_job else CONTRIBUTIONS)
     if rate_per_object is not None or rate_per_hour is not None or job_rates is not None:
         table = table.with_columns(_payout(rate_per_hour))
-        columns[PAYOUT_USD] = pl.Float64()
+        columns[COL.PAYOUT_USD] = pl.Float64()
     sort_by = [COL.N_OBJECTS, COL.WORKER, *([COL.JOB] if by_job else []), *_KEY]
     table = table.sort(sort_by, descending=[True] + [False] * (len(sort_by) - 1), nulls_last=True)
     table = table.with_columns(pl.col(_PROVIDER).alias(COL.IDENTITY_PROVIDER))
@@ -277,8 +265,8 @@ def _with_identities(
         schema={
             _SCOPE: pl.String(),
             _IDENT: pl.String(),
-            USERNAME: pl.String(),
-            EMAIL: pl.String(),
+            COL.USERNAME: pl.String(),
+            COL.EMAIL: pl.String(),
         },
         orient="row",
     ).with_columns(pl.lit(COGNITO).alias(_PROVIDER))
@@ -293,7 +281,7 @@ def _payout(rate_per_hour: float | None) -> pl.Expr:
             .then(payout + pl.col(COL.TOTAL_SECONDS) / 3600 * rate_per_hour)
             .otherwise(None)
         )
-    return payout.round(_PAYOUT_DECIMALS).alias(PAYOUT_USD)
+    return payout.round(_PAYOUT_DECIMALS).alias(COL.PAYOUT_USD)
 
 
 def _check_rates(
