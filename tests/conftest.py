@@ -22,24 +22,30 @@ SHARED_DATASETS = REPO.parent / "shared" / "datasets"
 _AWS_PREFIXES = ("AWS_", "BOTO_")
 
 
+def strip_aws_env(patch: pytest.MonkeyPatch, base: Path, cache_home: Path) -> None:
+    """Remove every AWS variable, point config files at empty ones, use dummy credentials."""
+    for name in list(os.environ):
+        if name.startswith(_AWS_PREFIXES):
+            patch.delenv(name)
+    empty = base / "aws-empty-config"
+    empty.touch()
+    patch.setenv("AWS_CONFIG_FILE", str(empty))
+    patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    # The command's default cache folder lives under XDG_CACHE_HOME: keep it inside the test.
+    patch.setenv("XDG_CACHE_HOME", str(cache_home))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_aws_env(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """Remove every AWS variable and point config files at empty ones."""
-    for name in list(os.environ):
-        if name.startswith(_AWS_PREFIXES):
-            monkeypatch.delenv(name)
-    empty = tmp_path_factory.getbasetemp() / "aws-empty-config"
-    empty.touch()
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    # The command's default cache folder lives under XDG_CACHE_HOME: keep it inside the test.
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    """Every test runs with the stripped AWS environment of :func:`strip_aws_env`."""
+    base = tmp_path_factory.getbasetemp()
+    strip_aws_env(monkeypatch, base, tmp_path_factory.mktemp("xdg-cache"))
 
 
 @pytest.fixture(scope="session")

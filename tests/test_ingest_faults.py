@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from typing import Any
 
 import botocore.config
 import pytest
-from conftest import PETS, make_client
+from conftest import PETS, make_client, strip_aws_env
 from faultproxy import FaultProxy
 from polars.testing import assert_frame_equal
 
@@ -115,19 +114,9 @@ class Interrupted(Exception):
 @contextlib.contextmanager
 def _isolated_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """conftest's stripped AWS environment, for module fixtures (set up before it applies)."""
-    empty = tmp_path_factory.getbasetemp() / "aws-empty-config"
-    empty.touch()
     with pytest.MonkeyPatch.context() as patch:
-        for name in list(os.environ):
-            if name.startswith(("AWS_", "BOTO_")):
-                patch.delenv(name)
-        patch.setenv("AWS_CONFIG_FILE", str(empty))
-        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
+        base = tmp_path_factory.getbasetemp()
+        strip_aws_env(patch, base, base / "xdg-cache")
         yield
 
 
