@@ -21,8 +21,18 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from crowdaudit._cli_account import (
+    AllJobsOpt,
+    NameContainsOpt,
+    SinceOpt,
+    StatusOpt,
+    UntilOpt,
+    WorkteamOpt,
+    build_job_filter,
+    warn_unreadable,
+)
 from crowdaudit._version import __version__
-from crowdaudit.audit import Audit, build_audit, read_gold, read_jobs
+from crowdaudit.audit import Audit, build_audit, read_account, read_gold, read_jobs
 from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
 from crowdaudit.errors import CrowdAuditError, SkippedRecord
 from crowdaudit.ledger import contributions as build_ledger
@@ -143,6 +153,8 @@ def _write_outputs(
         if result.items.height:
             files["items.csv"] = render_table(result.items, "csv")
         files["summary.json"] = render_json(result.summary)
+        if len(result.jobs) > 1:
+            files["history.csv"] = render_table(result.history, "csv")
         files["report.html"] = result.report().encode()
     seed = render_seed_json(result.seed_metrics()) if seed_json else b""
     if out:
@@ -323,6 +335,12 @@ def audit(
     span_match: SpanMatchOpt = "exact",
     limit: LimitOpt = 25,
     quiet: QuietOpt = False,
+    all_jobs: AllJobsOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    status: StatusOpt = None,
+    name_contains: NameContainsOpt = None,
+    workteam: WorkteamOpt = None,
 ) -> None:
     """Audit the workers of one or more labeling jobs: accuracy on gold, agreement, time.
 
@@ -331,27 +349,52 @@ def audit(
         crowdaudit audit s3://bucket/output/my-job/ --gold s3://bucket/golden.manifest --out audit/
 
         crowdaudit audit --job my-job --profile labeling --out s3://bucket/audits/my-job/
+
+        crowdaudit audit --all-jobs --since 2026-07-01 --status Completed --out audit/
     """
     aws = AwsConfig(
         profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
     )
     options = _task_options(task_type, answer_path, compare, iou_threshold, span_match)
+    job_filter = build_job_filter(
+        all_jobs,
+        since=since,
+        until=until,
+        status=status,
+        name_contains=name_contains,
+        workteam=workteam,
+        named=[*(sources or []), *(job or [])],
+    )
     with _cli_errors():
         gold_labels = read_gold(gold, aws=aws) if gold else None
+        unreadable = None
         with _ProgressBars(enabled=not quiet) as progress:
-            jobs = read_jobs(
-                sources or [],
-                job_names=job or [],
-                label_attribute=label_attribute,
-                strict=strict,
-                aws=aws,
-                concurrency=concurrency,
-                progress=progress,
-                cache=_cache_folder(cache, no_cache),
-                task_options=options,
-            )
-        result = build_audit(jobs, gold_labels)
+            if job_filter is not None:
+                jobs, unreadable = read_account(
+                    job_filter,
+                    label_attribute=label_attribute,
+                    strict=strict,
+                    aws=aws,
+                    concurrency=concurrency,
+                    progress=progress,
+                    cache=_cache_folder(cache, no_cache),
+                    task_options=options,
+                )
+            else:
+                jobs = read_jobs(
+                    sources or [],
+                    job_names=job or [],
+                    label_attribute=label_attribute,
+                    strict=strict,
+                    aws=aws,
+                    concurrency=concurrency,
+                    progress=progress,
+                    cache=_cache_folder(cache, no_cache),
+                    task_options=options,
+                )
+        result = build_audit(jobs, gold_labels, unreadable=unreadable)
     _note_cache(jobs, quiet=quiet)
+    warn_unreadable(stderr, unreadable or [])
     with _cli_errors():
         _write_outputs(result, out=out, seed_json=seed_json, aws=aws)
     _show(result, limit=limit or None)
@@ -425,6 +468,12 @@ def contributions(
     no_cache: NoCacheOpt = False,
     limit: LimitOpt = 25,
     quiet: QuietOpt = False,
+    all_jobs: AllJobsOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    status: StatusOpt = None,
+    name_contains: NameContainsOpt = None,
+    workteam: WorkteamOpt = None,
 ) -> None:
     """Who did how much work, for how long, across jobs — with the person behind each worker id.
 
@@ -435,6 +484,15 @@ def contributions(
         crowdaudit contributions --job job-a --job job-b --rate-per-hour 18 --out pay.csv
     """
     table_format = _ledger_format(out)
+    job_filter = build_job_filter(
+        all_jobs,
+        since=since,
+        until=until,
+        status=status,
+        name_contains=name_contains,
+        workteam=workteam,
+        named=[*(sources or []), *(job or [])],
+    )
     aws = AwsConfig(
         profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
     )
@@ -453,11 +511,13 @@ def contributions(
                 concurrency=concurrency,
                 progress=progress,
                 cache=_cache_folder(cache, no_cache),
+                all_jobs=job_filter,
             )
         data = render_table(ledger.table, table_format)
         target = open_output_file(out, aws)
         target.store.write_bytes(target.key, data)
     _warn_skipped([record for job in ledger.jobs for record in job.skipped])
+    warn_unreadable(stderr, ledger.unreadable)
     if ledger.identity_error is not None:
         stderr.print(
             f"[yellow]warning:[/] names left empty: {ledger.identity_error.message}",

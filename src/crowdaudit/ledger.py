@@ -4,18 +4,19 @@ each worker id."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from crowdaudit.audit import read_jobs
+from crowdaudit.audit import read_account, read_jobs
 from crowdaudit.errors import IdentityError
 from crowdaudit.identity.cognito import CognitoDirectory
 from crowdaudit.identity.directory import IdentityDirectory, Person, PoolSub, unresolved
 from crowdaudit.metrics.contributions import build_pool_subs, compute_contributions
 from crowdaudit.sources.aws import AwsConfig
+from crowdaudit.sources.discovery import JobFilter, UnreadableJob
 from crowdaudit.sources.fetch import Progress, no_progress
 from crowdaudit.sources.groundtruth import Job
 
@@ -31,12 +32,14 @@ class Contributions:
         jobs: the jobs read.
         unresolved: ``(user_pool_id, sub)`` pairs the directory does not know (deleted users).
         identity_error: the directory's error, when the ledger was built without names on purpose.
+        unreadable: with ``all_jobs``, the jobs found but not read, with the reason.
     """
 
     table: pl.DataFrame
     jobs: tuple[Job, ...]
     unresolved: tuple[PoolSub, ...] = ()
     identity_error: IdentityError | None = None
+    unreadable: tuple[UnreadableJob, ...] = ()
 
 
 def cognito_directory(aws: AwsConfig) -> CognitoDirectory:
@@ -103,6 +106,7 @@ def contributions(
     concurrency: int = 64,
     progress: Progress = no_progress,
     cache: Path | None = None,
+    all_jobs: JobFilter | None = None,
 ) -> Contributions:
     """The contribution ledger of one or more labeling jobs, with Cognito user names and e-mails.
 
@@ -122,6 +126,8 @@ def contributions(
         concurrency: objects read at once.
         progress: callback ``(stage, done, total)``.
         cache: a folder for the incremental cache (``None``: read everything).
+        all_jobs: every job of the account that matches, instead of ``sources`` and
+            ``job_names`` (:func:`crowdaudit.audit.read_account`).
 
     Example::
 
@@ -129,20 +135,33 @@ def contributions(
         ledger.table.select("username", "email", "n_objects", "total_seconds")
     """
     aws = aws or AwsConfig()
-    jobs = read_jobs(
-        sources,
-        job_names=job_names,
-        strict=strict,
-        aws=aws,
-        concurrency=concurrency,
-        progress=progress,
-        sagemaker=sagemaker,
-        labels=False,
-        cache=cache,
-    )
+    unreadable: list[UnreadableJob] = []
+    if all_jobs is not None:
+        jobs, unreadable = read_account(
+            all_jobs,
+            strict=strict,
+            aws=aws,
+            concurrency=concurrency,
+            progress=progress,
+            sagemaker=sagemaker,
+            labels=False,
+            cache=cache,
+        )
+    else:
+        jobs = read_jobs(
+            sources,
+            job_names=job_names,
+            strict=strict,
+            aws=aws,
+            concurrency=concurrency,
+            progress=progress,
+            sagemaker=sagemaker,
+            labels=False,
+            cache=cache,
+        )
     if identities and directory is None:
         directory = cognito_directory(aws)
-    return build_contributions(
+    ledger = build_contributions(
         jobs,
         directory=directory if identities else None,
         allow_missing_identities=allow_missing_identities,
@@ -150,3 +169,4 @@ def contributions(
         rate_per_object=rate_per_object,
         rate_per_hour=rate_per_hour,
     )
+    return replace(ledger, unreadable=tuple(unreadable))
