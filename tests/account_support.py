@@ -51,12 +51,12 @@ def write_job(
         iteration = int(task) % iterations + 1
         target = folder / "annotations" / "worker-response" / f"iteration-{iteration}" / task
         target.mkdir(parents=True, exist_ok=True)
-        (target / f"{start:%Y-%m-%d_%H:%M:%S}.json").write_bytes(
-            orjson.dumps({"answers": entries})
-        )
+        (target / f"{start:%Y-%m-%d_%H:%M:%S}.json").write_bytes(orjson.dumps({"answers": entries}))
     lines = []
     for task in sorted(by_task, key=int):
-        votes = Counter(e["answerContent"]["crowd-image-classifier"]["label"] for e in by_task[task])
+        votes = Counter(
+            e["answerContent"]["crowd-image-classifier"]["label"] for e in by_task[task]
+        )
         metadata = {
             "class-name": votes.most_common(1)[0][0],
             "confidence": 0.9,

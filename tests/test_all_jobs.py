@@ -232,9 +232,7 @@ def test_denied_listing_is_one_clear_error(sagemaker: Any) -> None:
 
 def test_contributions_over_all_jobs(sagemaker: Any, account: Path) -> None:
     _stub_account(sagemaker.stubber, ALL)
-    ledger = contributions(
-        all_jobs=JobFilter(workteam=TEAM), sagemaker=sagemaker, identities=False
-    )
+    ledger = contributions(all_jobs=JobFilter(workteam=TEAM), sagemaker=sagemaker, identities=False)
     assert {job.name for job in ledger.jobs} == {"pets-jan", "pets-feb"}
     assert {job.name for job in ledger.unreadable} == {"clips", "stream", "secret", "gone"}
     assert dict(ledger.table.select("worker", "n_objects").rows()) == dict.fromkeys(
@@ -307,8 +305,10 @@ def test_cli_contributions_all_jobs(cli_sagemaker: Any, account: Path, tmp_path:
     out = tmp_path / "pay.csv"
     result = CliRunner().invoke(
         app,
-        ["contributions", "--all-jobs", "--status", "Completed", "--no-identities"]
-        + ["--out", str(out), "-q"],
+        [
+            *("contributions", "--all-jobs", "--status", "Completed", "--no-identities"),
+            *("--out", str(out), "-q"),
+        ],
     )
     assert result.exit_code == 0, result.output
     # "other-team" is readable without --workteam, but its folder is not there.

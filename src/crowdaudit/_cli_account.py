@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Final, cast
+from typing import Annotated, Final
 
 import typer
 from rich.console import Console
@@ -13,7 +13,6 @@ from rich.console import Console
 from crowdaudit.sources.discovery import (
     JOB_STATUSES,
     JobFilter,
-    JobStatus,
     UnreadableJob,
     parse_date,
 )
@@ -142,7 +141,7 @@ def build_job_filter(
     return JobFilter(
         since=_date(since, "--since", end_of_day=False),
         until=_date(until, "--until", end_of_day=True),
-        status=cast("JobStatus | None", status),
+        status=status,
         name_contains=name_contains,
         workteam=workteam,
     )

@@ -21,7 +21,7 @@ import polars as pl
 
 from crowdaudit.schema import COL, HISTORY
 
-__all__ = ["QUALITY_MEASURES", "compute_history", "compute_quality_drops", "compute_newest_workers"]
+__all__ = ["QUALITY_MEASURES", "compute_history", "compute_newest_workers", "compute_quality_drops"]
 
 QUALITY_MEASURES: Final = (COL.SKILL, COL.DS_ACCURACY, COL.LOO_AGREEMENT)
 """Columns a row's ``quality`` is taken from, first present and not null wins."""
@@ -69,19 +69,18 @@ def compute_history(workers: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFram
     present = [name for name in QUALITY_MEASURES if name in workers.columns]
     table = _with_columns(workers.drop(COL.JOB_STARTED_AT, COL.JOB_ORDER, strict=False))
     quality = pl.coalesce([pl.col(name).cast(pl.Float64) for name in present] or [pl.lit(None)])
-    measure = pl.when(pl.lit(False)).then(pl.lit(None, pl.String()))
-    for name in present:
-        measure = measure.when(pl.col(name).is_not_null()).then(pl.lit(name))
+    measure = pl.lit(None, pl.String())
+    for name in reversed(present):
+        measure = pl.when(pl.col(name).is_not_null()).then(pl.lit(name)).otherwise(measure)
     table = table.with_columns(
-        quality.cast(pl.Float64).alias(COL.QUALITY),
-        measure.otherwise(pl.lit(None, pl.String())).alias(COL.QUALITY_MEASURE),
+        quality.cast(pl.Float64).alias(COL.QUALITY), measure.alias(COL.QUALITY_MEASURE)
     )
     table = table.drop(COL.JOB_STARTED_AT, COL.JOB_ORDER, strict=False).join(
         starts, on=COL.JOB, how="left"
     )
-    return table.select(
-        [pl.col(name).cast(dtype) for name, dtype in HISTORY.items()]
-    ).sort(COL.JOB_ORDER, COL.WORKER, nulls_last=True)
+    return table.select([pl.col(name).cast(dtype) for name, dtype in HISTORY.items()]).sort(
+        COL.JOB_ORDER, COL.WORKER, nulls_last=True
+    )
 
 
 def compute_quality_drops(history: pl.DataFrame, *, limit: int = 10) -> pl.DataFrame:

@@ -9,6 +9,7 @@ inlines after its own, under the same Content-Security-Policy.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -35,12 +36,12 @@ def _number(value: Any, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]], empty: str) -> str:
+def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], empty: str) -> str:
     if not rows:
         return f'<p class="note">{escape(empty)}</p>'
     head = "".join(f"<th>{escape(name)}</th>" for name in headers)
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows
+        "<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows
     )
     return f'<table class="history"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
