@@ -4,18 +4,21 @@ kept apart from :mod:`crowdaudit.cli` so that the commands only list them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Annotated, Final
 
 import typer
 from rich.console import Console
 
+from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import (
     JOB_STATUSES,
     JobFilter,
     UnreadableJob,
     parse_date,
 )
+from crowdaudit.sources.ray_engine import RayEngine
 
 __all__ = [
     "AllJobsOpt",
@@ -26,6 +29,7 @@ __all__ = [
     "StatusOpt",
     "UntilOpt",
     "WorkteamOpt",
+    "build_engine",
     "build_job_filter",
     "warn_unreadable",
 ]
@@ -154,3 +158,22 @@ def warn_unreadable(console: Console, jobs: Sequence[UnreadableJob]) -> None:
     console.print(f"[yellow]warning:[/] {len(jobs)} job(s) not audited:", highlight=False)
     for job in jobs:
         console.print(f"  {job.name} ({job.reason})", highlight=False, markup=False, soft_wrap=True)
+
+
+ENGINES: Final = ("local", "ray")
+
+
+def build_engine(
+    engine: str, ray_address: str | None, *, aws: AwsConfig, concurrency: int
+) -> AbstractContextManager[RayEngine | None]:
+    """The engine of ``--engine`` as a context: ``None`` for local, else a Ray engine that starts
+    (or connects to) Ray on entry and stops what it started on exit."""
+    if engine not in ENGINES:
+        raise typer.BadParameter(
+            f"{engine!r} is not one of {', '.join(ENGINES)}", param_hint="--engine"
+        )
+    if engine == "local":
+        if ray_address is not None:
+            raise typer.BadParameter("needs --engine ray", param_hint="--ray-address")
+        return nullcontext()
+    return RayEngine(aws, address=ray_address, concurrency=concurrency)

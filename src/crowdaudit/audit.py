@@ -35,6 +35,7 @@ from crowdaudit.sources.gold import SOURCE, Gold, match_gold, parse_gold
 from crowdaudit.sources.groundtruth import Job, describe, read_job_folder
 from crowdaudit.sources.locations import open_folder, read_location
 from crowdaudit.sources.longtable import is_long_table, parse_long_table
+from crowdaudit.sources.ray_engine import RayEngine
 from crowdaudit.sources.sagemaker import JobInfo, fetch_job_info
 from crowdaudit.tasks.registry import TaskOptions
 
@@ -221,6 +222,7 @@ def read_jobs(
     cache: Path | None = None,
     task_options: TaskOptions | None = None,
     job_infos: Iterable[JobInfo] = (),
+    engine: RayEngine | None = None,
 ) -> list[Job]:
     """Read Ground Truth jobs given as output folders (paths or ``s3://`` URIs) or as job names.
 
@@ -234,9 +236,16 @@ def read_jobs(
     sets its options (``--task-type``, ``--answer-path``…). With
     ``labels=False`` answers of any shape are kept without a label and consolidated labels are
     not read (enough to count who did what). ``job_infos`` are jobs described already (by
-    :func:`read_account`).
+    :func:`read_account`). ``engine``: Ray tasks fetch and parse the job folders' files into
+    ``cache`` (:class:`~crowdaudit.sources.ray_engine.RayEngine`, entered); it needs ``cache``.
     """
     aws = aws or AwsConfig()
+    if engine is not None and cache is None:
+        raise CrowdAuditError(
+            "cannot use --engine ray",
+            "--no-cache",
+            "Ray tasks hand their results over in the cache",
+        )
     jobs: list[Job] = []
     for folder, name, info in _resolve_sources(sources, job_names, aws, sagemaker, job_infos):
         if is_long_table(folder):
@@ -257,6 +266,7 @@ def read_jobs(
             labels=labels,
             cache=cache,
             task_options=task_options,
+            engine=engine,
         )
         if info is not None and info.price_per_object is not None:
             job = replace(job, price_per_object=info.price_per_object)
@@ -292,6 +302,7 @@ def read_account(
     labels: bool = True,
     cache: Path | None = None,
     task_options: TaskOptions | None = None,
+    engine: RayEngine | None = None,
 ) -> tuple[list[Job], list[UnreadableJob]]:
     """Read every labeling job of the account that matches ``job_filter`` (``--all-jobs``).
 
@@ -323,6 +334,7 @@ def read_account(
                 labels=labels,
                 cache=cache,
                 task_options=task_options,
+                engine=engine,
             )
         except CrowdAuditError as exc:
             reason = _unreadable_because(exc, strict=strict)
@@ -381,6 +393,7 @@ def audit(
     cache: Path | None = None,
     task_options: TaskOptions | None = None,
     all_jobs: JobFilter | None = None,
+    engine: RayEngine | None = None,
 ) -> Audit:
     """Audit one or more labeling jobs.
 
@@ -401,6 +414,8 @@ def audit(
         all_jobs: audit every job of the account that matches, instead of ``sources`` and
             ``job_names`` (:func:`read_account`); ``summary["unreadable_jobs"]`` lists those left
             out.
+        engine: a :class:`~crowdaudit.sources.ray_engine.RayEngine`, entered, to fetch and
+            parse in Ray tasks (needs ``cache``).
 
     Example::
 
@@ -420,6 +435,7 @@ def audit(
             sagemaker=sagemaker,
             cache=cache,
             task_options=task_options,
+            engine=engine,
         )
         return build_audit(found, gold_labels, unreadable=unreadable)
     jobs = read_jobs(
@@ -433,5 +449,6 @@ def audit(
         sagemaker=sagemaker,
         cache=cache,
         task_options=task_options,
+        engine=engine,
     )
     return build_audit(jobs, gold_labels)

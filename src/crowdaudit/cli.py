@@ -23,11 +23,14 @@ from rich.progress import (
 
 from crowdaudit._cli_account import (
     AllJobsOpt,
+    EngineOpt,
     NameContainsOpt,
+    RayAddressOpt,
     SinceOpt,
     StatusOpt,
     UntilOpt,
     WorkteamOpt,
+    build_engine,
     build_job_filter,
     warn_unreadable,
 )
@@ -341,6 +344,8 @@ def audit(
     status: StatusOpt = None,
     name_contains: NameContainsOpt = None,
     workteam: WorkteamOpt = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
 ) -> None:
     """Audit the workers of one or more labeling jobs: accuracy on gold, agreement, time.
 
@@ -368,7 +373,10 @@ def audit(
     with _cli_errors():
         gold_labels = read_gold(gold, aws=aws) if gold else None
         unreadable = None
-        with _ProgressBars(enabled=not quiet) as progress:
+        with (
+            build_engine(engine, ray_address, aws=aws, concurrency=concurrency) as ray_engine,
+            _ProgressBars(enabled=not quiet) as progress,
+        ):
             if job_filter is not None:
                 jobs, unreadable = read_account(
                     job_filter,
@@ -379,6 +387,7 @@ def audit(
                     progress=progress,
                     cache=_cache_folder(cache, no_cache),
                     task_options=options,
+                    engine=ray_engine,
                 )
             else:
                 jobs = read_jobs(
@@ -391,6 +400,7 @@ def audit(
                     progress=progress,
                     cache=_cache_folder(cache, no_cache),
                     task_options=options,
+                    engine=ray_engine,
                 )
         result = build_audit(jobs, gold_labels, unreadable=unreadable)
     _note_cache(jobs, quiet=quiet)

@@ -38,6 +38,7 @@ from crowdaudit.sources.job_labels import (
     parse_consolidated_labels,
     read_consolidation,
 )
+from crowdaudit.sources.ray_engine import RayEngine
 from crowdaudit.sources.responses import (
     AnswerParser,
     ResponseColumns,
@@ -288,6 +289,7 @@ def read_job_folder(
     labels: bool = True,
     cache: Path | None = None,
     task_options: TaskOptions | None = None,
+    engine: RayEngine | None = None,
 ) -> Job:
     """Read a Ground Truth job's output folder.
 
@@ -305,6 +307,8 @@ def read_job_folder(
             parsed before are reused when their file's ETag is unchanged. ``None``: no cache.
         task_options: ``--task-type`` and the per-type options; the type is otherwise found from
             the label attribute's metadata, else from the shape of the answers.
+        engine: Ray tasks that fetch and parse the new files into ``cache`` first
+            (:mod:`crowdaudit.sources.ray_engine`); the read then takes them from the cache.
 
     Raises:
         EmptyJobError: the folder holds no worker answers that could be used.
@@ -332,6 +336,17 @@ def read_job_folder(
         )
         options = task_options or TaskOptions()
         task = _choose_task(store, prefix, consolidation.metadata_type, options)
+    parse_answer = task.parse_answer if task else _no_label
+    job_cache = (
+        ResponseCache(cache, job_uri=where, parser=task.parser_id if task else "no-label-1")
+        if cache is not None
+        else None
+    )
+    prefetched = 0
+    if engine is not None and job_cache is not None:
+        prefetched = engine.prefill(
+            job_uri=where, cache=job_cache, parse_answer=parse_answer, progress=progress
+        )
     responses, stats, fetched = _read_responses(
         store,
         prefix,
@@ -339,12 +354,8 @@ def read_job_folder(
         skips=skips,
         concurrency=concurrency,
         progress=progress,
-        parse_answer=task.parse_answer if task else _no_label,
-        cache=(
-            ResponseCache(cache, job_uri=where, parser=task.parser_id if task else "no-label-1")
-            if cache is not None
-            else None
-        ),
+        parse_answer=parse_answer,
+        cache=job_cache,
     )
     consolidated = (
         parse_consolidated_labels(consolidation, task, job_fetcher(store, prefix), skips)
@@ -366,7 +377,7 @@ def read_job_folder(
         skipped=tuple(skips.records),
         stats=stats,
         warnings=tuple(warnings),
-        n_fetched=fetched,
+        n_fetched=fetched + prefetched,
         task=task,
     )
 
