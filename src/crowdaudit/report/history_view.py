@@ -71,7 +71,10 @@ def render_history_section(history: pl.DataFrame) -> HistorySection:
         (worker, job, "—" if first is None else first.isoformat(), str(n_jobs), str(n), _number(q))
         for worker, job, first, n_jobs, n, q in newest.iter_rows()
     ]
-    measures = ", ".join(build_history_payload(history)["measures"]) or "none"
+    payload = build_history_payload(history)
+    # The chart opens on the worker whose quality fell most.
+    payload["focus"] = drops.get_column(COL.WORKER)[0] if drops.height else None
+    measures = ", ".join(payload["measures"]) or "none"
     html = (
         '<section id="history">\n<h2>Workers over time</h2>\n'
         f'<p class="note">Quality is the first of skill, ds_accuracy and loo_agreement that a row '
@@ -92,6 +95,6 @@ def render_history_section(history: pl.DataFrame) -> HistorySection:
         )
         + "\n"
         f'<script type="application/json" id="crowdaudit-history">'
-        f"{dump_json_for_html(build_history_payload(history))}</script>\n</section>"
+        f"{dump_json_for_html(payload)}</script>\n</section>"
     )
     return HistorySection(html)

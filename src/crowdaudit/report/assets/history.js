@@ -48,13 +48,15 @@
       root.appendChild(svg("line", { x1: L, x2: W - R, y1: y(q), y2: y(q), "class": "grid" }));
       root.appendChild(svg("text", { x: L - 6, y: y(q) + 4, "class": "tick", "text-anchor": "end" }, q));
     });
+    var named = H.jobs.length <= 8;
     H.jobs.forEach(function (job, i) {
-      var label = svg("text", { x: x(i + 1), y: HT - B + 16, "class": "tick", "text-anchor": "middle" }, i + 1);
+      var text = named ? (job.length > 14 ? job.slice(0, 13) + "…" : job) : i + 1;
+      var label = svg("text", { x: x(i + 1), y: HT - B + 16, "class": "tick", "text-anchor": "middle" }, text);
       label.appendChild(svg("title", {}, job));
       root.appendChild(label);
     });
     root.appendChild(svg("text", { x: (W + L) / 2, y: HT - 8, "class": "axis", "text-anchor": "middle" },
-      "job, in the order it started (hover for its name)"));
+      named ? "jobs, in the order they started" : "job, in the order it started (hover for its name)"));
     root.appendChild(line(medians(), "median"));
     var points = (H.workers[worker] || []).filter(function (p) { return p[1] !== null; });
     root.appendChild(line(points, "worker"));
@@ -81,5 +83,6 @@
     select.appendChild(option);
   });
   select.addEventListener("change", function () { draw(select.value); });
-  if (names.length) draw(names[0]);
+  var first = H.focus !== null && H.workers[H.focus] ? H.focus : names[0];
+  if (first !== undefined) { select.value = first; draw(first); }
 })();
