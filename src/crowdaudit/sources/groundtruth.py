@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import polars as pl
@@ -38,7 +38,6 @@ from crowdaudit.sources.job_labels import (
     parse_consolidated_labels,
     read_consolidation,
 )
-from crowdaudit.sources.ray_engine import RayEngine
 from crowdaudit.sources.responses import (
     AnswerParser,
     ResponseColumns,
@@ -52,7 +51,10 @@ from crowdaudit.tasks.base import TaskType
 from crowdaudit.tasks.registry import TaskOptions
 from crowdaudit.tasks.single_label import Classification
 
-__all__ = ["Job", "read_job_folder"]
+if TYPE_CHECKING:
+    from crowdaudit.sources.ray_engine import RayEngine
+
+__all__ = ["Job", "parse_cached_file", "read_job_folder"]
 
 WORKER_RESPONSE = "annotations/worker-response/"
 
@@ -147,6 +149,37 @@ def _replay(problems: tuple[Problem, ...], skips: SkipLog) -> None:
         skips.skip(ResponseFormatError(what, where, why, code=code))
 
 
+def parse_cached_file(
+    data: bytes,
+    *,
+    where: str,
+    task: str,
+    iteration: int,
+    etag: str | None,
+    parse_answer: AnswerParser,
+    into: ResponseColumns,
+    skips: SkipLog,
+) -> CachedFile:
+    """Parse one worker-response file into ``into``; its cache entry holds what was wrong in it."""
+    before = len(skips.records)
+    try:
+        parse_response_file(
+            data,
+            where=where,
+            task=task,
+            iteration=iteration,
+            parse_answer=parse_answer,
+            into=into,
+            skips=skips,
+        )
+    except InputFormatError as exc:
+        skips.skip(exc)
+    problems = tuple(
+        (record.what, record.where, record.why, record.code) for record in skips.records[before:]
+    )
+    return CachedFile(where, etag or "", problems)
+
+
 def _read_responses(
     store: ObjectStore,
     prefix: str,
@@ -198,24 +231,17 @@ def _read_responses(
                 skips.skip(ResponseFormatError(data.what, data.where, data.why, code="unreadable"))
                 continue
             where = store.uri(key)
-            before = len(skips.records)
-            try:
-                parse_response_file(
-                    data,
-                    where=where,
-                    task=task,
-                    iteration=iteration,
-                    parse_answer=parse_answer,
-                    into=columns,
-                    skips=skips,
-                )
-            except InputFormatError as exc:
-                skips.skip(exc)
-            problems = tuple(
-                (record.what, record.where, record.why, record.code)
-                for record in skips.records[before:]
+            parsed = parse_cached_file(
+                data,
+                where=where,
+                task=task,
+                iteration=iteration,
+                etag=obj.etag,
+                parse_answer=parse_answer,
+                into=columns,
+                skips=skips,
             )
-            batch.append((key, CachedFile(where, obj.etag or "", problems)))
+            batch.append((key, parsed))
             if len(batch) >= _BATCH:
                 flush()
     finally:

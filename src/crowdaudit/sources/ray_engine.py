@@ -27,17 +27,17 @@ from typing import Any, Final
 
 import polars as pl
 
-from crowdaudit.errors import CrowdAuditError, InputFormatError, SkipLog, SourceError
+from crowdaudit.errors import CrowdAuditError, SkipLog, SourceError
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.cache import CachedFile, ResponseCache
 from crowdaudit.sources.fetch import Progress, fetch_objects, no_progress
+from crowdaudit.sources.groundtruth import parse_cached_file
 from crowdaudit.sources.locations import open_folder
 from crowdaudit.sources.responses import (
     AnswerParser,
     ResponseColumns,
     build_raw,
     match_response_key,
-    parse_response_file,
 )
 from crowdaudit.sources.store import ObjectStore, join_key
 
@@ -96,24 +96,17 @@ def parse_shard(
             continue
         iteration, task = matched
         where = store.uri(key)
-        before = len(skips.records)
-        try:
-            parse_response_file(
-                data,
-                where=where,
-                task=task,
-                iteration=iteration,
-                parse_answer=parse_answer,
-                into=columns,
-                skips=skips,
-            )
-        except InputFormatError as exc:
-            skips.skip(exc)
-        problems = tuple(
-            (record.what, record.where, record.why, record.code)
-            for record in skips.records[before:]
+        parsed = parse_cached_file(
+            data,
+            where=where,
+            task=task,
+            iteration=iteration,
+            etag=etags[key],
+            parse_answer=parse_answer,
+            into=columns,
+            skips=skips,
         )
-        files.append((key, CachedFile(where, etags[key] or "", problems)))
+        files.append((key, parsed))
     return ParsedShard(files, build_raw(columns))
 
 
