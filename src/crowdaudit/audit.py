@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
@@ -281,6 +282,10 @@ def read_jobs(
     return jobs
 
 
+JOBS_AT_ONCE: Final = 4
+"""Jobs ``read_account`` reads at once, each with its own ``concurrency`` of object reads."""
+
+
 def _unreadable_because(error: CrowdAuditError, *, strict: bool) -> str | None:
     """Why one discovered job is left out, or ``None`` when ``error`` must stop the run."""
     if strict or isinstance(error, CredentialsError):
@@ -320,11 +325,11 @@ def read_account(
     """
     aws = aws or AwsConfig()
     found = discover_jobs(sagemaker or aws.client("sagemaker"), job_filter)
-    jobs: list[Job] = []
     unreadable = list(found.unreadable)
-    for info in found.jobs:
+
+    def read_one(info: JobInfo) -> Job | UnreadableJob:
         try:
-            jobs += read_jobs(
+            (job,) = read_jobs(
                 job_infos=[info],
                 label_attribute=label_attribute,
                 strict=strict,
@@ -340,7 +345,14 @@ def read_account(
             reason = _unreadable_because(exc, strict=strict)
             if reason is None:
                 raise
-            unreadable.append(UnreadableJob(info.name, reason, info.status))
+            return UnreadableJob(info.name, reason, info.status)
+        return job
+
+    # Small jobs are a handful of requests each, mostly waiting: several are read side by side.
+    with ThreadPoolExecutor(JOBS_AT_ONCE, thread_name_prefix="crowdaudit-job") as pool:
+        outcomes = list(pool.map(read_one, found.jobs))
+    jobs = [outcome for outcome in outcomes if isinstance(outcome, Job)]
+    unreadable += [outcome for outcome in outcomes if isinstance(outcome, UnreadableJob)]
     if not jobs:
         first = f"; first: {unreadable[0].name}: {unreadable[0].reason}" if unreadable else ""
         raise SourceError(
