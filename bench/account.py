@@ -202,6 +202,8 @@ def _discover(
 
 def bench_incremental(url: str, n_jobs: int, work: Path) -> None:
     s3 = boto3.client("s3", endpoint_url=url, region_name="us-east-1")
+    if "bench" not in {bucket["Name"] for bucket in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket="bench")
     names = [f"job-{n:04d}" for n in range(n_jobs + 1)]
     for name in names:
         answers = [(str(t), w, "cat", t) for t in range(4) for w in WORKERS]
