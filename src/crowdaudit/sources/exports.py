@@ -83,7 +83,8 @@ def is_export_file(source: str, options: ExportOptions) -> bool:
 
 
 def find_reader(data: bytes, where: str, *, forced: str | None = None) -> Reader:
-    """The reader named ``forced``, else the first whose test the bytes pass.
+    """The reader named ``forced``, else the first whose test the bytes pass, else (for a
+    ``.csv`` or ``.parquet`` file) the long table.
 
     Raises:
         ValueError: ``forced`` names no reader (a usage error).
@@ -97,6 +98,10 @@ def find_reader(data: bytes, where: str, *, forced: str | None = None) -> Reader
     for reader in READERS:
         if reader.looks_like(data, where):
             return reader
+    if where.lower().endswith(longtable.LONG_TABLE_SUFFIXES):
+        # A CSV or Parquet file of no known platform is taken for a long table, whose reader
+        # names the columns it lacks.
+        return READERS[-1]
     raise InputFormatError(
         "unrecognised export",
         where,
