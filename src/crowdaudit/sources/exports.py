@@ -101,7 +101,7 @@ def find_reader(data: bytes, where: str, *, forced: str | None = None) -> Reader
     if where.lower().endswith(longtable.LONG_TABLE_SUFFIXES):
         # A CSV or Parquet file of no known platform is taken for a long table, whose reader
         # names the columns it lacks.
-        return READERS[-1]
+        return find_reader(data, where, forced=longtable.NAME)
     raise InputFormatError(
         "unrecognised export",
         where,
