@@ -179,7 +179,8 @@ def test_toloka_training_left_out_and_seconds_divided() -> None:
     assert result.summary["jobs"][0]["n_training"] == 1
     assert "divided over its tasks" in result.summary["warnings"][0]
     tasks = result.answers.get_column(COL.TASK).unique().to_list()
-    assert len(tasks) == 3 and all(task.startswith("input-") for task in tasks)
+    assert len(tasks) == 3
+    assert all(task.startswith("input-") for task in tasks)
 
 
 def test_forced_format_reads_a_file_without_its_suffix(tmp_path: Path) -> None:
