@@ -176,9 +176,11 @@ def parse_toloka(
     warnings = []
     if any(value is not None for value in rows.seconds):
         warnings.append("seconds: each assignment's submitted - started, divided over its tasks")
-    for count, what in ((counts["n_training"], "training"), (counts["n_rejected"], "rejected")):
-        if count:
-            warnings.append(f"{count} {what} answer(s) left out")
+    if counts["n_training"]:
+        warnings.append(f"{counts['n_training']} training answer(s) left out")
+    if counts["n_rejected"]:
+        kept = "kept" if options.include_rejected else "left out"
+        warnings.append(f"{counts['n_rejected']} rejected answer(s) {kept}")
     parser = replace(options.task, forced="custom", answer_path=None).choose(None)
     return build_export_job(
         rows,
