@@ -70,7 +70,7 @@ def _one_error_line(result: Any, expected: str) -> None:
         (
             "no-output.tsv",
             "INPUT:image\tASSIGNMENT:worker_id\na.jpg\tw1\n",
-            "no OUTPUT:* column: {path} (the results have no answers)",
+            "no OUTPUT:* column: {path} (the file holds no answers)",
         ),
     ],
 )

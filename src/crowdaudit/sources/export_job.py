@@ -29,6 +29,8 @@ __all__ = [
     "ExportOptions",
     "ExportRows",
     "build_export_job",
+    "choose_answer_column",
+    "header_names",
     "read_delimited",
 ]
 
@@ -110,6 +112,37 @@ def read_delimited(data: bytes, where: str, *, separator: str = ",") -> pl.DataF
         raise InputFormatError(
             "cannot read export", where, str(exc).splitlines()[0], code="bad-table"
         ) from exc
+
+
+def header_names(data: bytes, *, separator: str = ",") -> set[str]:
+    """The column names of a delimited file's first line, unquoted (for detection)."""
+    line = data.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
+    return {part.strip().strip('"') for part in line.split(separator)}
+
+
+def choose_answer_column(columns: list[str], prefix: str, forced: str | None, where: str) -> str:
+    """The answer column: ``forced`` (with or without ``prefix``), or the only ``prefix*`` one.
+
+    Raises:
+        InputFormatError: ``forced`` is not a column, or there is none or several to choose from.
+    """
+    answers = [column for column in columns if column.startswith(prefix)]
+    if forced is not None:
+        for candidate in (forced, prefix + forced):
+            if candidate in answers:
+                return candidate
+        raise InputFormatError(
+            "no such answer column",
+            where,
+            f"--answer-column {forced!r}; the file has: {', '.join(answers) or 'none'}",
+        )
+    if len(answers) == 1:
+        return answers[0]
+    if not answers:
+        raise InputFormatError(f"no {prefix}* column", where, "the file holds no answers")
+    raise InputFormatError(
+        "several answer columns", where, f"choose one with --answer-column: {', '.join(answers)}"
+    )
 
 
 def _seconds(value: float | None) -> float | None:

@@ -26,12 +26,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-import orjson
-
 from crowdaudit.errors import InputFormatError, SkipLog
 from crowdaudit.sources.export_job import ExportOptions
 from crowdaudit.sources.groundtruth import Job
-from crowdaudit.sources.labelstudio_controls import LsAnswer, build_label_studio_job, choose_control
+from crowdaudit.sources.labelstudio_controls import (
+    LsAnswer,
+    build_label_studio_job,
+    choose_control,
+    load_export,
+)
 
 __all__ = ["NAME", "looks_like_label_studio_json", "parse_label_studio_json"]
 
@@ -44,15 +47,7 @@ def looks_like_label_studio_json(data: bytes, where: str) -> bool:
 
 
 def _load(data: bytes, where: str) -> list[object]:
-    try:
-        document = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise InputFormatError(
-            "cannot parse Label Studio export",
-            where,
-            f"malformed JSON: {exc}",
-            code="malformed-json",
-        ) from exc
+    document = load_export(data, where)
     if isinstance(document, dict):
         return [document]
     if not isinstance(document, list):

@@ -31,6 +31,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
+import orjson
+
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
 from crowdaudit.sources.export_job import ExportOptions, ExportRows, build_export_job
 from crowdaudit.sources.groundtruth import Job
@@ -43,6 +45,7 @@ __all__ = [
     "build_label_studio_job",
     "choose_control",
     "kind_of_value",
+    "load_export",
 ]
 
 CONTROL_TYPES: Final = (
@@ -84,6 +87,23 @@ class LsAnswer:
     ground_truth: bool = False
     seconds: float | None = None
     submitted: str | None = None
+
+
+def load_export(data: bytes, where: str) -> object:
+    """The JSON document of a Label Studio export.
+
+    Raises:
+        InputFormatError: the bytes are not JSON.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise InputFormatError(
+            "cannot parse Label Studio export",
+            where,
+            f"malformed JSON: {exc}",
+            code="malformed-json",
+        ) from exc
 
 
 def kind_of_value(value: object) -> str | None:

@@ -27,13 +27,14 @@ from typing import Final
 import orjson
 
 from crowdaudit.errors import InputFormatError, SkipLog
-from crowdaudit.sources.export_job import ExportOptions, read_delimited
+from crowdaudit.sources.export_job import ExportOptions, header_names, read_delimited
 from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.labelstudio_controls import (
     LsAnswer,
     build_label_studio_job,
     choose_control,
     kind_of_value,
+    load_export,
 )
 
 __all__ = [
@@ -71,14 +72,9 @@ def looks_like_json_min(data: bytes, where: str) -> bool:
     return data.lstrip()[:1] == b"[" and b'"annotation_id"' in data and b'"annotator"' in data
 
 
-def _header(data: bytes) -> set[str]:
-    line = data.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
-    return {part.strip().strip('"') for part in line.split(",")}
-
-
 def looks_like_ls_csv(data: bytes, where: str) -> bool:
     """A CSV whose header has ``annotator``, ``annotation_id`` and ``lead_time``."""
-    return {"annotator", "annotation_id", "lead_time"} <= _header(data)
+    return {"annotator", "annotation_id", "lead_time"} <= header_names(data)
 
 
 def _values(value: object) -> tuple[Mapping[str, object], ...] | None:
@@ -219,15 +215,7 @@ def parse_json_min(
         InputFormatError: malformed JSON, not a list, or no usable control.
         EmptyJobError: no annotation is usable.
     """
-    try:
-        records = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise InputFormatError(
-            "cannot parse Label Studio export",
-            where,
-            f"malformed JSON: {exc}",
-            code="malformed-json",
-        ) from exc
+    records = load_export(data, where)
     if not isinstance(records, list):
         raise InputFormatError("cannot parse Label Studio export", where, "not a list of records")
     return _parse_records(

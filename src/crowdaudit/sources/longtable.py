@@ -15,7 +15,7 @@ import polars as pl
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
 from crowdaudit.schema import COL, RESPONSES
 from crowdaudit.sources.consolidated import build_consolidated, build_sources
-from crowdaudit.sources.export_job import ExportOptions
+from crowdaudit.sources.export_job import ExportOptions, header_names
 from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.responses import parse_timestamps
 from crowdaudit.tasks.single_label import Classification
@@ -44,9 +44,7 @@ def looks_like_long_table(data: bytes, where: str) -> bool:
     """Parquet, or a CSV whose header names ``task``, ``worker`` and ``label``."""
     if data.startswith(_PARQUET_MAGIC):
         return True
-    header = data.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
-    names = {part.strip().strip('"') for part in header.split(",")}
-    return set(REQUIRED) <= names
+    return set(REQUIRED) <= header_names(data)
 
 
 def parse_long_table_export(

@@ -33,6 +33,8 @@ from crowdaudit.sources.export_job import (
     ExportOptions,
     ExportRows,
     build_export_job,
+    choose_answer_column,
+    header_names,
     read_delimited,
 )
 from crowdaudit.sources.groundtruth import Job
@@ -85,29 +87,7 @@ def parse_mturk_time(text: str | None) -> str | None:
 
 def looks_like_mturk(data: bytes, where: str) -> bool:
     """A CSV whose header has ``HITId``, ``WorkerId`` and ``AssignmentStatus``."""
-    header = data.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
-    names = {part.strip().strip('"') for part in header.split(",")}
-    return set(_REQUIRED) <= names
-
-
-def _answer_column(columns: list[str], forced: str | None, where: str) -> str:
-    answers = [column for column in columns if column.startswith(_ANSWER)]
-    if forced is not None:
-        for candidate in (forced, _ANSWER + forced):
-            if candidate in answers:
-                return candidate
-        raise InputFormatError(
-            "no such answer column",
-            where,
-            f"--answer-column {forced!r}; the file has: {', '.join(answers) or 'none'}",
-        )
-    if len(answers) == 1:
-        return answers[0]
-    if not answers:
-        raise InputFormatError("no Answer.* column", where, "the batch has no answers")
-    raise InputFormatError(
-        "several answer columns", where, f"choose one with --answer-column: {', '.join(answers)}"
-    )
+    return set(_REQUIRED) <= header_names(data)
 
 
 def _chosen(value: object) -> object:
@@ -204,7 +184,11 @@ def parse_mturk(data: bytes, *, where: str, name: str, strict: bool, options: Ex
             f"missing column(s) {', '.join(missing)}",
             code="missing-column",
         )
-    column = _answer_column(table.columns, options.answer_column, where) if options.labels else None
+    column = (
+        choose_answer_column(table.columns, _ANSWER, options.answer_column, where)
+        if options.labels
+        else None
+    )
     skips = SkipLog(strict=strict)
     rows, counts = _read_rows(table, column, where=where, options=options, skips=skips)
     if not rows.task:

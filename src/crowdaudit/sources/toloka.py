@@ -32,6 +32,8 @@ from crowdaudit.sources.export_job import (
     ExportOptions,
     ExportRows,
     build_export_job,
+    choose_answer_column,
+    header_names,
     read_delimited,
 )
 from crowdaudit.sources.groundtruth import Job
@@ -46,8 +48,7 @@ _OUTPUT: Final = "OUTPUT:"
 
 def looks_like_toloka(data: bytes, where: str) -> bool:
     """A TSV whose header has ``ASSIGNMENT:worker_id``."""
-    header = data.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
-    return WORKER in {part.strip().strip('"') for part in header.split("\t")}
+    return WORKER in header_names(data, separator="\t")
 
 
 def task_key(inputs: dict[str, str | None]) -> str:
@@ -58,26 +59,6 @@ def task_key(inputs: dict[str, str | None]) -> str:
     """
     digest = hashlib.sha256(orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return f"input-{digest[:16]}"
-
-
-def _output_column(columns: list[str], forced: str | None, where: str) -> str:
-    outputs = [column for column in columns if column.startswith(_OUTPUT)]
-    if forced is not None:
-        for candidate in (forced, _OUTPUT + forced):
-            if candidate in outputs:
-                return candidate
-        raise InputFormatError(
-            "no such answer column",
-            where,
-            f"--answer-column {forced!r}; the file has: {', '.join(outputs) or 'none'}",
-        )
-    if len(outputs) == 1:
-        return outputs[0]
-    if not outputs:
-        raise InputFormatError("no OUTPUT:* column", where, "the results have no answers")
-    raise InputFormatError(
-        "several answer columns", where, f"choose one with --answer-column: {', '.join(outputs)}"
-    )
 
 
 def _time(text: str | None) -> datetime | None:
@@ -168,7 +149,11 @@ def parse_toloka(
         raise InputFormatError(
             "cannot read Toloka results", where, f"missing column {WORKER}", code="missing-column"
         )
-    output = _output_column(table.columns, options.answer_column, where) if options.labels else None
+    output = (
+        choose_answer_column(table.columns, _OUTPUT, options.answer_column, where)
+        if options.labels
+        else None
+    )
     skips = SkipLog(strict=strict)
     rows, counts = _read_rows(table, output, where=where, options=options, skips=skips)
     if not rows.task:
