@@ -196,5 +196,4 @@ def parse_label_studio_json(
         stats=counts,
         warnings=warnings,
         people=people,
-        task_type=f"label-studio/{kind or 'unlabelled'}",
     )

@@ -244,7 +244,6 @@ def build_label_studio_job(
     stats: Mapping[str, int],
     warnings: tuple[str, ...],
     people: Mapping[str, tuple[str | None, str | None]],
-    task_type: str,
 ) -> Job:
     """The job of a Label Studio export's annotations, read as control ``kind``.
 
@@ -284,7 +283,7 @@ def build_label_studio_job(
         name=name,
         where=where,
         task=task,
-        task_type=task_type,
+        task_type=f"label-studio/{kind or 'unlabelled'}",
         skips=skips,
         stats=stats,
         warnings=warnings,

@@ -202,7 +202,6 @@ def _parse_records(
         stats={"n_annotations": len(records)},
         warnings=(_WARNING.format(fmt),),
         people=people,
-        task_type=f"label-studio/{kind or 'unlabelled'}",
     )
 
 
