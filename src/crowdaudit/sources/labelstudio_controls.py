@@ -252,11 +252,16 @@ def build_label_studio_job(
     """
     task = _task_type(kind, answers, options) if kind is not None else None
     rows = ExportRows(people=dict(people))
+    # Most annotations repeat a few answers: parse each distinct one once.
+    parsed: dict[bytes, str] = {}
     for answer in answers:
         label: str | None = None
         if task is not None and kind is not None:
             try:
-                label = task.parse_answer(_content(kind, task, answer.values))
+                key = orjson.dumps(answer.values)
+                label = parsed.get(key)
+                if label is None:
+                    label = parsed[key] = task.parse_answer(_content(kind, task, answer.values))
             except ValueError as exc:
                 skips.skip(
                     InputFormatError(
