@@ -44,6 +44,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/skill.py
 	$(BIN)/python bench/audit_local.py
+	$(BIN)/python bench/platforms.py
 
 clean:
 	rm -rf $(VENV) crowdaudit-demo .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ from disk and from moto's S3 server, with equal results.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
@@ -237,3 +238,63 @@ def test_cli_audit_of_label_studio_writes_outputs(tmp_path: Path) -> None:
     }
     accuracy = dict(zip(workers["worker"], workers["gold_accuracy"], strict=True))
     assert math.isclose(accuracy["cy@example.com"], 0.5)
+
+
+MTURK_HEADER = "HITId,WorkerId,AssignmentStatus,WorkTimeInSeconds,SubmitTime,Answer.taskAnswers"
+
+
+def test_mturk_hit_of_several_items_and_radio_groups(tmp_path: Path) -> None:
+    path = tmp_path / "batch.csv"
+    two_items = '[{""q"":{""no"":false,""yes"":true}},{""q"":{""no"":true,""yes"":false}}]'
+    other = '[{""q"":{""no"":false,""yes"":true}},{""q"":{""no"":false,""yes"":true}}]'
+    path.write_text(
+        f'{MTURK_HEADER}\nH1,W1,Approved,30,,"{two_items}"\nH1,W2,Approved,20,,"{other}"\n'
+    )
+    result = audit(path, task_options=TaskOptions(answer_path="q"))
+    labels = {
+        (row[COL.TASK], row[COL.WORKER]): row[COL.LABEL]
+        for row in result.answers.iter_rows(named=True)
+    }
+    assert labels == {
+        ("H1#0", "W1"): "yes",
+        ("H1#1", "W1"): "no",
+        ("H1#0", "W2"): "yes",
+        ("H1#1", "W2"): "yes",
+    }
+
+
+def test_toloka_task_id_and_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "results.tsv"
+    path.write_text(
+        "INPUT:text\tOUTPUT:result\tASSIGNMENT:task_id\tASSIGNMENT:worker_id\tASSIGNMENT:status\n"
+        "x\tyes\tt-1\tw1\tAPPROVED\n"
+        "x\tno\tt-1\tw2\tREJECTED\n"
+        "y\tno\tt-2\tw1\tAPPROVED\n"
+    )
+    left_out = audit(path)
+    assert sorted(left_out.answers.get_column(COL.TASK).to_list()) == ["t-1", "t-2"]
+    assert left_out.summary["warnings"] == ["1 rejected answer(s) left out"]
+    kept = audit(path, export=ExportOptions(include_rejected=True))
+    assert kept.answers.height == 3
+    assert kept.summary["warnings"] == ["1 rejected answer(s) kept"]
+
+
+def test_json_min_several_choices_are_multilabel(tmp_path: Path) -> None:
+    records = [
+        {
+            "text": "t",
+            "id": 1,
+            "tags": [{"choices": ["a", "b"]}],
+            "annotator": 1,
+            "annotation_id": 1,
+        },
+        {"text": "t", "id": 1, "tags": "a", "annotator": 2, "annotation_id": 2},
+    ]
+    path = tmp_path / "min.json"
+    path.write_text(json.dumps(records))
+    result = audit(path)
+    assert result.jobs[0].task is not None
+    assert result.jobs[0].task.name == "multilabel"
+    # Each is the other's only peer: Jaccard of {a, b} and {a} is 1/2.
+    loo = {row[COL.WORKER]: row[COL.LOO_AGREEMENT] for row in result.workers.iter_rows(named=True)}
+    assert loo == {"1": pytest.approx(0.5), "2": pytest.approx(0.5)}
