@@ -298,3 +298,12 @@ def test_json_min_several_choices_are_multilabel(tmp_path: Path) -> None:
     # Each is the other's only peer: Jaccard of {a, b} and {a} is 1/2.
     loo = {row[COL.WORKER]: row[COL.LOO_AGREEMENT] for row in result.workers.iter_rows(named=True)}
     assert loo == {"1": pytest.approx(0.5), "2": pytest.approx(0.5)}
+
+
+def test_integer_author_gets_the_e_mail_of_created_username(tmp_path: Path) -> None:
+    result = [{"from_name": "c", "type": "choices", "value": {"choices": ["a"]}}]
+    annotation = {"completed_by": 3, "created_username": " ann@example.com, 3", "result": result}
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([{"id": 1, "data": {}, "annotations": [annotation]}]))
+    ledger = contributions(path, identities=False)
+    assert ledger.table.select(COL.WORKER, COL.EMAIL).rows() == [("3", "ann@example.com")]

@@ -61,10 +61,17 @@ def _text(value: object) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def _worker(completed_by: object) -> tuple[str, str | None, str | None] | None:
-    """``(worker id, name, e-mail)`` of an annotation's author."""
+def _worker(annotation: Mapping[str, object]) -> tuple[str, str | None, str | None] | None:
+    """``(worker id, name, e-mail)`` of an annotation's author.
+
+    An integer ``completed_by`` is the worker id; some versions add ``created_username``,
+    ``" ann@example.com, 3"``, which gives the e-mail.
+    """
+    completed_by = annotation.get("completed_by")
     if isinstance(completed_by, int) and not isinstance(completed_by, bool):
-        return str(completed_by), None, None
+        created = _text(annotation.get("created_username"))
+        email = created.rsplit(",", 1)[0].strip() if created else None
+        return str(completed_by), None, email if email and "@" in email else None
     if not isinstance(completed_by, Mapping):
         return None
     email = _text(completed_by.get("email"))
@@ -152,7 +159,7 @@ def parse_label_studio_json(
     answers: list[LsAnswer] = []
     people: dict[str, tuple[str | None, str | None]] = {}
     for task, annotation, place in annotations:
-        author = _worker(annotation.get("completed_by"))
+        author = _worker(annotation)
         ground_truth = annotation.get("ground_truth") is True
         counts["n_ground_truth"] += ground_truth
         if author is None and not ground_truth:
