@@ -169,11 +169,13 @@ def parse_label_studio_json(
         if person or email:
             people[worker] = (person, email)
         values = tuple(
-            item["value"]
-            for item in _results(annotation)
-            if type(item) is dict
-            and item.get("from_name") == control
-            and type(item.get("value")) is dict
+            [
+                item["value"]
+                for item in _results(annotation)
+                if type(item) is dict
+                and item.get("from_name") == control
+                and type(item.get("value")) is dict
+            ]
         )
         answers.append(
             LsAnswer(
