@@ -38,6 +38,7 @@ from crowdaudit.errors import (
 from crowdaudit.ledger import Contributions, contributions
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter
+from crowdaudit.sources.exports import ExportOptions
 from crowdaudit.sources.gold import Gold
 from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.ray_engine import RayEngine
@@ -51,6 +52,7 @@ __all__ = [
     "CredentialsError",
     "CrowdAuditError",
     "EmptyJobError",
+    "ExportOptions",
     "Gold",
     "GoldFormatError",
     "InputFormatError",
