@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
+import polars as pl
 import pytest
 from account_support import OTHER_TEAM, TEAM, description, summary, write_job
 from botocore.stub import Stubber
@@ -331,3 +332,30 @@ def test_cli_usage_errors(arguments: list[str], message: str) -> None:
     result = CliRunner().invoke(app, ["audit", *arguments])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def _stub_plain(stubber: Stubber, names: list[str]) -> None:
+    listed = [summary(name, JAN + timedelta(days=n)) for n, name in enumerate(names)]
+    stubber.add_response("list_labeling_jobs", {"LabelingJobSummaryList": listed}, ALL)
+    for name in names:
+        stubber.add_response(
+            "describe_labeling_job", description(name, OUTPUT), {"LabelingJobName": name}
+        )
+
+
+def test_a_rerun_fetches_only_the_new_jobs_files(
+    sagemaker: Any, account: Path, moto_reset: str, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    _stub_plain(sagemaker.stubber, ["pets-jan", "pets-feb"])
+    first = audit(all_jobs=JobFilter(), sagemaker=sagemaker, cache=cache)
+    # Six objects in each job, one file each.
+    assert [job.n_fetched for job in first.jobs] == [6, 6]
+
+    march = write_job(tmp_path, "pets-mar", _feb()[:10], start=FEB + timedelta(days=28))
+    upload_folder(make_client("s3", moto_reset), march, "audit-bucket", "output/pets-mar")
+    _stub_plain(sagemaker.stubber, ["pets-jan", "pets-feb", "pets-mar"])
+    again = audit(all_jobs=JobFilter(), sagemaker=sagemaker, cache=cache)
+    assert [job.name for job in again.jobs] == ["pets-jan", "pets-feb", "pets-mar"]
+    assert [job.n_fetched for job in again.jobs] == [0, 0, 2]
+    assert again.history.filter(pl.col("job") == "pets-mar").height == 5
