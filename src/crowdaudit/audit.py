@@ -40,7 +40,16 @@ from crowdaudit.sources.ray_engine import RayEngine
 from crowdaudit.sources.sagemaker import JobInfo, fetch_job_info
 from crowdaudit.tasks.registry import TaskOptions
 
-__all__ = ["Audit", "audit", "build_audit", "read_account", "read_gold", "read_job", "read_jobs"]
+__all__ = [
+    "Audit",
+    "audit",
+    "build_audit",
+    "read_account",
+    "read_gold",
+    "read_job",
+    "read_jobs",
+    "read_selected_jobs",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,6 +378,63 @@ def read_account(
     return jobs, unreadable
 
 
+def read_selected_jobs(
+    sources: Iterable[str | Path] = (),
+    *,
+    job_names: Iterable[str] = (),
+    all_jobs: JobFilter | None = None,
+    label_attribute: str | None = None,
+    strict: bool = False,
+    aws: AwsConfig | None = None,
+    concurrency: int = 64,
+    progress: Progress = no_progress,
+    sagemaker: Any = None,
+    labels: bool = True,
+    cache: Path | None = None,
+    task_options: TaskOptions | None = None,
+    export: ExportOptions | None = None,
+    engine: RayEngine | None = None,
+) -> tuple[list[Job], list[UnreadableJob] | None]:
+    """The jobs a command names: every job matching ``all_jobs`` (:func:`read_account`), else
+    ``sources`` and ``job_names`` (:func:`read_jobs`); arguments as there.
+
+    Returns:
+        the jobs, and the jobs found but not read (``None`` without ``all_jobs``).
+    """
+    if all_jobs is None:
+        return (
+            read_jobs(
+                sources,
+                job_names=job_names,
+                label_attribute=label_attribute,
+                strict=strict,
+                aws=aws,
+                concurrency=concurrency,
+                progress=progress,
+                sagemaker=sagemaker,
+                labels=labels,
+                cache=cache,
+                task_options=task_options,
+                export=export,
+                engine=engine,
+            ),
+            None,
+        )
+    return read_account(
+        all_jobs,
+        label_attribute=label_attribute,
+        strict=strict,
+        aws=aws,
+        concurrency=concurrency,
+        progress=progress,
+        sagemaker=sagemaker,
+        labels=labels,
+        cache=cache,
+        task_options=task_options,
+        engine=engine,
+    )
+
+
 def read_job(
     source: str | Path,
     *,
@@ -445,23 +511,10 @@ def audit(
     """
     aws = aws or AwsConfig()
     gold_labels = read_gold(gold, aws=aws) if gold is not None else None
-    if all_jobs is not None:
-        found, unreadable = read_account(
-            all_jobs,
-            label_attribute=label_attribute,
-            strict=strict,
-            aws=aws,
-            concurrency=concurrency,
-            progress=progress,
-            sagemaker=sagemaker,
-            cache=cache,
-            task_options=task_options,
-            engine=engine,
-        )
-        return build_audit(found, gold_labels, unreadable=unreadable)
-    jobs = read_jobs(
+    jobs, unreadable = read_selected_jobs(
         sources,
         job_names=job_names,
+        all_jobs=all_jobs,
         label_attribute=label_attribute,
         strict=strict,
         aws=aws,
@@ -473,4 +526,4 @@ def audit(
         export=export,
         engine=engine,
     )
-    return build_audit(jobs, gold_labels)
+    return build_audit(jobs, gold_labels, unreadable=unreadable)

@@ -35,7 +35,7 @@ from crowdaudit._cli_account import (
     warn_unreadable,
 )
 from crowdaudit._version import __version__
-from crowdaudit.audit import Audit, build_audit, read_account, read_gold, read_jobs
+from crowdaudit.audit import Audit, build_audit, read_gold, read_selected_jobs
 from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
 from crowdaudit.errors import CrowdAuditError, SkippedRecord
 from crowdaudit.ledger import contributions as build_ledger
@@ -431,37 +431,24 @@ def audit(
     export = _export_options(export_format, control, answer_column, include_rejected, options)
     with _cli_errors():
         gold_labels = read_gold(gold, aws=aws) if gold else None
-        unreadable = None
         with (
             build_engine(engine, ray_address, aws=aws, concurrency=concurrency) as ray_engine,
             _ProgressBars(enabled=not quiet) as progress,
         ):
-            if job_filter is not None:
-                jobs, unreadable = read_account(
-                    job_filter,
-                    label_attribute=label_attribute,
-                    strict=strict,
-                    aws=aws,
-                    concurrency=concurrency,
-                    progress=progress,
-                    cache=_cache_folder(cache, no_cache),
-                    task_options=options,
-                    engine=ray_engine,
-                )
-            else:
-                jobs = read_jobs(
-                    sources or [],
-                    job_names=job or [],
-                    label_attribute=label_attribute,
-                    strict=strict,
-                    aws=aws,
-                    concurrency=concurrency,
-                    progress=progress,
-                    cache=_cache_folder(cache, no_cache),
-                    task_options=options,
-                    export=export,
-                    engine=ray_engine,
-                )
+            jobs, unreadable = read_selected_jobs(
+                sources or [],
+                job_names=job or [],
+                all_jobs=job_filter,
+                label_attribute=label_attribute,
+                strict=strict,
+                aws=aws,
+                concurrency=concurrency,
+                progress=progress,
+                cache=_cache_folder(cache, no_cache),
+                task_options=options,
+                export=export,
+                engine=ray_engine,
+            )
         result = build_audit(jobs, gold_labels, unreadable=unreadable)
     _note_cache(jobs, quiet=quiet)
     warn_unreadable(stderr, unreadable or [])

@@ -10,7 +10,7 @@ from typing import Any
 
 import polars as pl
 
-from crowdaudit.audit import read_account, read_jobs
+from crowdaudit.audit import read_selected_jobs
 from crowdaudit.errors import IdentityError
 from crowdaudit.identity.cognito import CognitoDirectory
 from crowdaudit.identity.directory import IdentityDirectory, Person, PoolSub, unresolved
@@ -154,31 +154,19 @@ def contributions(
         ledger.table.select("username", "email", "n_objects", "total_seconds")
     """
     aws = aws or AwsConfig()
-    unreadable: list[UnreadableJob] = []
-    if all_jobs is not None:
-        jobs, unreadable = read_account(
-            all_jobs,
-            strict=strict,
-            aws=aws,
-            concurrency=concurrency,
-            progress=progress,
-            sagemaker=sagemaker,
-            labels=False,
-            cache=cache,
-        )
-    else:
-        jobs = read_jobs(
-            sources,
-            job_names=job_names,
-            strict=strict,
-            aws=aws,
-            concurrency=concurrency,
-            progress=progress,
-            sagemaker=sagemaker,
-            labels=False,
-            cache=cache,
-            export=export,
-        )
+    jobs, unreadable = read_selected_jobs(
+        sources,
+        job_names=job_names,
+        all_jobs=all_jobs,
+        strict=strict,
+        aws=aws,
+        concurrency=concurrency,
+        progress=progress,
+        sagemaker=sagemaker,
+        labels=False,
+        cache=cache,
+        export=export,
+    )
     if identities and directory is None:
         directory = cognito_directory(aws)
     ledger = build_contributions(
@@ -189,4 +177,4 @@ def contributions(
         rate_per_object=rate_per_object,
         rate_per_hour=rate_per_hour,
     )
-    return replace(ledger, unreadable=tuple(unreadable))
+    return replace(ledger, unreadable=tuple(unreadable or ()))
