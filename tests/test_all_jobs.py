@@ -326,10 +326,13 @@ def test_cli_contributions_all_jobs(cli_sagemaker: Any, account: Path, tmp_path:
         (["--all-jobs", "--status", "Done"], "'Done' is not one of"),
         (["--all-jobs", "--since", "January"], "is not a date"),
         (["--all-jobs", "--job", "pets-jan"], "not both"),
+        (["--engine", "spark", "some/folder"], "'spark' is not one of local, ray"),
+        (["--ray-address", "auto", "some/folder"], "needs --engine ray"),
     ],
 )
-def test_cli_usage_errors(arguments: list[str], message: str) -> None:
-    result = CliRunner().invoke(app, ["audit", *arguments])
+@pytest.mark.parametrize("command", ["audit", "contributions"])
+def test_cli_usage_errors(command: str, arguments: list[str], message: str) -> None:
+    result = CliRunner().invoke(app, [command, *arguments])
     assert result.exit_code == 2
     assert message in result.output
 

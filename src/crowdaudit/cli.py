@@ -533,6 +533,8 @@ def contributions(
     status: StatusOpt = None,
     name_contains: NameContainsOpt = None,
     workteam: WorkteamOpt = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
 ) -> None:
     """Who did how much work, for how long, across jobs — with the person behind each worker id.
 
@@ -557,7 +559,10 @@ def contributions(
         profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
     )
     with _cli_errors():
-        with _ProgressBars(enabled=not quiet) as progress:
+        with (
+            build_engine(engine, ray_address, aws=aws, concurrency=concurrency) as ray_engine,
+            _ProgressBars(enabled=not quiet) as progress,
+        ):
             ledger = build_ledger(
                 *(sources or []),
                 job_names=job or [],
@@ -573,6 +578,7 @@ def contributions(
                 cache=_cache_folder(cache, no_cache),
                 export=export,
                 all_jobs=job_filter,
+                engine=ray_engine,
             )
         data = render_table(ledger.table, table_format)
         target = open_output_file(out, aws)

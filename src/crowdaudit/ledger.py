@@ -21,6 +21,7 @@ from crowdaudit.sources.discovery import JobFilter, UnreadableJob
 from crowdaudit.sources.exports import ExportOptions
 from crowdaudit.sources.fetch import Progress, no_progress
 from crowdaudit.sources.groundtruth import Job
+from crowdaudit.sources.ray_engine import RayEngine
 
 __all__ = ["Contributions", "build_contributions", "cognito_directory", "contributions"]
 
@@ -125,6 +126,7 @@ def contributions(
     cache: Path | None = None,
     export: ExportOptions | None = None,
     all_jobs: JobFilter | None = None,
+    engine: RayEngine | None = None,
 ) -> Contributions:
     """The contribution ledger of one or more labeling jobs, with Cognito user names and e-mails.
 
@@ -147,6 +149,7 @@ def contributions(
         export: for platform exports: the format and whether rejected work counts.
         all_jobs: every job of the account that matches, instead of ``sources`` and
             ``job_names`` (:func:`crowdaudit.audit.read_account`).
+        engine: Ray tasks fetch and parse into ``cache`` (:mod:`crowdaudit.sources.ray_engine`).
 
     Example::
 
@@ -166,6 +169,7 @@ def contributions(
         labels=False,
         cache=cache,
         export=export,
+        engine=engine,
     )
     if identities and directory is None:
         directory = cognito_directory(aws)
