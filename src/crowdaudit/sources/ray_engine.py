@@ -20,6 +20,7 @@ driver. Ray is an optional dependency (``pip install 'crowdaudit[ray]'``), impor
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -176,7 +177,12 @@ class RayEngine:
     def __enter__(self) -> RayEngine:
         ray = _import_ray()
         if not ray.is_initialized():
-            options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            # Ray's own start-up notices would mix with the command's output.
+            options: dict[str, Any] = {
+                "include_dashboard": False,
+                "log_to_driver": False,
+                "logging_level": logging.ERROR,
+            }
             if self.address is None:
                 options["num_cpus"] = self.num_cpus
             try:
