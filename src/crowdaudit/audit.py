@@ -131,6 +131,11 @@ def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
     failed = [
         entry["n_failed_objects"] for entry in per_job if entry["n_failed_objects"] is not None
     ]
+    unlabelled = [
+        entry["n_objects_without_consolidated_label"]
+        for entry in per_job
+        if entry.get("n_objects_without_consolidated_label") is not None
+    ]
     skipped = [record.to_dict() for job in jobs for record in job.skipped]
     summary: dict[str, Any] = {
         "crowdaudit_version": __version__,
@@ -139,6 +144,7 @@ def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
         "n_answers": answers.height,
         "n_workers": answers.select(pl.col(COL.WORKER).n_unique()).item(),
         "n_failed_objects": sum(failed) if failed else None,
+        "n_objects_without_consolidated_label": sum(unlabelled) if unlabelled else None,
         "n_gold_labels": gold.size if gold else 0,
         "n_gold_objects": gold_objects.height,
         "n_gold_labels_unused": _count_unused_gold(gold, jobs),

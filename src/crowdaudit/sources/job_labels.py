@@ -10,11 +10,15 @@ one while the job runs).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import polars as pl
 
 from crowdaudit.errors import InputFormatError, ManifestFormatError, SkipLog, SourceError
 from crowdaudit.sources.consolidated import (
     LabelRecord,
+    build_label_details,
     find_label_attributes,
     find_task_type,
     iter_consolidated,
@@ -26,7 +30,13 @@ from crowdaudit.sources.fetch import Progress, fetch_objects
 from crowdaudit.sources.store import ObjectStore, join_key
 from crowdaudit.tasks.base import Fetch, TaskType
 
-__all__ = ["Consolidation", "job_fetcher", "parse_consolidated_labels", "read_consolidation"]
+__all__ = [
+    "ConsolidatedLabels",
+    "Consolidation",
+    "job_fetcher",
+    "parse_consolidated_labels",
+    "read_consolidation",
+]
 
 CONSOLIDATION_RESPONSE = "annotations/consolidated-annotation/consolidation-response/"
 OUTPUT_MANIFEST = "manifests/output/output.manifest"
@@ -114,12 +124,13 @@ def read_consolidation(
         store, prefix, skips=skips, concurrency=concurrency, progress=progress
     )
     if records:
+        candidates = find_label_attributes(records, bare=source == "consolidation-response")
         attribute = resolve_label_attribute(
-            find_label_attributes(records), job_name=job, requested=label_attribute, where=where
+            candidates, job_name=job, requested=label_attribute, where=where
         )
-        return Consolidation(
-            attribute, find_task_type(records, attribute), records, manifest, source
-        )
+        # A custom Lambda's responses carry no -metadata; the output manifest has it.
+        kind = find_task_type(records, attribute) or find_task_type(manifest, attribute)
+        return Consolidation(attribute, kind, records, manifest, source)
     if label_attribute is not None:
         raise InputFormatError(
             "cannot check label attribute",
@@ -136,18 +147,56 @@ def read_consolidation(
     return Consolidation(None, None, [], manifest, None)
 
 
+@dataclass(frozen=True, slots=True)
+class ConsolidatedLabels:
+    """The consolidated labels of a job, and what kept some objects from having one.
+
+    Attributes:
+        labels: ``datasetObjectId`` → canonical label, ``None`` where the object has none.
+        failed: objects whose record says they failed (a failure key in the metadata, or, in a
+            final manifest or consolidation response, no value).
+        unusable: objects whose consolidated value does not fit the task type (each also in the
+            skip log).
+        details: what the metadata says of each label (:data:`LABEL_DETAILS`), or ``None`` when
+            no object's metadata says any of it.
+    """
+
+    labels: dict[str, str | None]
+    failed: frozenset[str]
+    unusable: frozenset[str]
+    details: pl.DataFrame | None = None
+
+
 def parse_consolidated_labels(
     consolidation: Consolidation, task: TaskType, fetch: Fetch, skips: SkipLog
-) -> dict[str, str | None]:
+) -> ConsolidatedLabels:
     labels: dict[str, str | None] = {}
+    failed: set[str] = set()
+    unusable: set[str] = set()
     if consolidation.attribute is None:
-        return labels
+        return ConsolidatedLabels(labels, frozenset(), frozenset())
+    # While a job runs, an intermediate manifest writes unlabelled objects as their input line.
+    running = consolidation.source == "intermediate-manifest"
+    # A custom Lambda's responses have no -metadata: the output manifest's line has it.
+    meta_key = f"{consolidation.attribute}-metadata"
+    manifest_metadata = {
+        record.task: record.content.get(meta_key)
+        for record in consolidation.manifest
+        if consolidation.records is not consolidation.manifest
+    }
+    details: list[tuple[str, Mapping[str, object]]] = []
     for object_id, value, metadata in iter_consolidated(
         consolidation.records, consolidation.attribute
     ):
         if metadata is None:
             labels[object_id] = None
+            if not running:
+                failed.add(object_id)
             continue
+        if not metadata:
+            found = manifest_metadata.get(object_id)
+            metadata = found if isinstance(found, Mapping) else metadata
+        details.append((object_id, metadata))
         try:
             labels[object_id] = task.parse_consolidated(value, metadata, fetch=fetch)
         except (ValueError, SourceError) as exc:
@@ -161,4 +210,7 @@ def parse_consolidated_labels(
                 )
             )
             labels[object_id] = None
-    return labels
+            unusable.add(object_id)
+    return ConsolidatedLabels(
+        labels, frozenset(failed), frozenset(unusable), build_label_details(details)
+    )

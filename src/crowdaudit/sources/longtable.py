@@ -100,7 +100,13 @@ def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False
         submitted.alias(COL.SUBMITTED_AT),
         *(
             pl.lit(None, pl.String).alias(column)
-            for column in (COL.IDENTITY_PROVIDER, COL.ISSUER, COL.SUB, COL.USER_POOL_ID)
+            for column in (
+                COL.IDENTITY_PROVIDER,
+                COL.ISSUER,
+                COL.SUB,
+                COL.USER_POOL_ID,
+                COL.WORKER_COMMENT,
+            )
         ),
         pl.format("{}:{}", pl.lit(where), pl.col("_row")).alias(COL.SOURCE_KEY),
     )
