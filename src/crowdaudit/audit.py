@@ -19,6 +19,7 @@ from crowdaudit.metrics.workers import (
     with_similarities,
 )
 from crowdaudit.report.html import render_report, render_summary_html
+from crowdaudit.report.items import build_similarity_items, with_object_details
 from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.fetch import Progress, no_progress
@@ -156,7 +157,22 @@ def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
     if len(per_job) == 1:
         summary.update({key: per_job[0][key] for key in JOB_FIGURES if key in per_job[0]})
     summary["jobs"] = per_job
-    return Audit(tuple(jobs), answers, workers, summary, skill.items)
+    return Audit(tuple(jobs), answers, workers, summary, _build_items(jobs, scored, skill.items))
+
+
+def _build_items(
+    jobs: Sequence[Job], scored: Sequence[pl.DataFrame], single_label: pl.DataFrame
+) -> pl.DataFrame:
+    """``items.csv``: the skill estimators' items of single-label jobs, then one row per object of
+    every other job, with the objects' sources and label details."""
+    parts = [single_label] if single_label.height else []
+    for job, table in zip(jobs, scored, strict=True):
+        if job.task is not None and not _single_label(job):
+            parts.append(build_similarity_items(table, job.task))
+    if not parts:
+        return single_label
+    items = pl.concat(parts, how="diagonal_relaxed")
+    return with_object_details(items, [(job.name, job.sources, job.label_details) for job in jobs])
 
 
 def read_gold(source: str | Path, *, aws: AwsConfig | None = None) -> Gold:

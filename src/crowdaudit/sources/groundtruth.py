@@ -500,5 +500,18 @@ def describe(job: Job) -> dict[str, Any]:
             answered - n_labelled - len(job.failed) if known else None
         ),
         **dict(job.stats),
+        **_count_adjusted(job.label_details),
         "n_files_skipped": len(job.skipped),
+    }
+
+
+def _count_adjusted(details: pl.DataFrame | None) -> dict[str, int]:
+    """``n_objects_adjusted`` and ``n_objects_unadjusted`` of an adjustment job (its metadata's
+    ``adjustment-status``, one per object); nothing for other jobs."""
+    if details is None or details.get_column(COL.ADJUSTMENT_STATUS).null_count() == details.height:
+        return {}
+    status = details.get_column(COL.ADJUSTMENT_STATUS)
+    return {
+        "n_objects_adjusted": int((status == "adjusted").sum()),
+        "n_objects_unadjusted": int((status == "unadjusted").sum()),
     }
