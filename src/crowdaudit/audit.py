@@ -243,6 +243,7 @@ def read_jobs(
             labels=labels,
             cache=cache,
             task_options=task_options,
+            fetch_external=lambda uri: read_location(uri, aws)[0],
         )
         if info is not None and info.price_per_object is not None:
             job = replace(job, price_per_object=info.price_per_object)

@@ -54,7 +54,7 @@ from crowdaudit.sources.responses import (
     parse_response_file,
 )
 from crowdaudit.sources.store import ObjectStore, StoredObject, join_key
-from crowdaudit.tasks.base import TaskType
+from crowdaudit.tasks.base import Fetch, TaskType
 from crowdaudit.tasks.custom import Custom
 from crowdaudit.tasks.registry import TaskOptions
 from crowdaudit.tasks.single_label import Classification
@@ -343,6 +343,7 @@ def read_job_folder(
     labels: bool = True,
     cache: Path | None = None,
     task_options: TaskOptions | None = None,
+    fetch_external: Fetch | None = None,
 ) -> Job:
     """Read a Ground Truth job's output folder.
 
@@ -360,6 +361,8 @@ def read_job_folder(
             parsed before are reused when their file's ETag is unchanged. ``None``: no cache.
         task_options: ``--task-type`` and the per-type options; the type is otherwise found from
             the label attribute's metadata, else from the shape of the answers.
+        fetch_external: reads a file a label names outside the job folder (an
+            ``annotation-ref`` elsewhere in S3 or on disk); ``None``: such labels are skipped.
 
     Raises:
         EmptyJobError: the folder holds no worker answers that could be used.
@@ -418,7 +421,9 @@ def read_job_folder(
     stats["n_duplicate_answers"] = duplicates
     stats["n_unparsed_timestamps"] = bad_times
     labelled = (
-        parse_consolidated_labels(consolidation, task, job_fetcher(store, prefix), skips)
+        parse_consolidated_labels(
+            consolidation, task, job_fetcher(store, prefix, fetch_external), skips
+        )
         if task
         else ConsolidatedLabels({}, frozenset(), frozenset())
     )

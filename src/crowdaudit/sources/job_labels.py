@@ -15,7 +15,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from crowdaudit.errors import InputFormatError, ManifestFormatError, SkipLog, SourceError
+from crowdaudit.errors import (
+    InputFormatError,
+    ManifestFormatError,
+    SkipLog,
+    SourceError,
+    SourceNotFoundError,
+)
 from crowdaudit.sources.consolidated import (
     LabelRecord,
     build_label_details,
@@ -85,16 +91,27 @@ def _read_label_records(
     return manifest, manifest, manifest_kind
 
 
-def job_fetcher(store: ObjectStore, prefix: str) -> Fetch:
-    """Reads an S3 URI written in the job's own labels (a segmentation mask) from the store the
-    job is read from: the part from ``annotations/`` on is a path inside the job folder, wherever
-    the folder has been copied since."""
+def job_fetcher(store: ObjectStore, prefix: str, external: Fetch | None = None) -> Fetch:
+    """Reads a file named in the job's own labels (a segmentation mask, an ``annotation-ref``).
+
+    A relative path is a path inside the job folder. In a URI, the part from ``annotations/`` on
+    is read from the store the job is read from, wherever the folder has been copied since; any
+    other URI (or one the job folder does not hold) is read with ``external``, when given.
+    """
 
     def fetch(uri: str) -> bytes:
+        if "://" not in uri and not uri.startswith("/"):
+            return store.read_bytes(join_key(prefix, uri))
         at = uri.find("/annotations/")
-        if at < 0:
+        if at >= 0:
+            try:
+                return store.read_bytes(join_key(prefix, uri[at + 1 :]))
+            except SourceNotFoundError:
+                if external is None:
+                    raise
+        if external is None:
             raise SourceError("cannot read label file", uri, "not inside the job's annotations/")
-        return store.read_bytes(join_key(prefix, uri[at + 1 :]))
+        return external(uri)
 
     return fetch
 

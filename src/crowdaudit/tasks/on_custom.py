@@ -71,17 +71,18 @@ class OnCustomTemplate:
         value = read_lambda_label(value, self.label_path, fetch=fetch)
         if value is None:
             return None
-        first: TaskShapeError | None = None
+        # Shape errors are ValueErrors (classification's own class is not a TaskShapeError).
+        first: ValueError | None = None
         try:
             label = self.inner.parse_consolidated(value, metadata, fetch=fetch)
             if label is not None:
                 return label
-        except TaskShapeError as exc:
+        except ValueError as exc:
             first = exc
         for shaped in (value, {"consolidated": value}):
             try:
                 return self.inner.parse_answer(shaped)
-            except TaskShapeError:
+            except ValueError:
                 continue
         leaf = unwrap(value)
         if self.inner.exact and isinstance(leaf, str) and leaf:
