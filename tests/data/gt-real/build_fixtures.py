@@ -49,7 +49,8 @@ def answer(worker: str, content: Any, task: int, position: int) -> dict[str, Any
 def worker_responses(job: Path, answers: dict[int, list[tuple[str, Any]]]) -> None:
     for task, given in answers.items():
         write(
-            job / f"annotations/worker-response/iteration-1/{task}/2022-08-05_10:{10 * task:02d}:30.json",
+            job
+            / f"annotations/worker-response/iteration-1/{task}/2022-08-05_10:{10 * task:02d}:30.json",
             {"answers": [answer(w, c, task, i) for i, (w, c) in enumerate(given)]},
         )
 
@@ -76,15 +77,22 @@ def custom_lambda() -> None:
     answers = {
         0: [(A, cat("Correct")), (B, cat("Correct")), (C, cat("Incorrect"))],
         1: [(A, cat("Incorrect")), (B, cat("Correct")), (C, cat("Incorrect"))],
-        2: [(A, cat("Correct")), (B, {"category": {"label": "Correct"}, "workerComment": "blurry"})],
+        2: [
+            (A, cat("Correct")),
+            (B, {"category": {"label": "Correct"}, "workerComment": "blurry"}),
+        ],
         3: [(A, cat("Correct")), (C, cat("Incorrect"))],
     }
     worker_responses(job, answers)
     results = {0: "Correct", 1: "Incorrect", 2: "Correct"}
     write(
-        job / "annotations/consolidated-annotation/consolidation-response/iteration-1/2022-08-05_11:00:00.json",
+        job
+        / "annotations/consolidated-annotation/consolidation-response/iteration-1/2022-08-05_11:00:00.json",
         [
-            {"datasetObjectId": str(t), "consolidatedAnnotation": {"content": {name: {"result": r}}}}
+            {
+                "datasetObjectId": str(t),
+                "consolidatedAnnotation": {"content": {name: {"result": r}}},
+            }
             for t, r in results.items()
         ],
     )
@@ -117,7 +125,8 @@ def pass_through() -> None:
     }
     worker_responses(job, {t: all_answers[t] for t in (0, 1)})
     write(
-        job / "annotations/consolidated-annotation/consolidation-request/iteration-1/2022-08-05_11:00:00.json",
+        job
+        / "annotations/consolidated-annotation/consolidation-request/iteration-1/2022-08-05_11:00:00.json",
         [
             {
                 "datasetObjectId": str(t),
@@ -128,7 +137,8 @@ def pass_through() -> None:
         ],
     )
     write(
-        job / "annotations/consolidated-annotation/consolidation-response/iteration-1/2022-08-05_11:00:00.json",
+        job
+        / "annotations/consolidated-annotation/consolidation-response/iteration-1/2022-08-05_11:00:00.json",
         [
             {
                 "datasetObjectId": str(t),
@@ -169,11 +179,10 @@ def boxes_custom() -> None:
     }
     worker_responses(job, answers)
     kept = {0: [box(10, 10)], 1: [box(0, 0, 20), box(50, 50, 20)]}
-    labels = {
-        t: {"boxesInfo": json.dumps({"boundingBoxes": b, **image})} for t, b in kept.items()
-    }
+    labels = {t: {"boxesInfo": json.dumps({"boundingBoxes": b, **image})} for t, b in kept.items()}
     write(
-        job / "annotations/consolidated-annotation/consolidation-response/iteration-1/2022-08-05_11:00:00.json",
+        job
+        / "annotations/consolidated-annotation/consolidation-response/iteration-1/2022-08-05_11:00:00.json",
         [
             {"datasetObjectId": str(t), "consolidatedAnnotation": {"content": {name: v}}}
             for t, v in labels.items()
@@ -182,7 +191,11 @@ def boxes_custom() -> None:
     write(
         job / "manifests/output/output.manifest",
         [
-            {"source-ref": f"s3://real-bucket/images/bird-{t}.jpg", name: v, f"{name}-metadata": metadata(name)}
+            {
+                "source-ref": f"s3://real-bucket/images/bird-{t}.jpg",
+                name: v,
+                f"{name}-metadata": metadata(name),
+            }
             for t, v in labels.items()
         ],
         lines=True,
@@ -196,15 +209,28 @@ def ner_requests() -> None:
     span = lambda label, start, end: {"label": label, "startOffset": start, "endOffset": end}  # noqa: E731
     ner = lambda *spans: {"crowd-entity-annotation": {"entities": list(spans)}}  # noqa: E731
     texts = {0: "Sift 3 cups of flour into the bowl.", 1: "Bake for 20 minutes."}
-    quantity, flour, duration = span("quantity", 5, 11), span("ingredient", 15, 20), span("duration", 9, 19)
+    quantity, flour, duration = (
+        span("quantity", 5, 11),
+        span("ingredient", 15, 20),
+        span("duration", 9, 19),
+    )
     answers = {
-        0: [(A, ner(quantity, flour)), (B, ner(quantity)), (C, ner(quantity, span("ingredient", 15, 19)))],
+        0: [
+            (A, ner(quantity, flour)),
+            (B, ner(quantity)),
+            (C, ner(quantity, span("ingredient", 15, 19))),
+        ],
         1: [(A, ner(duration)), (B, ner(duration))],
     }
     write(
-        job / "annotations/consolidated-annotation/consolidation-request/iteration-1/2022-08-05_11:00:00.json",
+        job
+        / "annotations/consolidated-annotation/consolidation-request/iteration-1/2022-08-05_11:00:00.json",
         [
-            {"datasetObjectId": str(t), "dataObject": {"content": texts[t]}, "annotations": entries(given)}
+            {
+                "datasetObjectId": str(t),
+                "dataObject": {"content": texts[t]},
+                "annotations": entries(given),
+            }
             for t, given in answers.items()
         ],
     )
@@ -248,7 +274,11 @@ def annotation_ref() -> None:
     write(
         job / "manifests/output/output.manifest",
         [
-            {"source-ref": f"s3://comprehend-bucket/docs/{t}.pdf", name: {"annotation-ref": r}, f"{name}-metadata": metadata(name)}
+            {
+                "source-ref": f"s3://comprehend-bucket/docs/{t}.pdf",
+                name: {"annotation-ref": r},
+                f"{name}-metadata": metadata(name),
+            }
             for t, r in refs.items()
         ],
         lines=True,
@@ -259,10 +289,8 @@ def video_frames() -> None:
     """A video-frame job: per-frame worker files, no answers envelope."""
     job = HERE / "video-frames"
     frame = {"detectionAnnotations": {"frame": "frame_0000.jpeg", "boundingBoxes": [box(1, 2, 3)]}}
-    write(
-        job / "annotations/worker-response/iteration-1/0/0123456789abcdef0123456789abcdef01234567/frame_0000.jpeg.json",
-        frame,
-    )
+    folder = "annotations/worker-response/iteration-1/0/" + "0123456789abcdef" * 2 + "01234567"
+    write(job / folder / "frame_0000.jpeg.json", frame)
 
 
 def point_cloud() -> None:
@@ -275,7 +303,15 @@ def point_cloud() -> None:
 
 
 if __name__ == "__main__":
-    for folder in ("custom-lambda", "pass-through", "boxes-custom", "ner-requests", "annotation-ref", "video-frames", "point-cloud"):
+    for folder in (
+        "custom-lambda",
+        "pass-through",
+        "boxes-custom",
+        "ner-requests",
+        "annotation-ref",
+        "video-frames",
+        "point-cloud",
+    ):
         shutil.rmtree(HERE / folder, ignore_errors=True)
     custom_lambda()
     pass_through()
