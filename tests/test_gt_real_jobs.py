@@ -12,9 +12,12 @@ from fractions import Fraction as F
 from pathlib import Path
 from typing import Any
 
+import boto3
 import polars as pl
 import pytest
-from conftest import DATA
+from botocore.stub import Stubber
+from conftest import DATA, make_client, upload_folder
+from test_sagemaker_jobs import description
 from typer.testing import CliRunner
 
 from crowdaudit.audit import audit
@@ -205,3 +208,24 @@ def test_adjustment_status_is_counted_and_listed() -> None:
     assert figures["n_objects_adjusted"] == 3
     assert figures["n_objects_unadjusted"] == 0
     assert set(result.items.get_column(COL.ADJUSTMENT_STATUS).to_list()) == {"adjusted"}
+
+
+def test_custom_lambda_attribute_from_describe_labeling_job(
+    moto_reset: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", moto_reset)
+    upload_folder(make_client("s3", moto_reset), REAL / "custom-lambda", "audit-bucket", "out/qa")
+    client = boto3.client("sagemaker", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "describe_labeling_job",
+            description("qa", "s3://audit-bucket/out/", label_attribute="custom-lambda"),
+            {"LabelingJobName": "qa"},
+        )
+        result = audit(job_names=["qa"], sagemaker=client)
+        stubber.assert_no_pending_responses()
+    (job,) = result.jobs
+    assert job.label_attribute == "custom-lambda"
+    assert agreement(result) == approx(
+        {A: (F(1), F(1, 4)), B: (F(2, 3), F(1, 3)), C: (F(1, 2), F(0))}
+    )

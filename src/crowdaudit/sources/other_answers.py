@@ -12,7 +12,7 @@ An answer found in both 2 and 3 is kept once.
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
 import polars as pl
@@ -57,9 +57,19 @@ def _request_keys(store: ObjectStore, prefix: str) -> list[str]:
 
 
 def _known_tasks(consolidation: Consolidation) -> set[str]:
-    return {record.task for record in consolidation.records} | {
-        record.task for record in consolidation.manifest
-    }
+    """Objects the job's labels know of, but those labelled by the model (automated labeling:
+    ``human-annotated`` is ``no``), which no worker answered."""
+    meta_key = f"{consolidation.attribute}-metadata"
+    known: set[str] = set()
+    for record in (*consolidation.records, *consolidation.manifest):
+        metadata = record.content.get(meta_key)
+        if (
+            isinstance(metadata, Mapping)
+            and str(metadata.get("human-annotated", "")).lower() == "no"
+        ):
+            continue
+        known.add(record.task)
+    return known
 
 
 def read_other_answers(
