@@ -37,6 +37,7 @@ __all__ = [
     "find_label_attributes",
     "find_task_type",
     "iter_consolidated",
+    "load_json",
     "parse_consolidation_response",
     "parse_manifest",
     "resolve_label_attribute",
@@ -85,21 +86,27 @@ def parse_manifest(data: bytes, *, where: str, skips: SkipLog) -> list[LabelReco
     return records
 
 
+def load_json(data: bytes, *, what: str, where: str) -> object:
+    """The JSON document in ``data``.
+
+    Raises:
+        ManifestFormatError: (code ``malformed-json``) it is not JSON.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ManifestFormatError(
+            what, where, f"malformed JSON: {exc}", code="malformed-json"
+        ) from exc
+
+
 def parse_consolidation_response(data: bytes, *, where: str) -> list[LabelRecord]:
     """Parse one ``consolidation-response`` file: a JSON array of Lambda results.
 
     Raises:
         ManifestFormatError: the file is not such an array.
     """
-    try:
-        document = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise ManifestFormatError(
-            "cannot parse consolidation response",
-            where,
-            f"malformed JSON: {exc}",
-            code="malformed-json",
-        ) from exc
+    document = load_json(data, what="cannot parse consolidation response", where=where)
     if not isinstance(document, list):
         raise ManifestFormatError(
             "cannot parse consolidation response",

@@ -24,6 +24,7 @@ from typing import Final
 import orjson
 
 from crowdaudit.errors import ManifestFormatError, SkipLog
+from crowdaudit.sources.consolidated import load_json
 from crowdaudit.sources.responses import AnswerParser, ResponseColumns
 from crowdaudit.tasks.custom import PASS_THROUGH
 
@@ -88,10 +89,7 @@ def parse_worker_entries(
 
     An entry that cannot be used is reported to ``skips`` (code ``bad-answer``).
     """
-    file = len(into.file_task)
-    into.file_task.append(task)
-    into.file_iteration.append(iteration)
-    into.file_key.append(where)
+    file = into.add_file(task, iteration, where)
     kept = 0
     for index, entry in enumerate(entries):
         try:
@@ -113,15 +111,7 @@ def parse_worker_entries(
 
 
 def _request_entries(data: bytes, where: str) -> list[Mapping[str, object]]:
-    try:
-        document = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise ManifestFormatError(
-            "cannot parse consolidation request",
-            where,
-            f"malformed JSON: {exc}",
-            code="malformed-json",
-        ) from exc
+    document = load_json(data, what="cannot parse consolidation request", where=where)
     if not isinstance(document, list) or not all(isinstance(e, Mapping) for e in document):
         raise ManifestFormatError(
             "cannot parse consolidation request",

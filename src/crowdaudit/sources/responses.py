@@ -72,6 +72,13 @@ class ResponseColumns:
     def __len__(self) -> int:
         return len(self.file)
 
+    def add_file(self, task: str, iteration: int, where: str) -> int:
+        """Start a group of answers to one object from one file; return its index."""
+        self.file_task.append(task)
+        self.file_iteration.append(iteration)
+        self.file_key.append(where)
+        return len(self.file_task) - 1
+
     def append_answer(self, file: int, worker: str, label: str | None, content: object) -> None:
         """Append an answer that carries no times and no identity (one read from a
         consolidation request or a pass-through label)."""
@@ -143,10 +150,7 @@ def parse_response_file(
         raise ResponseFormatError(
             "cannot parse worker response", where, "'answers' is not a list", code="missing-answers"
         )
-    file = len(into.file_task)
-    into.file_task.append(task)
-    into.file_iteration.append(iteration)
-    into.file_key.append(where)
+    file = into.add_file(task, iteration, where)
     kept = 0
     for index, answer in enumerate(answers):
         try:
