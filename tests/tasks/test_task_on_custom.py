@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from crowdaudit.errors import LabelAttributeError
+from crowdaudit.errors import LabelAttributeError, SourceError
 from crowdaudit.sources.consolidated import (
     LabelRecord,
     build_label_details,
     find_label_attributes,
     resolve_label_attribute,
 )
+from crowdaudit.sources.job_labels import job_fetcher
 from crowdaudit.sources.responses import find_worker_comment
+from crowdaudit.sources.store import MemoryStore
 from crowdaudit.tasks.base import TaskShapeError
 from crowdaudit.tasks.boxes import BoundingBoxes
 from crowdaudit.tasks.custom import Custom, read_lambda_label, unwrap
@@ -124,3 +126,27 @@ def test_label_details() -> None:
         ("1", None, None, "adjusted", '["wide"]'),
     ]
     assert build_label_details([("0", {})]) is None
+
+
+def test_label_files_inside_and_outside_the_job() -> None:
+    store = MemoryStore({"out/job/annotations/a.json": b"inside", "out/job/rel.json": b"relative"})
+    outside: list[str] = []
+
+    def external(uri: str) -> bytes:
+        outside.append(uri)
+        return b"outside"
+
+    fetch = job_fetcher(store, "out/job", external)
+    assert fetch("s3://elsewhere/old/job/annotations/a.json") == b"inside"
+    assert fetch("rel.json") == b"relative"
+    assert fetch("s3://other-bucket/labels/b.json") == b"outside"
+    assert fetch("/data/labels/c.json") == b"outside"
+    # In annotations/ of the URI but not in this copy of the job: read where the URI says.
+    assert fetch("s3://other-bucket/job/annotations/missing.json") == b"outside"
+    assert outside == [
+        "s3://other-bucket/labels/b.json",
+        "/data/labels/c.json",
+        "s3://other-bucket/job/annotations/missing.json",
+    ]
+    with pytest.raises(SourceError, match="not inside the job's annotations"):
+        job_fetcher(store, "out/job")("s3://other-bucket/labels/b.json")
