@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from crowdaudit.audit import audit
 from crowdaudit.cli import app
+from crowdaudit.ledger import contributions
 from crowdaudit.schema import COL
 from crowdaudit.tasks.registry import TaskOptions
 
@@ -229,3 +230,14 @@ def test_custom_lambda_attribute_from_describe_labeling_job(
     assert agreement(result) == approx(
         {A: (F(1), F(1, 4)), B: (F(2, 3), F(1, 3)), C: (F(1, 2), F(0))}
     )
+
+
+def test_answers_outside_worker_responses_count_for_contributions(job_uri: Any) -> None:
+    uri = job_uri(REAL / "pass-through")
+    ledger = contributions(uri, identities=False)
+    counts = {
+        row[COL.WORKER]: (row[COL.SUB], row[COL.N_OBJECTS])
+        for row in ledger.table.iter_rows(named=True)
+    }
+    # Identity data comes from the same worker id's worker-response answers.
+    assert counts == {A: ("sub-a", 3), B: ("sub-b", 4), C: ("sub-c", 3)}

@@ -39,6 +39,7 @@ from crowdaudit.sources.job_labels import (
     job_fetcher,
     parse_consolidated_labels,
     read_consolidation,
+    read_manifest,
 )
 from crowdaudit.sources.other_answers import (
     OtherAnswers,
@@ -389,6 +390,10 @@ def read_job_folder(
             warnings=warnings,
         )
         task = _choose_task(store, prefix, consolidation, task_options or TaskOptions())
+    else:
+        # Only to know which objects lack worker responses (their answers may be elsewhere).
+        manifest, _ = read_manifest(store, prefix, skips=skips)
+        consolidation = Consolidation(None, None, [], manifest, None)
     parse_answer = task.parse_answer if task else _no_label
     raw, stats, fetched = _read_responses(
         store,
@@ -417,6 +422,8 @@ def read_job_folder(
     if raw.height == 0:
         raise _no_answers(store, prefix, stats["n_response_files"], skips)
     responses, duplicates, bad_times = build_responses(raw, job=job)
+    if other.raw.height:
+        responses = _fill_identity(responses)
     stats.update(_count_other_answers(responses, other))
     stats["n_duplicate_answers"] = duplicates
     stats["n_unparsed_timestamps"] = bad_times
@@ -453,6 +460,27 @@ def read_job_folder(
         failed=_failed_objects(responses, consolidation, labelled),
         label_details=labelled.details,
     )
+
+
+_IDENTITY = (COL.IDENTITY_PROVIDER, COL.ISSUER, COL.SUB, COL.USER_POOL_ID)
+
+
+def _fill_identity(responses: pl.DataFrame) -> pl.DataFrame:
+    """Answers read without identity data (consolidation requests, pass-through labels) take that
+    of the same worker id's other answers in the job: a worker id belongs to one worker."""
+    known = (
+        responses.filter(pl.col(COL.SUB).is_not_null())
+        .group_by(COL.WORKER)
+        .agg(pl.col(name).first().alias(f"_{name}") for name in _IDENTITY)
+    )
+    if known.height == 0:
+        return responses
+    filled = responses.join(known, on=COL.WORKER, how="left", maintain_order="left")
+    missing = pl.col(COL.SUB).is_null()
+    return filled.with_columns(
+        pl.when(missing).then(pl.col(f"_{name}")).otherwise(pl.col(name)).alias(name)
+        for name in _IDENTITY
+    ).select(responses.columns)
 
 
 def _count_other_answers(responses: pl.DataFrame, other: OtherAnswers) -> dict[str, int]:

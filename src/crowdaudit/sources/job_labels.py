@@ -42,6 +42,7 @@ __all__ = [
     "job_fetcher",
     "parse_consolidated_labels",
     "read_consolidation",
+    "read_manifest",
 ]
 
 CONSOLIDATION_RESPONSE = "annotations/consolidated-annotation/consolidation-response/"
@@ -63,16 +64,23 @@ def _find_manifest(store: ObjectStore, prefix: str) -> tuple[str | None, str | N
     return (newest[1], "intermediate-manifest") if newest else (None, None)
 
 
+def read_manifest(
+    store: ObjectStore, prefix: str, *, skips: SkipLog
+) -> tuple[list[LabelRecord], str | None]:
+    """The lines of the job's output manifest (else the newest intermediate one), and which kind
+    it is (``output-manifest``, ``intermediate-manifest``; ``None`` when there is none)."""
+    manifest_key, manifest_kind = _find_manifest(store, prefix)
+    if manifest_key is None:
+        return [], None
+    data = store.read_bytes(manifest_key)
+    return parse_manifest(data, where=store.uri(manifest_key), skips=skips), manifest_kind
+
+
 def _read_label_records(
     store: ObjectStore, prefix: str, *, skips: SkipLog, concurrency: int, progress: Progress
 ) -> tuple[list[LabelRecord], list[LabelRecord], str | None]:
     """Return (consolidation records, manifest records, where the consolidation came from)."""
-    manifest_key, manifest_kind = _find_manifest(store, prefix)
-    manifest = (
-        parse_manifest(store.read_bytes(manifest_key), where=store.uri(manifest_key), skips=skips)
-        if manifest_key
-        else []
-    )
+    manifest, manifest_kind = read_manifest(store, prefix, skips=skips)
     root = join_key(prefix, CONSOLIDATION_RESPONSE) + "/"
     keys = sorted(obj.key for obj in store.list_objects(root) if obj.key.endswith(".json"))
     consolidation: list[LabelRecord] = []

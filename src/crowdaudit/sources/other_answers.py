@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from crowdaudit.errors import InputFormatError, ManifestFormatError, SkipLog, SourceError
+from crowdaudit.sources.consolidated import LabelRecord
 from crowdaudit.sources.fetch import Progress, fetch_objects
 from crowdaudit.sources.job_labels import Consolidation
 from crowdaudit.sources.lambda_answers import (
@@ -49,6 +50,18 @@ class OtherAnswers:
     raw: pl.DataFrame
     request_keys: frozenset[str]
     pass_through_keys: frozenset[str]
+
+
+def _pass_through_of(record: LabelRecord, attribute: str | None) -> list[object] | None:
+    """The pass-through entries of the label attribute, or, when it is not known (answers read
+    without labels), of the first attribute holding some."""
+    if attribute is not None:
+        return pass_through_entries(record.content.get(attribute))
+    for value in record.content.values():
+        entries = pass_through_entries(value)
+        if entries is not None:
+            return entries
+    return None
 
 
 def _request_keys(store: ObjectStore, prefix: str) -> list[str]:
@@ -113,9 +126,8 @@ def read_other_answers(
             except InputFormatError as exc:
                 skips.skip(exc)
     pass_sources: set[str] = set()
-    attribute = consolidation.attribute
-    for record in consolidation.records if attribute else ():
-        entries = pass_through_entries(record.content.get(attribute or ""))
+    for record in consolidation.records or consolidation.manifest:
+        entries = _pass_through_of(record, consolidation.attribute)
         if entries is None or record.task in answered:
             continue
         where = record.where or (consolidation.source or "")
@@ -137,9 +149,8 @@ def sample_other_answers(
 ) -> list[object]:
     """Some workers' ``answerContent`` from pass-through labels, else from the first readable
     consolidation request: to recognise the answers' shape when there are no worker responses."""
-    attribute = consolidation.attribute
-    for record in consolidation.records if attribute else ():
-        entries = pass_through_entries(record.content.get(attribute or ""))
+    for record in consolidation.records or consolidation.manifest:
+        entries = _pass_through_of(record, consolidation.attribute)
         if entries:
             return entry_contents(entries)
     for key in _request_keys(store, prefix)[:1]:
