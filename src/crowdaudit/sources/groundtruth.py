@@ -377,7 +377,6 @@ def read_job_folder(
     skips = SkipLog(strict=strict)
     warnings: list[str] = []
     task: TaskType | None = None
-    consolidation = Consolidation(None, None, [], [], None)
     if labels:
         consolidation = read_consolidation(
             store,
@@ -392,9 +391,11 @@ def read_job_folder(
         task = _choose_task(store, prefix, consolidation, task_options or TaskOptions())
     else:
         # Only to know which objects lack worker responses (their answers may be elsewhere).
-        manifest, _ = read_manifest(store, prefix, skips=skips)
-        consolidation = Consolidation(None, None, [], manifest, None)
+        consolidation = Consolidation(
+            None, None, [], read_manifest(store, prefix, skips=skips)[0], None
+        )
     parse_answer = task.parse_answer if task else _no_label
+    parser = task.parser_id if task else "no-label-1"
     raw, stats, fetched = _read_responses(
         store,
         prefix,
@@ -402,11 +403,7 @@ def read_job_folder(
         concurrency=concurrency,
         progress=progress,
         parse_answer=parse_answer,
-        cache=(
-            ResponseCache(cache, job_uri=where, parser=task.parser_id if task else "no-label-1")
-            if cache is not None
-            else None
-        ),
+        cache=ResponseCache(cache, job_uri=where, parser=parser) if cache is not None else None,
     )
     other = read_other_answers(
         store,
@@ -418,15 +415,9 @@ def read_job_folder(
         concurrency=concurrency,
         progress=progress,
     )
-    raw = pl.concat([raw, other.raw], how="vertical_relaxed")
-    if raw.height == 0:
+    if raw.height + other.raw.height == 0:
         raise _no_answers(store, prefix, stats["n_response_files"], skips)
-    responses, duplicates, bad_times = build_responses(raw, job=job)
-    if other.raw.height:
-        responses = _fill_identity(responses)
-    stats.update(_count_other_answers(responses, other))
-    stats["n_duplicate_answers"] = duplicates
-    stats["n_unparsed_timestamps"] = bad_times
+    responses = _combine_answers(raw, other, job=job, stats=stats)
     labelled = (
         parse_consolidated_labels(
             consolidation, task, job_fetcher(store, prefix, fetch_external), skips
@@ -434,14 +425,7 @@ def read_job_folder(
         if task
         else ConsolidatedLabels({}, frozenset(), frozenset())
     )
-    if bad_times:
-        warnings.append(f"{bad_times} timestamps could not be parsed: {where}")
-    if labelled.unusable and task is not None:
-        stats["n_unusable_consolidated_labels"] = len(labelled.unusable)
-        warnings.append(
-            f"{len(labelled.unusable)} consolidated labels do not fit the {task.name} type and "
-            f"were left out (see skipped, code bad-consolidated): {where}"
-        )
+    warnings.extend(_reading_warnings(stats, labelled, task, where))
     stats["n_manifest_objects"] = len(consolidation.manifest)
     return Job(
         name=job,
@@ -460,6 +444,37 @@ def read_job_folder(
         failed=_failed_objects(responses, consolidation, labelled),
         label_details=labelled.details,
     )
+
+
+def _combine_answers(
+    raw: pl.DataFrame, other: OtherAnswers, *, job: str, stats: dict[str, int]
+) -> pl.DataFrame:
+    """The responses table from worker-response answers and the others; counts go to ``stats``."""
+    responses, duplicates, bad_times = build_responses(
+        pl.concat([raw, other.raw], how="vertical_relaxed"), job=job
+    )
+    if other.raw.height:
+        responses = _fill_identity(responses)
+    stats.update(_count_other_answers(responses, other))
+    stats["n_duplicate_answers"] = duplicates
+    stats["n_unparsed_timestamps"] = bad_times
+    return responses
+
+
+def _reading_warnings(
+    stats: dict[str, int], labelled: ConsolidatedLabels, task: TaskType | None, where: str
+) -> list[str]:
+    """What the reader worked around; the count of unusable labels also goes to ``stats``."""
+    warnings = []
+    if stats["n_unparsed_timestamps"]:
+        warnings.append(f"{stats['n_unparsed_timestamps']} timestamps could not be parsed: {where}")
+    if labelled.unusable and task is not None:
+        stats["n_unusable_consolidated_labels"] = len(labelled.unusable)
+        warnings.append(
+            f"{len(labelled.unusable)} consolidated labels do not fit the {task.name} type and "
+            f"were left out (see skipped, code bad-consolidated): {where}"
+        )
+    return warnings
 
 
 _IDENTITY = (COL.IDENTITY_PROVIDER, COL.ISSUER, COL.SUB, COL.USER_POOL_ID)
