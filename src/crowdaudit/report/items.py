@@ -90,4 +90,7 @@ def with_object_details(
         return rows
     extra = [name for name in LABEL_DETAILS if name != COL.TASK and name not in rows.columns]
     table = pl.concat(known, how="vertical_relaxed").select(COL.JOB, COL.TASK, *extra)
+    # Only what some object's metadata says: a classification job has no adjustment status.
+    said = [name for name in extra if table.get_column(name).null_count() < table.height]
+    table = table.select(COL.JOB, COL.TASK, *said)
     return rows.join(table, on=[COL.JOB, COL.TASK], how="left", maintain_order="left")
