@@ -56,6 +56,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/skill.py
 	$(BIN)/python bench/audit_local.py
+	$(BIN)/python bench/platforms.py
 
 ## lock: re-resolve requirements/*.txt from pyproject.toml's ranges (commit the result)
 lock:

@@ -87,8 +87,11 @@ class Job:
             DescribeLabelingJob that have one.
         n_fetched: worker-response files fetched by this read (the others came from the cache).
         task: how answers of this job are read and compared (``None``: answers kept unlabelled).
+        gold: ``task, gold`` (canonical texts) carried by the source itself, as platform exports
+            flag ground-truth or control tasks; ``None`` when the source has none.
+        people: ``worker, username, email`` where the source names its workers.
         failed: answered objects whose labeling failed (see :func:`describe`).
-        label_details: per object, what the label's metadata adds (``job_labels.LABEL_DETAILS``:
+        label_details: per object, what the label's metadata adds (``schema.LABEL_DETAILS``:
             confidence, confidence map, adjustment status), where any object has some.
     """
 
@@ -106,6 +109,8 @@ class Job:
     price_per_object: float | None = None
     n_fetched: int = 0
     task: TaskType | None = None
+    gold: pl.DataFrame | None = None
+    people: pl.DataFrame | None = None
     failed: tuple[str, ...] = ()
     label_details: pl.DataFrame | None = None
 
