@@ -241,3 +241,17 @@ def test_answers_outside_worker_responses_count_for_contributions(job_uri: Any) 
     }
     # Identity data comes from the same worker id's worker-response answers.
     assert counts == {A: ("sub-a", 3), B: ("sub-b", 4), C: ("sub-c", 3)}
+
+
+def test_an_object_missing_from_the_responses_keeps_its_manifest_label(copy_of: Any) -> None:
+    folder = copy_of(REAL / "custom-lambda")
+    (response,) = (folder / "annotations/consolidated-annotation/consolidation-response").rglob(
+        "*.json"
+    )
+    entries = json.loads(response.read_text("utf-8"))
+    response.write_text(json.dumps([e for e in entries if e["datasetObjectId"] != "2"]), "utf-8")
+    result = audit(folder)
+    assert job_figures(result)["failed_objects"] == ["3"]
+    assert agreement(result) == approx(
+        {A: (F(1), F(1, 4)), B: (F(2, 3), F(1, 3)), C: (F(1, 2), F(0))}
+    )

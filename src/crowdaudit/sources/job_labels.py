@@ -78,8 +78,9 @@ def read_manifest(
 
 def _read_label_records(
     store: ObjectStore, prefix: str, *, skips: SkipLog, concurrency: int, progress: Progress
-) -> tuple[list[LabelRecord], list[LabelRecord], str | None]:
-    """Return (consolidation records, manifest records, where the consolidation came from)."""
+) -> tuple[list[LabelRecord], list[LabelRecord], str | None, list[LabelRecord]]:
+    """Return (consolidation records, manifest records, where the consolidation came from, the
+    final manifest's lines of objects the consolidation responses lack)."""
     manifest, manifest_kind = read_manifest(store, prefix, skips=skips)
     root = join_key(prefix, CONSOLIDATION_RESPONSE) + "/"
     keys = sorted(obj.key for obj in store.list_objects(root) if obj.key.endswith(".json"))
@@ -95,8 +96,14 @@ def _read_label_records(
         except InputFormatError as exc:
             skips.skip(exc)
     if consolidation:
-        return consolidation, manifest, "consolidation-response"
-    return manifest, manifest, manifest_kind
+        if manifest_kind == "output-manifest":
+            # An object the responses lack keeps its final manifest line: its label, or why it
+            # failed.
+            answered = {record.task for record in consolidation}
+            extra = [record for record in manifest if record.task not in answered]
+            return consolidation, manifest, "consolidation-response", extra
+        return consolidation, manifest, "consolidation-response", []
+    return manifest, manifest, manifest_kind, []
 
 
 def job_fetcher(store: ObjectStore, prefix: str, external: Fetch | None = None) -> Fetch:
@@ -145,7 +152,7 @@ def read_consolidation(
     warnings: list[str],
 ) -> Consolidation:
     where = store.uri(prefix)
-    records, manifest, source = _read_label_records(
+    records, manifest, source, missing = _read_label_records(
         store, prefix, skips=skips, concurrency=concurrency, progress=progress
     )
     if records:
@@ -155,7 +162,7 @@ def read_consolidation(
         )
         # A custom Lambda's responses carry no -metadata; the output manifest has it.
         kind = find_task_type(records, attribute) or find_task_type(manifest, attribute)
-        return Consolidation(attribute, kind, records, manifest, source)
+        return Consolidation(attribute, kind, [*records, *missing], manifest, source)
     if label_attribute is not None:
         raise InputFormatError(
             "cannot check label attribute",
