@@ -98,8 +98,9 @@ def read_other_answers(
 ) -> OtherAnswers:
     """The answers of objects missing from ``answered`` (those with a worker-response file).
 
-    Consolidation requests are read only when some object lacks worker-response answers (or none
-    has any), so a job with complete worker responses costs one listing more.
+    Consolidation requests are listed and read only when some object the labels know of lacks
+    worker-response answers (or none has any): a job with complete worker responses reads nothing
+    more.
     """
     columns = ResponseColumns()
     request_sources: set[str] = set()
