@@ -255,3 +255,32 @@ def test_an_object_missing_from_the_responses_keeps_its_manifest_label(copy_of: 
     assert agreement(result) == approx(
         {A: (F(1), F(1, 4)), B: (F(2, 3), F(1, 3)), C: (F(1, 2), F(0))}
     )
+
+
+def test_request_answers_stored_at_an_s3_uri(copy_of: Any, job_uri: Any) -> None:
+    folder = copy_of(REAL / "ner-requests")
+    (request,) = (folder / "annotations/consolidated-annotation/consolidation-request").rglob(
+        "*.json"
+    )
+    entries = json.loads(request.read_text("utf-8"))
+    first = entries[0]["annotations"][0]
+    stored = folder / "annotations/answers/0-a.json"
+    stored.parent.mkdir(parents=True)
+    stored.write_text(first["annotationData"].pop("content"), "utf-8")
+    first["annotationData"]["s3Uri"] = "s3://labels/ner-requests/annotations/answers/0-a.json"
+    entries[1]["annotations"][0]["annotationData"] = {
+        "s3Uri": "s3://labels/ner-requests/annotations/answers/missing.json"
+    }
+    request.write_text(json.dumps(entries), "utf-8")
+    result = audit(job_uri(folder))
+    (job,) = result.jobs
+    (skipped,) = job.skipped
+    assert skipped.code == "bad-answer"
+    assert "missing.json" in skipped.why
+    # A's answer on object 0 was read from its file; A's on object 1 is skipped: A's consensus is
+    # then 1 over object 0 alone, and B and C keep theirs.
+    consensus = {worker: values[0] for worker, values in agreement(result).items()}
+    assert consensus[A] == pytest.approx(1.0)
+    assert consensus[B] == pytest.approx(5 / 6)
+    assert consensus[C] == pytest.approx(1 / 2)
+    assert job_figures(result)["n_answers_from_consolidation_requests"] == 4

@@ -410,6 +410,7 @@ def read_job_folder(
         parse_answer=parse_answer,
         cache=ResponseCache(cache, job_uri=where, parser=parser) if cache is not None else None,
     )
+    fetch = job_fetcher(store, prefix, fetch_external)
     other = read_other_answers(
         store,
         prefix,
@@ -419,14 +420,13 @@ def read_job_folder(
         skips=skips,
         concurrency=concurrency,
         progress=progress,
+        fetch=fetch,
     )
     if raw.height + other.raw.height == 0:
         raise _no_answers(store, prefix, stats["n_response_files"], skips)
     responses = _combine_answers(raw, other, job=job, stats=stats)
     labelled = (
-        parse_consolidated_labels(
-            consolidation, task, job_fetcher(store, prefix, fetch_external), skips
-        )
+        parse_consolidated_labels(consolidation, task, fetch, skips)
         if task
         else ConsolidatedLabels({}, frozenset(), frozenset())
     )

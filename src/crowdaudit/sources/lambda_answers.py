@@ -23,9 +23,10 @@ from typing import Final
 
 import orjson
 
-from crowdaudit.errors import ManifestFormatError, SkipLog
+from crowdaudit.errors import ManifestFormatError, SkipLog, SourceError
 from crowdaudit.sources.consolidated import load_json
 from crowdaudit.sources.responses import AnswerParser, ResponseColumns
+from crowdaudit.tasks.base import Fetch
 from crowdaudit.tasks.custom import PASS_THROUGH
 
 __all__ = [
@@ -56,8 +57,9 @@ def pass_through_entries(value: object) -> list[object] | None:
     return None
 
 
-def _content(entry: object) -> tuple[str, object]:
-    """``(workerId, answerContent)`` of one worker entry."""
+def _content(entry: object, fetch: Fetch | None = None) -> tuple[str, object]:
+    """``(workerId, answerContent)`` of one worker entry; an answer stored at
+    ``annotationData.s3Uri`` is read with ``fetch`` (skipped with the reason without one)."""
     if not isinstance(entry, Mapping):
         raise ValueError("worker entry is not an object")
     worker = entry.get("workerId")
@@ -65,13 +67,21 @@ def _content(entry: object) -> tuple[str, object]:
         raise ValueError("missing key 'workerId'")
     data = entry.get("annotationData")
     content = data.get("content") if isinstance(data, Mapping) else None
+    uri = data.get("s3Uri") if isinstance(data, Mapping) else None
+    what = "annotationData.content"
+    if not isinstance(content, str) and isinstance(uri, str):
+        if fetch is None:
+            raise ValueError("the answer is stored at annotationData.s3Uri, which is not read")
+        try:
+            content = fetch(uri).decode("utf-8", errors="replace")
+        except SourceError as exc:
+            raise ValueError(f"cannot read annotationData.s3Uri {uri} ({exc.why})") from exc
+        what = f"the answer at {uri}"
     if isinstance(content, str):
         try:
             return worker, orjson.loads(content)
         except orjson.JSONDecodeError as exc:
-            raise ValueError(f"annotationData.content is not JSON: {exc}") from exc
-    if isinstance(data, Mapping) and "s3Uri" in data:
-        raise ValueError("the answer is stored at annotationData.s3Uri, which is not read")
+            raise ValueError(f"{what} is not JSON: {exc}") from exc
     raise ValueError("missing key 'annotationData.content'")
 
 
@@ -84,16 +94,18 @@ def parse_worker_entries(
     parse_answer: AnswerParser,
     into: ResponseColumns,
     skips: SkipLog,
+    fetch: Fetch | None = None,
 ) -> int:
     """Append the answers of one object's worker entries to ``into``; return how many were kept.
 
-    An entry that cannot be used is reported to ``skips`` (code ``bad-answer``).
+    An entry that cannot be used is reported to ``skips`` (code ``bad-answer``); ``fetch`` reads
+    answers stored at ``annotationData.s3Uri``.
     """
     file = into.add_file(task, iteration, where)
     kept = 0
     for index, entry in enumerate(entries):
         try:
-            worker, content = _content(entry)
+            worker, content = _content(entry, fetch)
             label = parse_answer(content)
         except ValueError as exc:
             skips.skip(
@@ -130,9 +142,10 @@ def parse_request_file(
     into: ResponseColumns,
     skips: SkipLog,
     wanted: Callable[[str], bool],
+    fetch: Fetch | None = None,
 ) -> int:
     """Append the answers of one consolidation-request file to ``into``, for the objects
-    ``wanted`` accepts; return how many were kept.
+    ``wanted`` accepts; return how many were kept (``fetch``: see :func:`parse_worker_entries`).
 
     Raises:
         ManifestFormatError: the file is not a JSON array of objects.
@@ -160,6 +173,7 @@ def parse_request_file(
                 parse_answer=parse_answer,
                 into=into,
                 skips=skips,
+                fetch=fetch,
             )
     return kept
 

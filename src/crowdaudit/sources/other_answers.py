@@ -31,6 +31,7 @@ from crowdaudit.sources.lambda_answers import (
 )
 from crowdaudit.sources.responses import AnswerParser, ResponseColumns, build_raw
 from crowdaudit.sources.store import ObjectStore, join_key
+from crowdaudit.tasks.base import Fetch
 
 __all__ = ["CONSOLIDATION_REQUEST", "OtherAnswers", "read_other_answers", "sample_other_answers"]
 
@@ -95,8 +96,10 @@ def read_other_answers(
     skips: SkipLog,
     concurrency: int,
     progress: Progress,
+    fetch: Fetch | None = None,
 ) -> OtherAnswers:
-    """The answers of objects missing from ``answered`` (those with a worker-response file).
+    """The answers of objects missing from ``answered`` (those with a worker-response file);
+    ``fetch`` reads answers a request stores at ``annotationData.s3Uri``.
 
     Consolidation requests are listed and read only when some object the labels know of lacks
     worker-response answers (or none has any): a job with complete worker responses reads nothing
@@ -122,6 +125,7 @@ def read_other_answers(
                     into=columns,
                     skips=skips,
                     wanted=lambda task: task not in answered,
+                    fetch=fetch,
                 ):
                     request_sources.add(where)
             except InputFormatError as exc:
@@ -140,6 +144,7 @@ def read_other_answers(
             parse_answer=parse_answer,
             into=columns,
             skips=skips,
+            fetch=fetch,
         ):
             pass_sources.add(where)
     return OtherAnswers(build_raw(columns), frozenset(request_sources), frozenset(pass_sources))
