@@ -284,3 +284,18 @@ def test_request_answers_stored_at_an_s3_uri(copy_of: Any, job_uri: Any) -> None
     assert consensus[B] == pytest.approx(5 / 6)
     assert consensus[C] == pytest.approx(1 / 2)
     assert job_figures(result)["n_answers_from_consolidation_requests"] == 4
+
+
+def test_items_of_an_exact_custom_job() -> None:
+    # tests/data/types/custom, worked in its README: object 1 is unanimous (R2, R2, R2) and
+    # consolidated R2; object 0 splits R1, R1, R2 with R1 consolidated.
+    result = audit(
+        DATA / "types" / "custom", task_options=TaskOptions(answer_path="annotatedResult.label")
+    )
+    items = {row[COL.TASK]: row for row in result.items.iter_rows(named=True)}
+    assert sorted(items) == ["0", "1", "2"]
+    assert items["1"][COL.N_ANSWERS] == 3
+    assert items["1"][COL.MEAN_PEER_SIMILARITY] == pytest.approx(1.0)
+    assert items["0"][COL.MEAN_CONSENSUS_SIMILARITY] == pytest.approx(2 / 3)
+    assert items["0"][COL.MEAN_PEER_SIMILARITY] == pytest.approx(1 / 3)
+    assert items["0"][COL.SOURCE_REF] == "dialog 0"
