@@ -22,6 +22,7 @@ __all__ = [
     "CONTRIBUTIONS",
     "CONTRIBUTIONS_BY_JOB",
     "GOLD",
+    "IDENTITY_COLUMNS",
     "ITEMS_BY_SIMILARITY",
     "LABEL_DETAILS",
     "RESPONSES",
@@ -105,6 +106,14 @@ class COL:
 
 
 _UTC = pl.Datetime("us", "UTC")
+
+IDENTITY_COLUMNS: Final[tuple[str, ...]] = (
+    COL.IDENTITY_PROVIDER,
+    COL.ISSUER,
+    COL.SUB,
+    COL.USER_POOL_ID,
+)
+"""The responses' identity columns: null for answers from sources without identity data."""
 
 RESPONSES: Final[dict[str, pl.DataType]] = {
     COL.JOB: pl.String(),

@@ -26,7 +26,7 @@ from crowdaudit.errors import (
     SkippedRecord,
     SourceError,
 )
-from crowdaudit.schema import COL
+from crowdaudit.schema import COL, IDENTITY_COLUMNS
 from crowdaudit.sources.cache import CachedFile, CacheState, Problem, ResponseCache
 from crowdaudit.sources.consolidated import (
     build_consolidated,
@@ -482,16 +482,13 @@ def _reading_warnings(
     return warnings
 
 
-_IDENTITY = (COL.IDENTITY_PROVIDER, COL.ISSUER, COL.SUB, COL.USER_POOL_ID)
-
-
 def _fill_identity(responses: pl.DataFrame) -> pl.DataFrame:
     """Answers read without identity data (consolidation requests, pass-through labels) take that
     of the same worker id's other answers in the job: a worker id belongs to one worker."""
     known = (
         responses.filter(pl.col(COL.SUB).is_not_null())
         .group_by(COL.WORKER)
-        .agg(pl.col(name).first().alias(f"_{name}") for name in _IDENTITY)
+        .agg(pl.col(name).first().alias(f"_{name}") for name in IDENTITY_COLUMNS)
     )
     if known.height == 0:
         return responses
@@ -499,7 +496,7 @@ def _fill_identity(responses: pl.DataFrame) -> pl.DataFrame:
     missing = pl.col(COL.SUB).is_null()
     return filled.with_columns(
         pl.when(missing).then(pl.col(f"_{name}")).otherwise(pl.col(name)).alias(name)
-        for name in _IDENTITY
+        for name in IDENTITY_COLUMNS
     ).select(responses.columns)
 
 

@@ -90,18 +90,18 @@ def parse_worker_entries(
     *,
     task: str,
     where: str,
-    iteration: int,
     parse_answer: AnswerParser,
     into: ResponseColumns,
     skips: SkipLog,
     fetch: Fetch | None = None,
 ) -> int:
-    """Append the answers of one object's worker entries to ``into``; return how many were kept.
+    """Append the answers of one object's worker entries, read from ``where`` (its
+    ``iteration-N/``, if any, is their iteration), to ``into``; return how many were kept.
 
     An entry that cannot be used is reported to ``skips`` (code ``bad-answer``); ``fetch`` reads
     answers stored at ``annotationData.s3Uri``.
     """
-    file = into.add_file(task, iteration, where)
+    file = into.add_file(task, iteration_of(where), where)
     kept = 0
     for index, entry in enumerate(entries):
         try:
@@ -169,7 +169,6 @@ def parse_request_file(
                 annotations,
                 task=str(task),
                 where=where,
-                iteration=iteration_of(where),
                 parse_answer=parse_answer,
                 into=into,
                 skips=skips,

@@ -23,7 +23,6 @@ from crowdaudit.sources.fetch import Progress, fetch_objects
 from crowdaudit.sources.job_labels import Consolidation
 from crowdaudit.sources.lambda_answers import (
     entry_contents,
-    iteration_of,
     parse_request_file,
     parse_worker_entries,
     pass_through_entries,
@@ -140,7 +139,6 @@ def read_other_answers(
             entries,
             task=record.task,
             where=where,
-            iteration=iteration_of(where),
             parse_answer=parse_answer,
             into=columns,
             skips=skips,
