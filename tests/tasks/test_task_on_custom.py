@@ -150,3 +150,25 @@ def test_label_files_inside_and_outside_the_job() -> None:
     ]
     with pytest.raises(SourceError, match="not inside the job's annotations"):
         job_fetcher(store, "out/job")("s3://other-bucket/labels/b.json")
+
+
+@pytest.mark.parametrize(
+    ("answer", "name"),
+    [
+        ({"boxes": {"boundingBoxes": None, "inputImageProperties": {}}}, "bounding-box"),
+        ({"ner": {"entities": []}}, "entities"),
+        ({"mask": {"labeledImage": {"pngImageData": ""}, "labelMappings": {}}}, "segmentation"),
+        ({"sentiment": {"label": "positive", "workerComment": "clear"}}, "classification"),
+        ({"tags": {"labels": ["a"]}}, "multilabel"),
+        ({"annotatedResult": {"label": "R1", "score": 4}}, "custom"),
+        ({"free": "text"}, "custom"),
+    ],
+)
+def test_the_answer_shape_decides_a_custom_jobs_type(answer: object, name: str) -> None:
+    task = task_type_for("groundtruth/custom", sample_answers=[answer])
+    assert task.name == name
+    assert isinstance(task, Custom) == (name == "custom")
+    # With an answer path the user has said how to read the answers: custom.
+    assert task_type_for("groundtruth/custom", sample_answers=[answer], answer_path="x").name == (
+        "custom"
+    )
