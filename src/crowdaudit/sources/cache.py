@@ -33,7 +33,7 @@ from crowdaudit.sources.responses import RAW
 
 __all__ = ["CacheState", "CachedFile", "Problem", "ResponseCache", "default_cache_dir"]
 
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2
 _COMPACT_AFTER: Final = 8
 
 KEYS: Final[dict[str, pl.DataType]] = {
