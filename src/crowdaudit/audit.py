@@ -279,8 +279,8 @@ def read_jobs(
     if engine is not None and cache is None:
         raise CrowdAuditError(
             "cannot use --engine ray",
-            "--no-cache",
-            "Ray tasks hand their results over in the cache",
+            where="--no-cache",
+            why="Ray tasks hand their results over in the cache",
         )
     export = replace(export or ExportOptions(), labels=labels)
     if task_options is not None:
@@ -311,11 +311,13 @@ def read_jobs(
             job = replace(job, price_per_object=info.price_per_object)
         jobs.append(job)
     if not jobs:
-        raise SourceError("nothing to audit", "", "give a job folder, an s3:// URI or --job NAME")
+        raise SourceError("nothing to audit", hint="give a job folder, an s3:// URI or --job NAME")
     seen: set[str] = set()
     for job in jobs:
         if job.name in seen:
-            raise CrowdAuditError("two sources have the same job name", job.name, "audit each once")
+            raise CrowdAuditError(
+                "two sources have the same job name", where=job.name, why="audit each once"
+            )
         seen.add(job.name)
     return jobs
 
@@ -395,8 +397,8 @@ def read_account(
         first = f"; first: {unreadable[0].name}: {unreadable[0].reason}" if unreadable else ""
         raise SourceError(
             "no labeling job to audit",
-            "ListLabelingJobs",
-            f"{len(unreadable)} matching job(s), none readable{first}",
+            where="ListLabelingJobs",
+            why=f"{len(unreadable)} matching job(s), none readable{first}",
         )
     return jobs, unreadable
 

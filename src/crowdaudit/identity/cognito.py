@@ -120,7 +120,7 @@ def _region_of(user_pool_id: str) -> str:
     region, sep, rest = user_pool_id.partition("_")
     if not sep or not region or not rest:
         raise IdentityError(
-            _LIST, f"pool {user_pool_id}", "not a user-pool id of the form <region>_<id>"
+            _LIST, where=f"pool {user_pool_id}", why="not a user-pool id of the form <region>_<id>"
         )
     return region
 
@@ -269,11 +269,11 @@ class CognitoDirectory:
                 raise _translate_client_error(exc, what, where, attempts=attempt + 1) from exc
             except (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError) as exc:
                 raise IdentityError(
-                    what, where, f"{type(exc).__name__}: {exc}", code="credentials"
+                    what, where=where, why=f"{type(exc).__name__}: {exc}", code="credentials"
                 ) from exc
             except (BotoConnectionError, HTTPClientError) as exc:
                 raise IdentityError(
-                    what, where, f"{type(exc).__name__}: {exc}", code="unreachable"
+                    what, where=where, why=f"{type(exc).__name__}: {exc}", code="unreachable"
                 ) from exc
 
     def _delay(self, attempt: int) -> float:
@@ -298,12 +298,12 @@ def _translate_client_error(
     why = f"{code}: {message}" if message else code or str(exc)
     if code in THROTTLING_CODES:
         return IdentityError(
-            what, where, f"{why}; gave up after {attempts} attempts", code="throttled"
+            what, where=where, why=f"{why}; gave up after {attempts} attempts", code="throttled"
         )
     if code == "ResourceNotFoundException":
-        return IdentityError(what, where, why, code="pool-not-found")
+        return IdentityError(what, where=where, why=why, code="pool-not-found")
     if code in _ACCESS_DENIED_CODES:
-        return IdentityError(what, where, why, code="access-denied")
+        return IdentityError(what, where=where, why=why, code="access-denied")
     if code in _BAD_CREDENTIALS_CODES:
-        return IdentityError(what, where, why, code="credentials")
-    return IdentityError(what, where, why, code="service-error")
+        return IdentityError(what, where=where, why=why, code="credentials")
+    return IdentityError(what, where=where, why=why, code="service-error")

@@ -48,7 +48,7 @@ _EPS = 1e-10
 def _as_encoded(answers: pl.DataFrame | EncodedAnswers) -> EncodedAnswers:
     enc = answers if isinstance(answers, EncodedAnswers) else encode_answers(answers)
     if enc.n_answers == 0:
-        raise EmptyJobError("cannot aggregate labels", "", "no answers")
+        raise EmptyJobError("cannot aggregate labels", why="no answers")
     return enc
 
 

@@ -183,7 +183,7 @@ def compute_skill(
         (['x', 'y'], 3)
     """
     if answers.height == 0:
-        raise EmptyJobError("cannot estimate worker skill", "", "no answers")
+        raise EmptyJobError("cannot estimate worker skill", why="no answers")
     thresholds = thresholds or FlagThresholds()
     enc = encode_answers(answers)
     k = enc.n_classes

@@ -29,7 +29,14 @@ from crowdaudit.errors import (
 )
 from crowdaudit.sources.store import StoredObject
 
-__all__ = ["AwsConfig", "S3Store", "is_s3_uri", "split_s3_uri", "translate_aws_error"]
+__all__ = [
+    "AwsConfig",
+    "S3Store",
+    "as_write_error",
+    "is_s3_uri",
+    "split_s3_uri",
+    "translate_aws_error",
+]
 
 _NOT_FOUND = {"NoSuchBucket", "NoSuchKey", "404", "NotFound", "ResourceNotFoundException"}
 _DENIED = {"AccessDenied", "403", "AllAccessDisabled", "AccessDeniedException", "Forbidden"}
@@ -65,7 +72,11 @@ class AwsConfig:
         try:
             return boto3.session.Session(profile_name=self.profile, region_name=self.region)
         except botocore.exceptions.ProfileNotFound as exc:
-            raise CredentialsError("AWS profile not found", self.profile or "", str(exc)) from exc
+            raise CredentialsError(
+                "AWS profile not found",
+                where=self.profile or str(exc.kwargs.get("profile", "")),
+                why=str(exc),
+            ) from exc
 
     def client(
         self,
@@ -103,7 +114,7 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     """``s3://bucket/a/b`` → ``("bucket", "a/b")``."""
     parts = urlsplit(uri)
     if parts.scheme != "s3" or not parts.netloc:
-        raise SourceError("not an S3 URI", uri, "expected s3://bucket/prefix")
+        raise SourceError("not an S3 URI", where=uri, why="expected s3://bucket/prefix")
     return parts.netloc, parts.path.lstrip("/")
 
 
@@ -113,29 +124,41 @@ def translate_aws_error(exc: Exception, what: str, where: str) -> CrowdAuditErro
         exc, botocore.exceptions.NoCredentialsError | botocore.exceptions.PartialCredentialsError
     ):
         return CredentialsError(
-            what, where, "no AWS credentials found; set a profile or AWS_* variables"
+            what,
+            where=where,
+            why="no AWS credentials found",
+            hint="set a profile or AWS_* variables",
         )
     if isinstance(exc, botocore.exceptions.ProfileNotFound):
-        return CredentialsError(what, where, str(exc))
+        return CredentialsError(what, where=where, why=str(exc))
     if isinstance(
         exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectionError
     ):
-        return SourceError(what, where, f"cannot connect: {exc}")
+        return SourceError(what, where=where, why=f"cannot connect: {exc}")
     if isinstance(exc, botocore.exceptions.ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code", ""))
         status = str(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
         reason = f"{code}: {error.get('Message', '')}".rstrip(": ")
         if code in _NOT_FOUND or status == "404":
-            return SourceNotFoundError(what, where, reason)
+            return SourceNotFoundError(what, where=where, why=reason)
         if code in _BAD_CREDENTIALS:
-            return CredentialsError(what, where, reason)
+            return CredentialsError(what, where=where, why=reason)
         if code in _DENIED or status == "403":
-            return AccessDeniedError(what, where, reason)
-        return SourceError(what, where, reason)
+            return AccessDeniedError(what, where=where, why=reason)
+        return SourceError(what, where=where, why=reason)
     if isinstance(exc, botocore.exceptions.BotoCoreError):
-        return SourceError(what, where, str(exc))
-    return SourceError(what, where, f"{type(exc).__name__}: {exc}")
+        return SourceError(what, where=where, why=str(exc))
+    return SourceError(what, where=where, why=f"{type(exc).__name__}: {exc}")
+
+
+def as_write_error(error: CrowdAuditError) -> CrowdAuditError:
+    """``error``, met while writing: refused credentials and denied access keep
+    their class (the user fixes them as for a read); any other failure is an :class:`OutputError`.
+    """
+    if isinstance(error, AccessDeniedError | CredentialsError):
+        return error
+    return OutputError(error.what, where=error.where, why=error.why, hint=error.hint)
 
 
 _BODY_ATTEMPTS = 5
@@ -202,8 +225,9 @@ class S3Store:
         try:
             self.client.put_object(Bucket=self.bucket, Key=key, Body=data)
         except Exception as exc:
-            error = translate_aws_error(exc, "cannot write S3 object", self.uri(key))
-            raise OutputError(error.what, error.where, error.why) from exc
+            raise as_write_error(
+                translate_aws_error(exc, "cannot write S3 object", self.uri(key))
+            ) from exc
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"

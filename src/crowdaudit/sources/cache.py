@@ -166,7 +166,7 @@ class ResponseCache:
             _write_atomically(self.folder / f"part-{number}.parquet", _parquet(raw))
             _write_atomically(self.folder / f"part-{number}.keys.parquet", _parquet(keys))
         except OSError as exc:
-            raise OutputError("cannot write cache", str(self.folder), str(exc)) from exc
+            raise OutputError("cannot write cache", where=str(self.folder), why=str(exc)) from exc
 
     def replace_all(self, files: Iterable[tuple[str, CachedFile]], raw: pl.DataFrame) -> None:
         """Rewrite the folder as a single part holding exactly ``files`` and ``raw``."""

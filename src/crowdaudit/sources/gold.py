@@ -53,12 +53,16 @@ def _parse_csv(data: bytes, where: str) -> Gold:
     try:
         table = pl.read_csv(io.BytesIO(data), infer_schema=False)
     except (pl.exceptions.PolarsError, ValueError) as exc:
-        raise GoldFormatError("cannot parse gold file", where, f"malformed CSV: {exc}") from exc
+        raise GoldFormatError(
+            "cannot parse gold file", where=where, why=f"malformed CSV: {exc}"
+        ) from exc
     missing = {COL.TASK, COL.LABEL} - set(table.columns)
     if missing:
         found = ", ".join(table.columns) or "none"
         raise GoldFormatError(
-            "cannot parse gold file", where, f"CSV needs columns task,label; found: {found}"
+            "cannot parse gold file",
+            where=where,
+            why=f"CSV needs columns task,label; found: {found}",
         )
     by_task = (
         table.select(COL.TASK, COL.LABEL)
@@ -79,10 +83,12 @@ def _parse_json_lines(data: bytes, where: str) -> Gold:
             record = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             why = "not valid UTF-8" if "UTF-8" in str(exc) else f"malformed JSON: {exc}"
-            raise GoldFormatError("cannot parse gold file", f"{where}:{number}", why) from exc
+            raise GoldFormatError(
+                "cannot parse gold file", where=f"{where}:{number}", why=why
+            ) from exc
         if not isinstance(record, Mapping):
             raise GoldFormatError(
-                "cannot parse gold file", f"{where}:{number}", "line is not an object"
+                "cannot parse gold file", where=f"{where}:{number}", why="line is not an object"
             )
         source = record.get("source-ref", record.get("source"))
         if "label" in record and isinstance(source, str):
@@ -92,8 +98,8 @@ def _parse_json_lines(data: bytes, where: str) -> Gold:
             if value is None:
                 raise GoldFormatError(
                     "cannot parse gold file",
-                    f"{where}:{number}",
-                    f"the value of {task!r} is null; expected "
+                    where=f"{where}:{number}",
+                    why=f"the value of {task!r} is null; expected "
                     '{"<datasetObjectId>": <label>} or {"source-ref": …, "label": <label>}',
                 )
             by_task[str(task)] = _json_text(value)
@@ -122,7 +128,7 @@ def parse_gold(data: bytes, *, where: str) -> Gold:
         else _parse_json_lines(data, where)
     )
     if gold.size == 0:
-        raise GoldFormatError("cannot use gold file", where, "it holds no labels")
+        raise GoldFormatError("cannot use gold file", where=where, why="it holds no labels")
     return gold
 
 
@@ -146,7 +152,7 @@ def match_gold(gold: Gold, sources: pl.DataFrame, read: Callable[[object], str])
             values.append(read(orjson.loads(text)))
         except ValueError as exc:
             raise GoldFormatError(
-                "cannot use gold label", f"{gold.where}: task {task}", str(exc)
+                "cannot use gold label", where=f"{gold.where}: task {task}", why=str(exc)
             ) from exc
     return pl.DataFrame(
         {COL.TASK: matched.get_column(COL.TASK), COL.GOLD: values},

@@ -141,8 +141,8 @@ def unsupported_layout(where: str) -> InputFormatError:
     """The refusal of video-frame and 3D point-cloud jobs, recognised by their files."""
     return InputFormatError(
         "unsupported task type",
-        where,
-        "video-frame and 3D point-cloud jobs carry no per-worker answers in worker-response files",
+        where=where,
+        why="video-frame and 3D point-cloud jobs carry no per-worker answers in worker-response files",
         code="unsupported-task-type",
     )
 
@@ -167,8 +167,8 @@ def _list_responses(
             skips.skip(
                 ResponseFormatError(
                     "unexpected file in worker-response",
-                    store.uri(obj.key),
-                    "not iteration-<N>/<datasetObjectId>/<timestamp>.json",
+                    where=store.uri(obj.key),
+                    why="not iteration-<N>/<datasetObjectId>/<timestamp>.json",
                     code="unexpected-key",
                 )
             )
@@ -180,8 +180,8 @@ def _list_responses(
         skips.skip(
             ResponseFormatError(
                 "unexpected file in worker-response",
-                store.uri(key),
-                "a per-frame file in a job with per-object answers",
+                where=store.uri(key),
+                why="a per-frame file in a job with per-object answers",
                 code="unexpected-key",
             )
         )
@@ -190,7 +190,7 @@ def _list_responses(
 
 def _replay(problems: tuple[Problem, ...], skips: SkipLog) -> None:
     for what, where, why, code in problems:
-        skips.skip(ResponseFormatError(what, where, why, code=code))
+        skips.skip(ResponseFormatError(what, where=where, why=why, code=code))
 
 
 def parse_cached_file(
@@ -271,7 +271,7 @@ def _read_responses(
             obj, iteration, task = wanted[key]
             if isinstance(data, SourceError):
                 # Not cached: a file that could not be fetched is tried again next time.
-                skips.skip(ResponseFormatError(data.what, data.where, data.why, code="unreadable"))
+                skips.skip(data)
                 continue
             where = store.uri(key)
             parsed = parse_cached_file(
@@ -312,12 +312,12 @@ def _no_answers(store: ObjectStore, prefix: str, n_files: int, skips: SkipLog) -
                 raise unsupported_layout(store.uri(obj.key))
         return EmptyJobError(
             "no worker responses found",
-            root,
-            "is this the job's output folder, the one holding annotations/ and manifests/?",
+            where=root,
+            why="is this the job's output folder, the one holding annotations/ and manifests/?",
         )
     first = f"; first: {skips.records[0].why}" if skips.records else ""
     return EmptyJobError(
-        "no usable worker answers", root, f"{n_files} files listed, none usable{first}"
+        "no usable worker answers", where=root, why=f"{n_files} files listed, none usable{first}"
     )
 
 
@@ -360,7 +360,7 @@ def _choose_task(
         return options.choose(metadata_type, sample)
     except InputFormatError as exc:
         raise InputFormatError(
-            exc.what, store.uri(prefix), f"{exc.where}: {exc.why}", code=exc.code
+            exc.what, where=store.uri(prefix), why=f"{exc.where}: {exc.why}", code=exc.code
         ) from exc
 
 

@@ -42,9 +42,11 @@ def open_folder(text: str, aws: AwsConfig) -> Location:
         return Location(location.store, key)
     path = Path(text).expanduser()
     if not path.exists():
-        raise SourceNotFoundError("folder not found", str(path))
+        raise SourceNotFoundError("folder not found", where=str(path))
     if not path.is_dir():
-        raise SourceNotFoundError("not a folder", str(path), "expected a job's output folder")
+        raise SourceNotFoundError(
+            "not a folder", where=str(path), why="expected a job's output folder"
+        )
     return Location(LocalStore(path), "")
 
 

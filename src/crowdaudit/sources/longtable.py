@@ -61,7 +61,7 @@ def _read_frame(data: bytes, where: str) -> pl.DataFrame:
         return pl.read_parquet(io.BytesIO(data))
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise InputFormatError(
-            "cannot read answers table", where, str(exc).splitlines()[0], code="bad-table"
+            "cannot read answers table", where=where, why=str(exc).splitlines()[0], code="bad-table"
         ) from exc
 
 
@@ -80,8 +80,8 @@ def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False
     if missing:
         raise InputFormatError(
             "cannot read answers table",
-            where,
-            f"missing column(s) {', '.join(missing)}; need task, worker, label",
+            where=where,
+            why=f"missing column(s) {', '.join(missing)}; need task, worker, label",
             code="missing-column",
         )
     skips = SkipLog(strict=strict)
@@ -98,14 +98,16 @@ def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False
         skips.skip(
             InputFormatError(
                 "cannot use answer",
-                f"{where}:{row}",
-                "task, worker or label is empty",
+                where=f"{where}:{row}",
+                why="task, worker or label is empty",
                 code="incomplete-row",
             )
         )
     complete = text.filter(pl.all_horizontal(pl.col(*REQUIRED).is_not_null()))
     if complete.height == 0:
-        raise EmptyJobError("no usable answers", where, f"{frame.height} rows, none complete")
+        raise EmptyJobError(
+            "no usable answers", where=where, why=f"{frame.height} rows, none complete"
+        )
     seconds = (
         pl.col("_seconds").str.strip_chars().cast(pl.Float64, strict=False)
         if "_seconds" in complete.columns
@@ -135,8 +137,8 @@ def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False
                 skips.skip(
                     InputFormatError(
                         f"cannot parse {column}",
-                        f"{where}:{bad.get_column('_row')[0]}",
-                        f"{bad.height} value(s) left empty, first {bad.get_column(label)[0]!r}",
+                        where=f"{where}:{bad.get_column('_row')[0]}",
+                        why=f"{bad.height} value(s) left empty, first {bad.get_column(label)[0]!r}",
                         code=f"bad-{column}",
                     )
                 )

@@ -134,7 +134,9 @@ def _import_ray() -> Any:
         import ray
     except ImportError as exc:
         raise CrowdAuditError(
-            "cannot use --engine ray", "ray", f"{exc}; install it: pip install 'crowdaudit[ray]'"
+            "cannot use --engine ray",
+            where="ray",
+            why=f"{exc}; install it: pip install 'crowdaudit[ray]'",
         ) from exc
     return ray
 
@@ -189,7 +191,7 @@ class RayEngine:
                 ray.init(address=self.address, **options)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 where = self.address or "local"
-                raise SourceError("cannot start or reach Ray", where, str(exc)) from exc
+                raise SourceError("cannot start or reach Ray", where=where, why=str(exc)) from exc
             self._started = True
         self._ray = ray
         self._list = ray.remote(_list_task)

@@ -39,7 +39,6 @@ from crowdaudit.errors import (
     AccessDeniedError,
     CredentialsError,
     CrowdAuditError,
-    OutputError,
     SourceError,
     SourceNotFoundError,
 )
@@ -49,6 +48,7 @@ from crowdaudit.sources.aws import (
     _NOT_FOUND,
     AwsConfig,
     S3Store,
+    as_write_error,
     translate_aws_error,
 )
 from crowdaudit.sources.store import StoredObject
@@ -58,7 +58,8 @@ if TYPE_CHECKING:
 
 __all__ = ["HybridS3Store", "ObstoreS3Store", "translate_obstore_error"]
 
-_NO_CREDENTIALS = "no AWS credentials found; set a profile or AWS_* variables"
+_NO_CREDENTIALS = "no AWS credentials found"
+_CREDENTIALS_HINT = "set a profile or AWS_* variables"
 _LIST_PAGE = 1000
 """Objects handed from Rust to Python at once: one S3 page."""
 _REFRESH = timedelta(minutes=5)
@@ -132,18 +133,18 @@ def translate_obstore_error(
     """
     code, status, reason = _reason(exc, secrets)
     if isinstance(exc, obstore.exceptions.UnauthenticatedError) or code in _BAD_CREDENTIALS:
-        return CredentialsError(what, where, reason)
+        return CredentialsError(what, where=where, why=reason)
     if isinstance(exc, FileNotFoundError) or code in _NOT_FOUND or status == "404":
-        return SourceNotFoundError(what, where, reason)
+        return SourceNotFoundError(what, where=where, why=reason)
     if status == "401":
-        return CredentialsError(what, where, reason)
+        return CredentialsError(what, where=where, why=reason)
     if (
         isinstance(exc, obstore.exceptions.PermissionDeniedError)
         or code in _DENIED
         or status == "403"
     ):
-        return AccessDeniedError(what, where, reason)
-    return SourceError(what, where, reason)
+        return AccessDeniedError(what, where=where, why=reason)
+    return SourceError(what, where=where, why=reason)
 
 
 class ObstoreS3Store:
@@ -165,7 +166,9 @@ class ObstoreS3Store:
         except botocore.exceptions.BotoCoreError as exc:
             raise translate_aws_error(exc, "cannot use S3 bucket", where) from exc
         if credentials is None:
-            raise CredentialsError("cannot use S3 bucket", where, _NO_CREDENTIALS)
+            raise CredentialsError(
+                "cannot use S3 bucket", where=where, why=_NO_CREDENTIALS, hint=_CREDENTIALS_HINT
+            )
         self._credentials = _BotoCredentials(credentials)
         region = session.region_name or "us-east-1"
         endpoint = _s3_endpoint(aws)
@@ -251,8 +254,7 @@ class ObstoreS3Store:
         try:
             obstore.put(self._store, key, data)
         except (obstore.exceptions.BaseError, OSError, ValueError) as exc:
-            error = self._error(exc, "cannot write S3 object", self.uri(key))
-            raise OutputError(error.what, error.where, error.why) from exc
+            raise as_write_error(self._error(exc, "cannot write S3 object", self.uri(key))) from exc
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
@@ -292,7 +294,7 @@ class HybridS3Store(S3Store):
         try:
             reader = self._reader()
         except CrowdAuditError as exc:
-            raise type(exc)("cannot list S3 objects", self.uri(prefix), exc.why) from exc
+            raise exc.reworded("cannot list S3 objects", where=self.uri(prefix)) from exc
         try:
             listed = list(reader.list_objects(prefix))
         except (SourceNotFoundError, AccessDeniedError, CredentialsError):

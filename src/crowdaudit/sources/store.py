@@ -90,7 +90,9 @@ class LocalStore:
         # parts is enough (and ~20× cheaper than resolving every path on a 100,000-file job).
         parts = key.split("/")
         if key.startswith("/") or "\\" in key or ".." in parts:
-            raise SourceError("refusing key outside the folder", key, f"root is {self.root}")
+            raise SourceError(
+                "refusing key outside the folder", where=key, why=f"root is {self.root}"
+            )
         return f"{self._base}/{key}" if key else self._base
 
     def list_objects(self, prefix: str) -> Iterator[StoredObject]:
@@ -142,11 +144,15 @@ class LocalStore:
             with open(path, "rb") as handle:
                 return handle.read()
         except FileNotFoundError:
-            raise SourceNotFoundError("file not found", self.uri(key)) from None
+            raise SourceNotFoundError("file not found", where=self.uri(key)) from None
         except IsADirectoryError:
-            raise SourceError("cannot read file", self.uri(key), "it is a folder") from None
+            raise SourceError(
+                "cannot read file", where=self.uri(key), why="it is a folder"
+            ) from None
         except PermissionError:
-            raise SourceError("cannot read file", self.uri(key), "permission denied") from None
+            raise SourceError(
+                "cannot read file", where=self.uri(key), why="permission denied"
+            ) from None
 
     def write_bytes(self, key: str, data: bytes) -> None:
         path = Path(self._path(key))
@@ -163,7 +169,9 @@ class LocalStore:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         except OSError as exc:
-            raise OutputError("cannot write file", str(path), exc.strerror or str(exc)) from exc
+            raise OutputError(
+                "cannot write file", where=str(path), why=exc.strerror or str(exc)
+            ) from exc
 
     def uri(self, key: str) -> str:
         return f"{self._shown.rstrip('/')}/{key}" if key else self._shown
@@ -199,7 +207,7 @@ class MemoryStore:
         try:
             return self.objects[key]
         except KeyError:
-            raise SourceNotFoundError("object not found", self.uri(key)) from None
+            raise SourceNotFoundError("object not found", where=self.uri(key)) from None
 
     def write_bytes(self, key: str, data: bytes) -> None:
         self.objects[key] = bytes(data)

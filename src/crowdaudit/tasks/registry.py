@@ -86,7 +86,9 @@ _SHAPES: Final[tuple[tuple[str, Sequence[str], TaskTypeName], ...]] = (
 
 
 def _unsupported(kind: str, why: str) -> InputFormatError:
-    return InputFormatError("unsupported task type", kind, why, code="unsupported-task-type")
+    return InputFormatError(
+        "unsupported task type", where=kind, why=why, code="unsupported-task-type"
+    )
 
 
 def _supported_list() -> str:
