@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import Stubber
 
 from crowdaudit.errors import AccessDeniedError, CredentialsError, OutputError
-from crowdaudit.sources.aws import S3Store
+from crowdaudit.sources.s3 import S3Store
 
 
 @pytest.fixture

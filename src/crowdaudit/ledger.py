@@ -46,8 +46,8 @@ class Contributions:
 
 
 def cognito_directory(aws: AwsConfig) -> CognitoDirectory:
-    """A Cognito directory with one client per region; the directory does its own retrying."""
-    return CognitoDirectory(lambda region: aws.client("cognito-idp", region=region, max_attempts=1))
+    """A Cognito directory with one client per region, retrying throttled calls (botocore)."""
+    return CognitoDirectory(lambda region: aws.client("cognito-idp", region=region))
 
 
 def build_contributions(

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crowdaudit.errors import SourceNotFoundError
-from crowdaudit.sources.aws import AwsConfig, is_s3_uri, split_s3_uri
+from crowdaudit.sources.aws import AwsConfig
+from crowdaudit.sources.s3 import is_s3_uri, split_s3_uri
 from crowdaudit.sources.s3_obstore import HybridS3Store
 from crowdaudit.sources.store import LocalStore, ObjectStore
 

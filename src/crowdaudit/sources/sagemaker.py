@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crowdaudit.errors import SourceNotFoundError
-from crowdaudit.sources.aws import translate_aws_error
+from crowdaudit.sources.aws_errors import translate_aws_error
 from crowdaudit.sources.store import join_key
 
 __all__ = ["JobInfo", "fetch_job_info", "parse_job_description"]
