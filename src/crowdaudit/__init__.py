@@ -37,11 +37,10 @@ from crowdaudit.errors import (
     SourceNotFoundError,
 )
 from crowdaudit.ledger import Contributions, contributions
+from crowdaudit.model import Gold, Job
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter
 from crowdaudit.sources.exports import ExportOptions
-from crowdaudit.sources.gold import Gold
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.ray_engine import RayEngine
 from crowdaudit.tasks.registry import TaskOptions
 

@@ -27,6 +27,7 @@ from crowdaudit.metrics.workers import (
     rank_workers,
     with_similarities,
 )
+from crowdaudit.model import Gold, Job
 from crowdaudit.report.html import render_report, render_summary_html
 from crowdaudit.report.items import build_similarity_items, with_object_details
 from crowdaudit.schema import COL
@@ -34,8 +35,8 @@ from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter, UnreadableJob, discover_jobs
 from crowdaudit.sources.exports import ExportOptions, is_export_file, parse_export
 from crowdaudit.sources.fetch import Progress, no_progress
-from crowdaudit.sources.gold import SOURCE, Gold, match_gold, parse_gold
-from crowdaudit.sources.groundtruth import Job, describe, read_job_folder
+from crowdaudit.sources.gold import SOURCE, match_gold, parse_gold
+from crowdaudit.sources.groundtruth import describe, read_job_folder
 from crowdaudit.sources.locations import open_folder, read_location
 from crowdaudit.sources.ray_engine import RayEngine
 from crowdaudit.sources.sagemaker import JobInfo, fetch_job_info

@@ -39,6 +39,7 @@ from crowdaudit.audit import Audit, build_audit, read_gold, read_selected_jobs
 from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
 from crowdaudit.errors import CrowdAuditError, SkippedRecord
 from crowdaudit.ledger import contributions as build_ledger
+from crowdaudit.model import Job
 from crowdaudit.report.terminal import (
     render_contributions_table,
     render_summary_line,
@@ -55,7 +56,7 @@ from crowdaudit.report.writers import (
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.cache import default_cache_dir
 from crowdaudit.sources.exports import FORMAT_NAMES, ExportOptions
-from crowdaudit.sources.groundtruth import Job, read_job_folder
+from crowdaudit.sources.groundtruth import read_job_folder
 from crowdaudit.sources.locations import open_output_file, open_output_folder
 from crowdaudit.tasks.custom import COMPARES, check_path
 from crowdaudit.tasks.entities import SPAN_MATCHES

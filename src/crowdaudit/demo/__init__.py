@@ -11,7 +11,8 @@ import tarfile
 from importlib.resources import files
 from typing import Final
 
-from crowdaudit.sources.gold import Gold, parse_gold
+from crowdaudit.model import Gold
+from crowdaudit.sources.gold import parse_gold
 from crowdaudit.sources.store import MemoryStore
 
 __all__ = ["DEMO_JOB", "load_demo_gold", "load_demo_store"]

@@ -24,9 +24,9 @@ from pathlib import PurePosixPath
 from typing import Final
 
 from crowdaudit.errors import InputFormatError
+from crowdaudit.model import Job
 from crowdaudit.sources import labelstudio, labelstudio_min, longtable, mturk, toloka
 from crowdaudit.sources.export_job import ExportOptions
-from crowdaudit.sources.groundtruth import Job
 
 __all__ = [
     "EXPORT_SUFFIXES",

@@ -17,32 +17,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 import orjson
 import polars as pl
 
 from crowdaudit.errors import GoldFormatError
+from crowdaudit.model import Gold
 from crowdaudit.schema import COL
 
-__all__ = ["Gold", "match_gold", "parse_gold"]
+__all__ = ["match_gold", "parse_gold"]
 
 SOURCE = "source"
-
-
-@dataclass(frozen=True, slots=True)
-class Gold:
-    """Parsed gold labels: by task id (``task, label``) and by data-object source (``source, label``).
-
-    ``label`` holds each gold value as JSON text (``"\"Owl\""`` for the label ``Owl``)."""
-
-    where: str
-    by_task: pl.DataFrame
-    by_source: pl.DataFrame
-
-    @property
-    def size(self) -> int:
-        return self.by_task.height + self.by_source.height
 
 
 def _json_text(value: object) -> str:

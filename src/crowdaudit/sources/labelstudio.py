@@ -27,8 +27,8 @@ from collections.abc import Mapping
 from typing import Final
 
 from crowdaudit.errors import InputFormatError, SkipLog
+from crowdaudit.model import Job
 from crowdaudit.sources.export_job import ExportOptions
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.labelstudio_controls import (
     LsAnswer,
     build_label_studio_job,

@@ -34,8 +34,8 @@ from typing import Final
 import orjson
 
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
+from crowdaudit.model import Job
 from crowdaudit.sources.export_job import ExportOptions, ExportRows, build_export_job
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.tasks.base import TaskShapeError, TaskType
 from crowdaudit.tasks.registry import TaskTypeName
 

@@ -27,8 +27,8 @@ from typing import Final
 import orjson
 
 from crowdaudit.errors import InputFormatError, SkipLog
+from crowdaudit.model import Job
 from crowdaudit.sources.export_job import ExportOptions, header_names, read_delimited
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.labelstudio_controls import (
     LsAnswer,
     build_label_studio_job,

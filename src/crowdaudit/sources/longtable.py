@@ -13,10 +13,10 @@ from typing import Final
 import polars as pl
 
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
+from crowdaudit.model import Job
 from crowdaudit.schema import COL, IDENTITY_COLUMNS, RESPONSES
 from crowdaudit.sources.consolidated import build_consolidated, build_sources
 from crowdaudit.sources.export_job import ExportOptions, header_names
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.responses import parse_timestamps
 from crowdaudit.tasks.single_label import Classification
 

@@ -29,6 +29,7 @@ import orjson
 import polars as pl
 
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
+from crowdaudit.model import Job
 from crowdaudit.sources.export_job import (
     ExportOptions,
     ExportRows,
@@ -37,7 +38,6 @@ from crowdaudit.sources.export_job import (
     header_names,
     read_delimited,
 )
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.tasks.base import TaskType
 from crowdaudit.tasks.custom import resolve_path
 from crowdaudit.tasks.registry import TaskOptions

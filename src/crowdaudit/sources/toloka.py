@@ -28,6 +28,7 @@ import orjson
 import polars as pl
 
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
+from crowdaudit.model import Job
 from crowdaudit.sources.export_job import (
     ExportOptions,
     ExportRows,
@@ -36,7 +37,6 @@ from crowdaudit.sources.export_job import (
     header_names,
     read_delimited,
 )
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.tasks.single_label import Classification
 
 __all__ = ["NAME", "looks_like_toloka", "parse_toloka", "task_key"]
