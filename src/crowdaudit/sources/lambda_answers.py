@@ -1,6 +1,6 @@
 """Worker answers kept outside the worker-response files (pure).
 
-Two more places hold each worker's answer to an object (``gt-format.md`` 3.8 and 4):
+Two more places hold each worker's answer to an object:
 
 * ``annotations/consolidated-annotation/consolidation-request/iteration-<N>/<timestamp>.json``, the
   payload Ground Truth sent to the post-annotation Lambda: a JSON array of
