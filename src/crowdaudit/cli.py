@@ -21,19 +21,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from crowdaudit._cli_account import (
-    AllJobsOpt,
-    EngineOpt,
-    NameContainsOpt,
-    RayAddressOpt,
-    SinceOpt,
-    StatusOpt,
-    UntilOpt,
-    WorkteamOpt,
-    build_engine,
-    build_job_filter,
-    warn_unreadable,
-)
+from crowdaudit._cli_account import build_engine, warn_unreadable
+from crowdaudit._cli_shared import LimitOpt, ReadArgs, with_read_options
 from crowdaudit._version import __version__
 from crowdaudit.audit import Audit, build_audit, read_gold, read_selected_jobs
 from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
@@ -54,7 +43,6 @@ from crowdaudit.report.writers import (
     write_files,
 )
 from crowdaudit.sources.aws import AwsConfig
-from crowdaudit.sources.cache import default_cache_dir
 from crowdaudit.sources.exports import FORMAT_NAMES, ExportOptions
 from crowdaudit.sources.groundtruth import read_job_folder
 from crowdaudit.sources.locations import open_output_file, open_output_folder
@@ -193,20 +181,6 @@ JobOpt = Annotated[
         show_default=False,
     ),
 ]
-ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile to use.", rich_help_panel="AWS")]
-RegionOpt = Annotated[str | None, typer.Option(help="AWS region to use.", rich_help_panel="AWS")]
-EndpointOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--endpoint-url",
-        help="S3 endpoint, for S3-compatible stores (AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL "
-        "are honoured too).",
-        rich_help_panel="AWS",
-    ),
-]
-LimitOpt = Annotated[
-    int, typer.Option(help="Rows of the worker table to show; 0 shows all.", min=0)
-]
 TaskTypeOpt = Annotated[
     str | None,
     typer.Option(
@@ -253,33 +227,6 @@ SpanMatchOpt = Annotated[
         rich_help_panel="Task types",
     ),
 ]
-StrictOpt = Annotated[
-    bool, typer.Option(help="Stop at the first unusable file instead of skipping and counting it.")
-]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
-ConcurrencyOpt = Annotated[
-    int,
-    typer.Option(help="S3 objects to read at once (local files are read in turn).", min=1, max=512),
-]
-CacheOpt = Annotated[
-    Path | None,
-    typer.Option(
-        help="Folder of the incremental cache: answers already parsed are kept with the ETags of "
-        "their files, so a re-run fetches only new or changed files. [default: "
-        "$XDG_CACHE_HOME/crowdaudit or ~/.cache/crowdaudit]",
-        show_default=False,
-    ),
-]
-NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Read every file; keep no cache.")]
-FormatOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--format",
-        help=f"Read every source as this export instead of detecting it: {', '.join(FORMAT_NAMES)}.",
-        rich_help_panel="Platform exports",
-        show_default=False,
-    ),
-]
 ControlOpt = Annotated[
     str | None,
     typer.Option(
@@ -292,13 +239,6 @@ AnswerColumnOpt = Annotated[
     str | None,
     typer.Option(
         help="Mechanical Turk, Toloka: the Answer.* or OUTPUT:* column, when there are several.",
-        rich_help_panel="Platform exports",
-    ),
-]
-IncludeRejectedOpt = Annotated[
-    bool,
-    typer.Option(
-        help="Mechanical Turk, Toloka: count rejected assignments as answers.",
         rich_help_panel="Platform exports",
     ),
 ]
@@ -351,12 +291,6 @@ def _task_options(
     return TaskOptions(task_type, answer_path, compare, iou, span_match, label_path)
 
 
-def _cache_folder(cache: Path | None, no_cache: bool) -> Path | None:
-    if no_cache:
-        return None
-    return cache if cache is not None else default_cache_dir()
-
-
 def _note_cache(jobs: Sequence[Job], *, quiet: bool) -> None:
     if quiet:
         return
@@ -370,6 +304,7 @@ def _note_cache(jobs: Sequence[Job], *, quiet: bool) -> None:
 
 
 @app.command(no_args_is_help=True)
+@with_read_options
 def audit(
     sources: SourcesArg = None,
     job: JobOpt = None,
@@ -397,33 +332,16 @@ def audit(
             help="Also write the seed notebook's per-worker JSON to this path or s3:// URI."
         ),
     ] = None,
-    strict: StrictOpt = False,
-    profile: ProfileOpt = None,
-    region: RegionOpt = None,
-    endpoint_url: EndpointOpt = None,
-    concurrency: ConcurrencyOpt = 64,
-    cache: CacheOpt = None,
-    no_cache: NoCacheOpt = False,
     task_type: TaskTypeOpt = None,
     answer_path: AnswerPathOpt = None,
     label_path: LabelPathOpt = None,
     compare: CompareOpt = "exact",
     iou_threshold: IouOpt = 0.5,
     span_match: SpanMatchOpt = "exact",
-    export_format: FormatOpt = None,
     control: ControlOpt = None,
     answer_column: AnswerColumnOpt = None,
-    include_rejected: IncludeRejectedOpt = False,
-    limit: LimitOpt = 25,
-    quiet: QuietOpt = False,
-    all_jobs: AllJobsOpt = False,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    status: StatusOpt = None,
-    name_contains: NameContainsOpt = None,
-    workteam: WorkteamOpt = None,
-    engine: EngineOpt = "local",
-    ray_address: RayAddressOpt = None,
+    *,
+    read: ReadArgs,
 ) -> None:
     """Audit the workers of one or more labeling jobs: accuracy on gold, agreement, time.
 
@@ -435,46 +353,40 @@ def audit(
 
         crowdaudit audit --all-jobs --since 2026-07-01 --status Completed --out audit/
     """
-    aws = AwsConfig(
-        profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
-    )
+    aws = read.aws()
     options = _task_options(task_type, answer_path, compare, iou_threshold, span_match, label_path)
-    job_filter = build_job_filter(
-        all_jobs,
-        since=since,
-        until=until,
-        status=status,
-        name_contains=name_contains,
-        workteam=workteam,
-        named=[*(sources or []), *(job or [])],
+    job_filter = read.job_filter([*(sources or []), *(job or [])])
+    export = _export_options(
+        read.export_format, control, answer_column, read.include_rejected, options
     )
-    export = _export_options(export_format, control, answer_column, include_rejected, options)
     with _cli_errors():
         gold_labels = read_gold(gold, aws=aws) if gold else None
         with (
-            build_engine(engine, ray_address, aws=aws, concurrency=concurrency) as ray_engine,
-            _ProgressBars(enabled=not quiet) as progress,
+            build_engine(
+                read.engine, read.ray_address, aws=aws, concurrency=read.concurrency
+            ) as ray_engine,
+            _ProgressBars(enabled=not read.quiet) as progress,
         ):
             jobs, unreadable = read_selected_jobs(
                 sources or [],
                 job_names=job or [],
                 all_jobs=job_filter,
                 label_attribute=label_attribute,
-                strict=strict,
+                strict=read.strict,
                 aws=aws,
-                concurrency=concurrency,
+                concurrency=read.concurrency,
                 progress=progress,
-                cache=_cache_folder(cache, no_cache),
+                cache=read.cache_folder(),
                 task_options=options,
                 export=export,
                 engine=ray_engine,
             )
         result = build_audit(jobs, gold_labels, unreadable=unreadable)
-    _note_cache(jobs, quiet=quiet)
+    _note_cache(jobs, quiet=read.quiet)
     warn_unreadable(stderr, unreadable or [])
     with _cli_errors():
         _write_outputs(result, out=out, seed_json=seed_json, aws=aws)
-    _show(result, limit=limit or None)
+    _show(result, limit=read.limit or None)
 
 
 @app.command()
@@ -500,6 +412,7 @@ def _ledger_format(out: str) -> str:
 
 
 @app.command(no_args_is_help=True)
+@with_read_options
 def contributions(
     sources: SourcesArg = None,
     job: JobOpt = None,
@@ -536,25 +449,8 @@ def contributions(
         float | None,
         typer.Option(help="USD paid per hour of recorded work time; adds payout_usd.", min=0),
     ] = None,
-    strict: StrictOpt = False,
-    profile: ProfileOpt = None,
-    region: RegionOpt = None,
-    endpoint_url: EndpointOpt = None,
-    concurrency: ConcurrencyOpt = 64,
-    cache: CacheOpt = None,
-    no_cache: NoCacheOpt = False,
-    export_format: FormatOpt = None,
-    include_rejected: IncludeRejectedOpt = False,
-    limit: LimitOpt = 25,
-    quiet: QuietOpt = False,
-    all_jobs: AllJobsOpt = False,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    status: StatusOpt = None,
-    name_contains: NameContainsOpt = None,
-    workteam: WorkteamOpt = None,
-    engine: EngineOpt = "local",
-    ray_address: RayAddressOpt = None,
+    *,
+    read: ReadArgs,
 ) -> None:
     """Who did how much work, for how long, across jobs — with the person behind each worker id.
 
@@ -565,23 +461,15 @@ def contributions(
         crowdaudit contributions --job job-a --job job-b --rate-per-hour 18 --out pay.csv
     """
     table_format = _ledger_format(out)
-    job_filter = build_job_filter(
-        all_jobs,
-        since=since,
-        until=until,
-        status=status,
-        name_contains=name_contains,
-        workteam=workteam,
-        named=[*(sources or []), *(job or [])],
-    )
-    export = _export_options(export_format, None, None, include_rejected)
-    aws = AwsConfig(
-        profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
-    )
+    job_filter = read.job_filter([*(sources or []), *(job or [])])
+    export = _export_options(read.export_format, None, None, read.include_rejected)
+    aws = read.aws()
     with _cli_errors():
         with (
-            build_engine(engine, ray_address, aws=aws, concurrency=concurrency) as ray_engine,
-            _ProgressBars(enabled=not quiet) as progress,
+            build_engine(
+                read.engine, read.ray_address, aws=aws, concurrency=read.concurrency
+            ) as ray_engine,
+            _ProgressBars(enabled=not read.quiet) as progress,
         ):
             ledger = build_ledger(
                 *(sources or []),
@@ -591,11 +479,11 @@ def contributions(
                 by_job=by_job,
                 rate_per_object=rate_per_object,
                 rate_per_hour=rate_per_hour,
-                strict=strict,
+                strict=read.strict,
                 aws=aws,
-                concurrency=concurrency,
+                concurrency=read.concurrency,
                 progress=progress,
-                cache=_cache_folder(cache, no_cache),
+                cache=read.cache_folder(),
                 export=export,
                 all_jobs=job_filter,
                 engine=ray_engine,
@@ -618,7 +506,7 @@ def contributions(
             highlight=False,
         )
     console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
-    console.print(render_contributions_table(ledger.table, limit=limit or None))
+    console.print(render_contributions_table(ledger.table, limit=read.limit or None))
     stderr.print(
         f"wrote {ledger.table.height} rows to {target.uri} (it holds personal data)",
         highlight=False,
