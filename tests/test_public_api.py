@@ -74,3 +74,23 @@ def test_read_job_from_a_path(birds_folder) -> None:  # type: ignore[no-untyped-
     result = crowdaudit.build_audit([job])
     assert result.workers.height == 97
     assert result.responses.height == 1510
+
+
+def test_read_job_takes_the_task_options_audit_takes() -> None:
+    from pathlib import Path
+
+    from crowdaudit.schema import COL
+
+    folder = Path(__file__).parent / "data" / "types" / "custom"
+    options = crowdaudit.TaskOptions(answer_path="annotatedResult.label")
+    job = crowdaudit.read_job(folder, task_options=options)
+    via_audit = crowdaudit.audit(folder, task_options=options)
+    # Without the answer path the whole answer would be the label ('{"label":…,"score":4}').
+    assert job.responses.get_column(COL.LABEL).to_list()[:3] == [
+        "Response 1",
+        "Response 1",
+        "Response 2",
+    ]
+    assert job.responses.get_column(COL.LABEL).to_list() == (
+        via_audit.responses.get_column(COL.LABEL).to_list()
+    )

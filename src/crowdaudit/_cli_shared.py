@@ -31,6 +31,7 @@ from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.cache import default_cache_dir
 from crowdaudit.sources.discovery import JobFilter
 from crowdaudit.sources.exports import FORMAT_NAMES
+from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY
 
 __all__ = ["LimitOpt", "ReadArgs", "with_read_options"]
 
@@ -92,7 +93,7 @@ class ReadArgs:
     profile: ProfileOpt = None
     region: RegionOpt = None
     endpoint_url: EndpointOpt = None
-    concurrency: ConcurrencyOpt = 64
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY
     cache: CacheOpt = None
     no_cache: NoCacheOpt = False
     export_format: FormatOpt = None

@@ -34,7 +34,7 @@ from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter, UnreadableJob, discover_jobs
 from crowdaudit.sources.exports import ExportOptions, is_export_file, parse_export
-from crowdaudit.sources.fetch import Progress, no_progress
+from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY, Progress, no_progress
 from crowdaudit.sources.gold import SOURCE, match_gold, parse_gold
 from crowdaudit.sources.groundtruth import describe, read_job_folder
 from crowdaudit.sources.locations import open_folder, read_location
@@ -250,7 +250,7 @@ def read_jobs(
     label_attribute: str | None = None,
     strict: bool = False,
     aws: AwsConfig | None = None,
-    concurrency: int = 64,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     sagemaker: Any = None,
     labels: bool = True,
@@ -342,7 +342,7 @@ def read_account(
     label_attribute: str | None = None,
     strict: bool = False,
     aws: AwsConfig | None = None,
-    concurrency: int = 64,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     sagemaker: Any = None,
     labels: bool = True,
@@ -412,7 +412,7 @@ def read_selected_jobs(
     label_attribute: str | None = None,
     strict: bool = False,
     aws: AwsConfig | None = None,
-    concurrency: int = 64,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     sagemaker: Any = None,
     labels: bool = True,
@@ -467,11 +467,15 @@ def read_job(
     label_attribute: str | None = None,
     strict: bool = False,
     aws: AwsConfig | None = None,
-    concurrency: int = 64,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     cache: Path | None = None,
+    labels: bool = True,
+    task_options: TaskOptions | None = None,
+    export: ExportOptions | None = None,
 ) -> Job:
-    """Read one Ground Truth job's output folder, a local path or an ``s3://`` URI.
+    """Read one Ground Truth job's output folder, a local path or an ``s3://`` URI, or one export
+    file; the options mean what they mean for :func:`read_jobs`.
 
     Example::
 
@@ -486,6 +490,9 @@ def read_job(
         concurrency=concurrency,
         progress=progress,
         cache=cache,
+        labels=labels,
+        task_options=task_options,
+        export=export,
     )
     return job
 
@@ -497,7 +504,7 @@ def audit(
     label_attribute: str | None = None,
     strict: bool = False,
     aws: AwsConfig | None = None,
-    concurrency: int = 64,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     sagemaker: Any = None,
     cache: Path | None = None,

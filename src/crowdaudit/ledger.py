@@ -20,7 +20,7 @@ from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter, UnreadableJob
 from crowdaudit.sources.exports import ExportOptions
-from crowdaudit.sources.fetch import Progress, no_progress
+from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY, Progress, no_progress
 from crowdaudit.sources.ray_engine import RayEngine
 
 __all__ = ["Contributions", "cognito_directory", "contributions", "fetch_contributions"]
@@ -121,7 +121,7 @@ def contributions(
     aws: AwsConfig | None = None,
     directory: IdentityDirectory | None = None,
     sagemaker: Any = None,
-    concurrency: int = 64,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     cache: Path | None = None,
     export: ExportOptions | None = None,

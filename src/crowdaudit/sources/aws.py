@@ -16,6 +16,7 @@ import botocore.config
 import botocore.exceptions
 
 from crowdaudit.errors import CredentialsError
+from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY
 
 __all__ = ["AwsConfig"]
 
@@ -32,7 +33,7 @@ class AwsConfig:
     profile: str | None = None
     region: str | None = None
     endpoint_url: str | None = None
-    max_pool_connections: int = 64
+    max_pool_connections: int = DEFAULT_CONCURRENCY
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     max_attempts: int = 8

@@ -30,7 +30,13 @@ from crowdaudit.sources.consolidated import (
     build_consolidated,
     build_sources,
 )
-from crowdaudit.sources.fetch import Progress, fetch_objects, list_tree, no_progress
+from crowdaudit.sources.fetch import (
+    DEFAULT_CONCURRENCY,
+    Progress,
+    fetch_objects,
+    list_tree,
+    no_progress,
+)
 from crowdaudit.sources.job_labels import (
     ConsolidatedLabels,
     Consolidation,
@@ -319,7 +325,7 @@ def read_job_folder(
     name: str | None = None,
     label_attribute: str | None = None,
     strict: bool = False,
-    concurrency: int = 32,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     labels: bool = True,
     cache: Path | None = None,

@@ -31,7 +31,7 @@ import polars as pl
 from crowdaudit.errors import CrowdAuditError, SkipLog, SourceError
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.cache import CachedFile, ResponseCache
-from crowdaudit.sources.fetch import Progress, fetch_objects, no_progress
+from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY, Progress, fetch_objects, no_progress
 from crowdaudit.sources.groundtruth import parse_cached_file
 from crowdaudit.sources.locations import open_folder
 from crowdaudit.sources.responses import (
@@ -164,7 +164,7 @@ class RayEngine:
         *,
         address: str | None = None,
         num_cpus: int | None = None,
-        concurrency: int = 32,
+        concurrency: int = DEFAULT_CONCURRENCY,
         shard_files: int = SHARD_FILES,
     ) -> None:
         self.aws = aws
