@@ -259,8 +259,10 @@ class _S3Errors(http.server.BaseHTTPRequestHandler):
     """Answers every request with the S3 error of the test: a status and an XML ``<Error>``."""
 
     answer: tuple[int, str] = (500, "InternalError")
+    calls = 0
 
     def _reply(self) -> None:
+        type(self).calls += 1
         status, code = self.answer
         body = (
             f"<Error><Code>{code}</Code><Message>told {code}</Message>"
@@ -281,7 +283,7 @@ class _S3Errors(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def s3_errors(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[_S3Errors]]:
     """A loopback server answering S3 errors, set as the S3 endpoint."""
-    handler = type("Handler", (_S3Errors,), {})
+    handler = type("Handler", (_S3Errors,), {"calls": 0})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -390,3 +392,12 @@ def test_hybrid_store_drops_folder_placeholders_obstore_lists_as_files(client: A
         "job/a/1.json",
         "job/b/c/2.json",
     ]
+
+
+def test_obstore_retries_as_often_as_boto3(s3_errors: type[_S3Errors]) -> None:
+    # A server error is retried: max_attempts=1 is one retry after the first try, for boto3 (see
+    # tests/identity/test_cognito_directory.py) as for obstore.
+    store = ObstoreS3Store(AwsConfig(max_attempts=1), BUCKET)
+    with pytest.raises(SourceError):
+        store.read_bytes("job/a.json")
+    assert s3_errors.calls == 2

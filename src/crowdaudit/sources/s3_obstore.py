@@ -179,8 +179,9 @@ class ObstoreS3Store:
             "timeout": _OVERALL_TIMEOUT,
             "allow_http": bool(endpoint and endpoint.lower().startswith("http://")),
         }
-        # botocore's max_attempts counts the first try; obstore counts retries.
-        retry: RetryConfig = {"max_retries": max(aws.max_attempts - 1, 0)}
+        # botocore's ``max_attempts`` in a client's configuration counts the retries after the
+        # first try (``max_attempts=1``: two requests at most), as obstore's ``max_retries`` does.
+        retry: RetryConfig = {"max_retries": max(aws.max_attempts, 0)}
         # obstore also reads AWS_* variables itself: everything that decides where and as whom
         # requests go is set here explicitly, so boto3's chain alone decides.
         settings: dict[str, Any] = {
