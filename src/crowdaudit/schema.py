@@ -63,6 +63,13 @@ class COL:
     LAST_SUBMITTED_AT: Final = "last_submitted_at"
 
     # skill columns of the workers table (crowdaudit.metrics.skill)
+    SKILL: Final = "skill"
+    SKILL_LOW: Final = "skill_low"
+    SKILL_HIGH: Final = "skill_high"
+    VERDICT: Final = "verdict"
+    VERDICT_REASON: Final = "verdict_reason"
+    FLAG_LOW_SKILL: Final = "flag_low_skill"
+    FLAG_REASON: Final = "flag_reason"
     DS_ACCURACY: Final = "ds_accuracy"
     ONE_COIN_ACCURACY: Final = "one_coin_accuracy"
     KAPPA: Final = "kappa"
@@ -71,6 +78,18 @@ class COL:
     FLAG_SAME_ANSWER: Final = "flag_same_answer"
     FLAG_INVERTED: Final = "flag_inverted"
     FLAG_FAST_AND_DISAGREEING: Final = "flag_fast_and_disagreeing"
+
+    # items table (crowdaudit.metrics.skill)
+    N_ANSWERS: Final = "n_answers"
+    LABEL_PROBABILITY: Final = "label_probability"
+    LABEL_VOTES: Final = "label_votes"
+    LABEL_SHARE: Final = "label_share"
+    MAJORITY_VOTE: Final = "majority_vote"
+    ONE_COIN_LABEL: Final = "one_coin_label"
+    DS_LABEL: Final = "ds_label"
+    POOLED_LABEL: Final = "pooled_label"
+    DS_POSTERIOR: Final = "ds_posterior"
+    DIFFERS_FROM_CONSOLIDATED: Final = "differs_from_consolidated"
 
     # contributions table
     USERNAME: Final = "username"

@@ -1,0 +1,226 @@
+r"""Skill intervals and calibrated label probabilities, from a fitted Dawid-Skene-type model (pure).
+
+**Skill interval.** A worker's rows have the Dirichlet posterior ``Dir(A_w[k])`` with
+``A_w = C_w + s m + alpha`` (:class:`~crowdaudit.metrics.pooled.PooledDawidSkene`), so the
+diagonal entry ``pi_w[k, k]`` is ``Beta(A_kk, R_k - A_kk)``, ``R_k = sum_l A_kl``. The skill
+``sum_k p_k pi_w[k, k]`` then has mean ``sum_k p_k A_kk / R_k`` and variance
+``sum_k p_k^2 A_kk (R_k - A_kk) / (R_k^2 (R_k + 1))``; the interval is the 5 % and 95 % quantiles
+of the Beta distribution with that mean and variance.
+
+**Calibration.** Conditional independence makes Dawid-Skene posteriors too sharp: two workers who
+make the same mistake count as two independent pieces of evidence. The posteriors are tempered,
+``P(z_t = k) ∝ p_k prod_n pi_{w_n}[k, a_n]^tau``, with ``tau`` in (0, 1] chosen without gold by the
+held-out likelihood of the answers: each answer is hidden in turn, the tempered posterior of its
+task from the *other* answers predicts it through the worker's confusion row, and ``tau``
+maximises the sum of the log predicted probabilities. An overconfident model predicts a hidden
+dissenting answer badly, so the held-out score pulls ``tau`` below 1 exactly as much as the
+answers disagree with the model's certainty.
+
+The same held-out score, per answer, compares models (majority vote, one-coin, Dawid-Skene,
+pooled) without gold: :func:`held_out_log_likelihood`.
+
+Platanios, Blum and Mitchell, "Estimating accuracy from unlabeled data", *UAI* 2014 (accuracy from
+agreement without gold); Raykar et al. 2010 and Paun et al. 2018 (held-out likelihood of
+annotations to compare annotation models).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import betaincinv
+
+from crowdaudit.metrics._encoding import EncodedAnswers
+
+__all__ = [
+    "TEMPERATURES",
+    "Calibrated",
+    "calibrate_posteriors",
+    "compute_skill_interval",
+    "held_out_log_likelihood",
+    "leave_out_rows",
+]
+
+FloatArray = NDArray[np.float64]
+
+TEMPERATURES: Final = np.linspace(0.05, 1.0, 20)
+"""Candidate temperatures ``tau`` of the tempered posterior."""
+
+_TINY: Final = 1e-12
+
+
+def compute_skill_interval(
+    counts: FloatArray, priors: FloatArray, *, level: float = 0.90
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Skill and its interval from the Dirichlet parameters of every worker's rows.
+
+    Args:
+        counts: ``(n_workers, K, K)`` posterior Dirichlet parameters ``A_w``.
+        priors: ``(K,)`` class priors ``p``.
+        level: the interval's coverage (0.90: 5 % and 95 % quantiles).
+
+    Returns:
+        ``(skill, low, high)``, each ``(n_workers,)``.
+
+    Example:
+        >>> a = np.array([[[9.0, 1.0], [1.0, 9.0]]])
+        >>> [round(float(x[0]), 3) for x in compute_skill_interval(a, np.array([0.5, 0.5]))]
+        [0.9, 0.79, 0.976]
+    """
+    k = counts.shape[1]
+    idx = np.arange(k)
+    rows = counts.sum(axis=2)
+    diag = counts[:, idx, idx]
+    share = diag / rows
+    mean = share @ priors
+    var = (share * (1.0 - share) / (rows + 1.0)) @ (priors * priors)
+    mean = np.clip(mean, 1e-9, 1.0 - 1e-9)
+    # Beta(a, b) with this mean and variance; the variance is capped so that a, b stay positive.
+    var = np.clip(var, 1e-15, mean * (1.0 - mean) * 0.999)
+    total = mean * (1.0 - mean) / var - 1.0
+    a, b = mean * total, (1.0 - mean) * total
+    tail = (1.0 - level) / 2.0
+    low = np.minimum(betaincinv(a, b, tail), mean)
+    high = np.maximum(betaincinv(a, b, 1.0 - tail), mean)
+    return mean, low, high
+
+
+def _answer_log_rows(enc: EncodedAnswers, confusion: FloatArray) -> FloatArray:
+    """``log pi_{w_n}[k, a_n]`` for every answer ``n`` and class ``k``: ``(n_answers, K)``."""
+    rows: FloatArray = np.log(np.clip(confusion[enc.worker, :, enc.label], _TINY, None))
+    return rows
+
+
+def _softmax_rows(log_joint: FloatArray) -> FloatArray:
+    shifted = np.exp(log_joint - log_joint.max(axis=1, keepdims=True))
+    out: FloatArray = shifted / shifted.sum(axis=1, keepdims=True)
+    return out
+
+
+def _task_sums(enc: EncodedAnswers, values: FloatArray) -> FloatArray:
+    k = values.shape[1]
+    flat = (enc.task[:, None] * k + np.arange(k)).ravel()
+    summed = np.bincount(flat, weights=values.ravel(), minlength=enc.n_tasks * k)
+    return summed.reshape(enc.n_tasks, k)
+
+
+def held_out_log_likelihood(
+    enc: EncodedAnswers,
+    priors: FloatArray,
+    confusion: FloatArray,
+    hidden: FloatArray,
+    tau: float,
+) -> FloatArray:
+    """Log probability of each answer predicted from the other answers of its task.
+
+    Args:
+        enc: the encoded answers.
+        priors: ``(K,)`` class priors.
+        confusion: ``(n_workers, K, K)`` confusion matrices.
+        hidden: ``(n_answers, K)``, ``P(worker answers a_n | true class k)`` from a model fitted
+            without answer ``n`` (:func:`leave_out_rows`), so that a model is not rewarded for
+            having memorised the answer it predicts.
+        tau: the posterior temperature.
+
+    Returns:
+        ``(n_answers,)`` log predicted probabilities.
+    """
+    log_rows = _answer_log_rows(enc, confusion)
+    log_joint = tau * _task_sums(enc, log_rows) + np.log(np.clip(priors, _TINY, None))
+    others = _softmax_rows(log_joint[enc.task] - tau * log_rows)
+    predicted = np.einsum("nk,nk->n", others, hidden)
+    out: FloatArray = np.log(np.clip(predicted, _TINY, None))
+    return out
+
+
+def leave_out_rows(enc: EncodedAnswers, counts: FloatArray, probas: FloatArray) -> FloatArray:
+    """``P(a_n | k)`` for every answer from the Dirichlet parameters with answer ``n`` taken out.
+
+    ``(A_w[k, a_n] - q_tk) / (R_wk - q_tk)``, with ``q_t`` the task's posterior: the one-step
+    leave-one-out estimate of the worker's confusion entry.
+
+    Args:
+        enc: the encoded answers.
+        counts: ``(n_workers, K, K)`` Dirichlet parameters ``A_w`` (expected counts plus prior).
+        probas: ``(n_tasks, K)`` posteriors the counts were made from.
+    """
+    q = probas[enc.task]
+    own = counts[enc.worker, :, enc.label] - q
+    rows = counts.sum(axis=2)[enc.worker] - q
+    out: FloatArray = np.clip(own, _TINY, None) / np.clip(rows, _TINY, None)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Calibrated:
+    """Tempered posteriors of one model and the accuracy they imply.
+
+    Attributes:
+        temperature: the chosen ``tau``.
+        probas: ``(n_tasks, K)`` tempered posteriors.
+        held_out: mean held-out log likelihood per answer at ``tau``.
+        accuracy: mean tempered probability of the most probable label: the expected share of
+            right labels.
+        accuracy_low, accuracy_high: a 90 % interval for it: the range of ``accuracy`` over the
+            temperatures the held-out likelihood cannot tell from the best (log-likelihood within
+            1.35, the 90 % profile-likelihood cut of one parameter), widened by 1.645 standard
+            errors of a mean of Bernoulli variables.
+    """
+
+    temperature: float
+    probas: FloatArray
+    held_out: float
+    accuracy: float
+    accuracy_low: float
+    accuracy_high: float
+
+
+_PROFILE_CUT: Final = 2.705543454095404 / 2.0
+"""Half the 90 % quantile of chi-squared with one degree of freedom."""
+
+
+def _tempered(
+    enc: EncodedAnswers, log_rows: FloatArray, log_priors: FloatArray, tau: float
+) -> FloatArray:
+    return _softmax_rows(tau * _task_sums(enc, log_rows) + log_priors)
+
+
+def calibrate_posteriors(
+    enc: EncodedAnswers, priors: FloatArray, confusion: FloatArray, hidden: FloatArray
+) -> Calibrated:
+    """Choose the temperature by held-out likelihood and temper the posteriors (module docstring).
+
+    Args:
+        enc: the encoded answers.
+        priors: ``(K,)`` class priors.
+        confusion: ``(n_workers, K, K)`` confusion matrices.
+        hidden: leave-one-out rows (:func:`held_out_log_likelihood`).
+    """
+    log_rows = _answer_log_rows(enc, confusion)
+    log_priors = np.log(np.clip(priors, _TINY, None))
+    totals, accuracies = [], []
+    for tau in TEMPERATURES:
+        totals.append(
+            float(held_out_log_likelihood(enc, priors, confusion, hidden, float(tau)).sum())
+        )
+        accuracies.append(
+            float(_tempered(enc, log_rows, log_priors, float(tau)).max(axis=1).mean())
+        )
+    scores = np.array(totals)
+    best = int(np.argmax(scores))
+    tau = float(TEMPERATURES[best])
+    probas = _tempered(enc, log_rows, log_priors, tau)
+    top = probas.max(axis=1)
+    admissible = np.array(accuracies)[scores >= scores[best] - _PROFILE_CUT]
+    spread = 1.6448536269514722 * float(np.sqrt(np.sum(top * (1.0 - top)))) / max(top.size, 1)
+    return Calibrated(
+        temperature=tau,
+        probas=probas,
+        held_out=float(scores[best]) / max(enc.n_answers, 1),
+        accuracy=float(top.mean()),
+        accuracy_low=max(0.0, float(admissible.min()) - spread),
+        accuracy_high=min(1.0, float(admissible.max()) + spread),
+    )
