@@ -1,11 +1,13 @@
 r"""Skill intervals and calibrated label probabilities, from a fitted Dawid-Skene-type model (pure).
 
-**Skill interval.** A worker's rows have the Dirichlet posterior ``Dir(A_w[k])`` with
-``A_w = C_w + s m + alpha`` (:class:`~crowdaudit.metrics.pooled.PooledDawidSkene`), so the
-diagonal entry ``pi_w[k, k]`` is ``Beta(A_kk, R_k - A_kk)``, ``R_k = sum_l A_kl``. The skill
-``sum_k p_k pi_w[k, k]`` then has mean ``sum_k p_k A_kk / R_k`` and variance
-``sum_k p_k^2 A_kk (R_k - A_kk) / (R_k^2 (R_k + 1))``; the interval is the 5 % and 95 % quantiles
-of the Beta distribution with that mean and variance.
+**Skill and its interval.** A worker's skill is the probability that one of their answers is
+right. Its evidence is ``r_w = sum_n P(z_{t_n} = a_n)``, the expected number of right answers
+under the pooled model's posteriors, out of ``n_w`` answers. Skills are pooled too: they share a
+``Beta(s mu, s (1 - mu))`` prior, ``mu`` the job's expected share of right answers and ``s`` fitted
+by empirical Bayes (the beta-binomial evidence of all workers' ``(r_w, n_w)``, maximised over a
+log grid). The posterior is ``Beta(s mu + r_w, s (1 - mu) + n_w - r_w)``: ``skill`` is its mean,
+``skill_low``/``skill_high`` its 5 % and 95 % quantiles. A worker with 3 answers keeps most of the
+prior's width and sits near the job's typical skill; one with 300 is judged on them.
 
 **Calibration.** Conditional independence makes Dawid-Skene posteriors too sharp: two workers who
 make the same mistake count as two independent pieces of evidence. The posteriors are tempered,
@@ -31,11 +33,12 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import betaincinv
+from scipy.special import betaincinv, betaln
 
 from crowdaudit.metrics._encoding import EncodedAnswers
 
 __all__ = [
+    "SKILL_STRENGTHS",
     "TEMPERATURES",
     "Calibrated",
     "calibrate_posteriors",
@@ -46,46 +49,57 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
+SKILL_STRENGTHS: Final = np.geomspace(0.5, 500.0, 31)
+"""Candidate prior strengths (pseudo-answers) of the skill's Beta prior."""
+
 TEMPERATURES: Final = np.linspace(0.05, 1.0, 20)
 """Candidate temperatures ``tau`` of the tempered posterior."""
 
 _TINY: Final = 1e-12
 
 
+def _beta_binomial_evidence(
+    right: FloatArray, total: FloatArray, mean: float, strength: float
+) -> float:
+    a, b = strength * mean, strength * (1.0 - mean)
+    return float(np.sum(betaln(a + right, b + total - right) - betaln(a, b)))
+
+
 def compute_skill_interval(
-    counts: FloatArray, priors: FloatArray, *, level: float = 0.90
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Skill and its interval from the Dirichlet parameters of every worker's rows.
+    enc: EncodedAnswers, probas: FloatArray, *, level: float = 0.90
+) -> tuple[FloatArray, FloatArray, FloatArray, float]:
+    """Pooled skill of every worker and its interval (module docstring).
 
     Args:
-        counts: ``(n_workers, K, K)`` posterior Dirichlet parameters ``A_w``.
-        priors: ``(K,)`` class priors ``p``.
+        enc: the encoded answers.
+        probas: ``(n_tasks, K)`` posteriors of the true classes (the pooled model's).
         level: the interval's coverage (0.90: 5 % and 95 % quantiles).
 
     Returns:
-        ``(skill, low, high)``, each ``(n_workers,)``.
+        ``(skill, low, high, strength)``: three ``(n_workers,)`` arrays and the fitted prior
+        strength ``s``.
 
     Example:
-        >>> a = np.array([[[9.0, 1.0], [1.0, 9.0]]])
-        >>> [round(float(x[0]), 3) for x in compute_skill_interval(a, np.array([0.5, 0.5]))]
-        [0.9, 0.79, 0.976]
+        >>> enc = encode_answers(pl.DataFrame({"task": ["1", "2", "1", "2"],
+        ...                                    "worker": ["a", "a", "b", "b"],
+        ...                                    "label": ["x", "y", "x", "x"]}))
+        >>> probas = np.array([[1.0, 0.0], [0.0, 1.0]])
+        >>> skill, low, high, _ = compute_skill_interval(enc, probas)
+        >>> bool(skill[0] > skill[1]), bool(np.all(low <= skill)), bool(np.all(skill <= high))
+        (True, True, True)
     """
-    k = counts.shape[1]
-    idx = np.arange(k)
-    rows = counts.sum(axis=2)
-    diag = counts[:, idx, idx]
-    share = diag / rows
-    mean = share @ priors
-    var = (share * (1.0 - share) / (rows + 1.0)) @ (priors * priors)
-    mean = np.clip(mean, 1e-9, 1.0 - 1e-9)
-    # Beta(a, b) with this mean and variance; the variance is capped so that a, b stay positive.
-    var = np.clip(var, 1e-15, mean * (1.0 - mean) * 0.999)
-    total = mean * (1.0 - mean) / var - 1.0
-    a, b = mean * total, (1.0 - mean) * total
+    right = np.bincount(enc.worker, weights=probas[enc.task, enc.label], minlength=enc.n_workers)
+    total = np.bincount(enc.worker, minlength=enc.n_workers).astype(np.float64)
+    mean = float(np.clip(right.sum() / max(total.sum(), 1.0), 1e-6, 1.0 - 1e-6))
+    scores = [_beta_binomial_evidence(right, total, mean, float(s)) for s in SKILL_STRENGTHS]
+    strength = float(SKILL_STRENGTHS[int(np.argmax(scores))])
+    a = strength * mean + right
+    b = strength * (1.0 - mean) + total - right
+    skill = a / (a + b)
     tail = (1.0 - level) / 2.0
-    low = np.minimum(betaincinv(a, b, tail), mean)
-    high = np.maximum(betaincinv(a, b, 1.0 - tail), mean)
-    return mean, low, high
+    low = np.minimum(betaincinv(a, b, tail), skill)
+    high = np.maximum(betaincinv(a, b, 1.0 - tail), skill)
+    return skill, low, high, strength
 
 
 def _answer_log_rows(enc: EncodedAnswers, confusion: FloatArray) -> FloatArray:

@@ -210,7 +210,7 @@ def _gold_counts(
 def _evidence(
     enc: EncodedAnswers,
     fits: _Fits,
-    skill: tuple[FloatArray, FloatArray, FloatArray],
+    skill: list[FloatArray],
     spam: FloatArray,
     kappa: FloatArray,
     gold: pl.DataFrame | None,
@@ -421,7 +421,7 @@ def compute_skill(
     label_codes = choice.labels[choice.recommended]
     cal = choice.calibrated[choice.recommended]
     probability = cal.probas[np.arange(enc.n_tasks), label_codes]
-    skill = compute_skill_interval(fits.pooled.posterior_counts_, fits.pooled.priors_)
+    *skill, skill_strength = compute_skill_interval(enc, fits.pooled.probas_)
     spam = compute_spam_score(fits.pooled.confusion_, fits.pooled.priors_)
     kappa, n_kappa = compute_loo_kappa(enc)
     ev = _evidence(enc, fits, skill, spam, kappa, gold, job_reason, label_codes)
@@ -451,6 +451,7 @@ def compute_skill(
         "skill_reason": job_reason,
         "median_skill": judged.median_skill,
         "pooling_strength": fits.pooled.pooling_,
+        "skill_prior_strength": skill_strength,
         "recommended_model": choice.recommended,
         "held_out_log_likelihood": {m: choice.calibrated[m].held_out for m in MODELS},
         "label_temperature": cal.temperature,
