@@ -20,7 +20,7 @@ column                         dtype    meaning
                                         when undefined
 ``n_kappa``                    Int64    answers used for ``kappa``
 ``spam_score``                 Float64  0 informative .. 1 uninformative (:mod:`.spam`), from the
-                                        pooled confusion matrix
+                                        Dawid-Skene confusion matrix
 ``flag_*``                     Boolean  flags raised on evidence only (:mod:`.verdicts`);
                                         ``flag_fast_and_disagreeing`` null without timings
 ``flag_reason``                String   the evidence in words and numbers; null when unflagged
@@ -329,6 +329,12 @@ def _fit(
     )
 
 
+def _choose(enc: EncodedAnswers, fits: _Fits) -> LabelChoice:
+    return choose_labels(
+        enc, dawid_skene=fits.ds, one_coin=fits.one_coin, pooled=fits.pooled, majority=fits.mv
+    )
+
+
 def _label_accuracy(
     plain: _Fits, gold: pl.DataFrame, recommended: pl.DataFrame
 ) -> dict[str, JSONValue]:
@@ -415,14 +421,12 @@ def compute_skill(
     options = {"smoothing": smoothing, "max_iter": max_iter, "tol": tol}
     fits = _fit(enc, gold if clamp_gold else None, **options)
     job_reason = _job_reason(enc, thresholds)
-    choice = choose_labels(
-        enc, dawid_skene=fits.ds, one_coin=fits.one_coin, pooled=fits.pooled, majority=fits.mv
-    )
+    choice = _choose(enc, fits)
     label_codes = choice.labels[choice.recommended]
     cal = choice.calibrated[choice.recommended]
     probability = cal.probas[np.arange(enc.n_tasks), label_codes]
     *skill, skill_strength = compute_skill_interval(enc, fits.pooled.probas_)
-    spam = compute_spam_score(fits.pooled.confusion_, fits.pooled.priors_)
+    spam = compute_spam_score(fits.ds.confusion_, fits.ds.priors_)
     kappa, n_kappa = compute_loo_kappa(enc)
     ev = _evidence(enc, fits, skill, spam, kappa, gold, job_reason, label_codes)
     judged = judge_workers(ev, thresholds)
@@ -432,8 +436,15 @@ def compute_skill(
     label_accuracy: JSONValue = None
     n_gold: int | None = None
     if gold is not None:
-        plain = _fit(enc, None, **options) if clamp_gold else fits
-        label_accuracy = _label_accuracy(plain, gold, items.select(COL.TASK, COL.LABEL))
+        plain, recommended = fits, items.select(COL.TASK, COL.LABEL)
+        if clamp_gold:
+            plain = _fit(enc, None, **options)
+            plain_choice = _choose(enc, plain)
+            codes = plain_choice.labels[plain_choice.recommended]
+            recommended = pl.DataFrame(
+                [enc.tasks, pl.Series(COL.LABEL, list(enc.classes)).gather(codes)]
+            )
+        label_accuracy = _label_accuracy(plain, gold, recommended)
         n_gold = int(enc.tasks.is_in(gold[COL.TASK].cast(pl.String).drop_nulls().implode()).sum())
 
     counts = enc.label_counts()
