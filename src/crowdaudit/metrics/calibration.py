@@ -49,8 +49,10 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
-SKILL_STRENGTHS: Final = np.geomspace(0.5, 500.0, 31)
-"""Candidate prior strengths (pseudo-answers) of the skill's Beta prior."""
+SKILL_STRENGTHS: Final = np.geomspace(0.5, 20.0, 25)
+"""Candidate prior strengths (pseudo-answers) of the skill's Beta prior. The cap of 20 keeps the
+prior from ever counting for more than 20 answers: a newcomer's interval stays wide even on a job
+whose workers all look alike."""
 
 TEMPERATURES: Final = np.linspace(0.05, 1.0, 20)
 """Candidate temperatures ``tau`` of the tempered posterior."""
