@@ -347,7 +347,17 @@ def _label_accuracy(
     }
 
 
-def _estimate(choice: LabelChoice, probability: FloatArray, job_ok: bool) -> dict[str, JSONValue]:
+def _estimate(
+    enc: EncodedAnswers, choice: LabelChoice, probability: FloatArray, job_ok: bool
+) -> dict[str, JSONValue]:
+    """The estimated label accuracy and its range (README: how the estimate is made).
+
+    The point is the mean calibrated probability of the recommended labels. The high end is the
+    calibrated interval's. The low end is also at most the expected share of right *answers*:
+    if the workers' mistakes were fully shared, combining answers would gain nothing, so the
+    labels would be no better than a typical answer. Conditional independence, which every model
+    here assumes, cannot rule that out from the answers alone.
+    """
     cal = choice.calibrated[choice.recommended]
     if not job_ok or probability.size == 0:
         return {
@@ -358,7 +368,13 @@ def _estimate(choice: LabelChoice, probability: FloatArray, job_ok: bool) -> dic
     estimate = float(probability.mean())
     return {
         "estimated_label_accuracy": estimate,
-        "estimated_label_accuracy_low": max(0.0, estimate - (cal.accuracy - cal.accuracy_low)),
+        "estimated_label_accuracy_low": max(
+            0.0,
+            min(
+                estimate - (cal.accuracy - cal.accuracy_low),
+                float(cal.probas[enc.task, enc.label].mean()),
+            ),
+        ),
         "estimated_label_accuracy_high": min(1.0, estimate + (cal.accuracy_high - cal.accuracy)),
     }
 
@@ -466,7 +482,7 @@ def compute_skill(
         "recommended_model": choice.recommended,
         "held_out_log_likelihood": {m: choice.calibrated[m].held_out for m in MODELS},
         "label_temperature": cal.temperature,
-        **_estimate(choice, probability, job_reason is None),
+        **_estimate(enc, choice, probability, job_reason is None),
         "ds_iterations": fits.ds.n_iter_,
         "ds_converged": fits.ds.converged_,
         "one_coin_iterations": fits.one_coin.n_iter_,

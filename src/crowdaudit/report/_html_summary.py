@@ -16,7 +16,7 @@ from typing import Final, Literal, TypeGuard
 import orjson
 import polars as pl
 
-from crowdaudit.report._html_data import FLAG_PREFIX
+from crowdaudit.report._html_data import FLAG_PREFIX, flag_columns
 from crowdaudit.schema import COL
 
 __all__ = ["render_summary_block", "render_top_rows"]
@@ -33,7 +33,9 @@ _FIGURES: Final[tuple[tuple[str, str, _Format, bool], ...]] = (
     ("n_files_skipped", "files skipped", "int", True),
     ("krippendorff_alpha", "Krippendorff's alpha", "float", False),
     ("fleiss_kappa", "Fleiss' kappa", "float", False),
-    ("estimated_label_accuracy", "estimated label accuracy", "rate", False),
+    ("estimated_label_accuracy", "label accuracy estimated without gold", "rate", False),
+    ("estimated_label_accuracy_low", "estimate's range: low end", "rate", False),
+    ("estimated_label_accuracy_high", "estimate's range: high end", "rate", False),
 )
 _STRUCTURED: Final = frozenset({"label_accuracy", "jobs"})
 MAX_LISTED: Final = 50
@@ -48,7 +50,8 @@ _TOP_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     (COL.GOLD_ACCURACY, "gold accuracy (95% CI)"),
     (COL.CONSENSUS_AGREEMENT, "agreement with consensus"),
     (COL.LOO_AGREEMENT, "agreement with others"),
-    ("ds_accuracy", "Dawid-Skene accuracy"),
+    (COL.SKILL, "skill (estimated)"),
+    (COL.VERDICT, "verdict"),
     (COL.MEDIAN_SECONDS, "median time / object"),
 )
 
@@ -122,7 +125,7 @@ def render_top_rows(workers: pl.DataFrame, *, max_rows: int) -> str:
         for name, title in _TOP_COLUMNS
         if name in workers.columns and (name != COL.JOB or multi_job)
     ]
-    flags = [c for c in workers.columns if c.startswith(FLAG_PREFIX)]
+    flags = flag_columns(workers)
     head = "".join(f"<th>{escape(title)}</th>" for _, title in columns)
     if flags:
         head += "<th>flags</th>"
@@ -145,7 +148,7 @@ def render_top_rows(workers: pl.DataFrame, *, max_rows: int) -> str:
 
 def count_flagged(workers: pl.DataFrame) -> int | None:
     """Rows with at least one true ``flag_*`` column; None when the table has no flag columns."""
-    flags = [c for c in workers.columns if c.startswith(FLAG_PREFIX)]
+    flags = flag_columns(workers)
     if not flags or workers.height == 0:
         return None if not flags else 0
     any_flag = pl.any_horizontal([pl.col(f).fill_null(False).cast(pl.Boolean) for f in flags])
