@@ -127,24 +127,25 @@ def test_missing_column_is_one_error_line(tmp_path: Path) -> None:
 def test_gal_toy_skill_flags_and_items(gal_toy: tuple[Path, Path]) -> None:
     answers, gold = gal_toy
     result = audit(answers, gold=gold)
-    flags = {
-        row[COL.WORKER]: (row[COL.FLAG_SAME_ANSWER], row[COL.FLAG_INVERTED])
-        for row in result.workers.iter_rows(named=True)
+    verdicts = dict(result.workers.select(COL.WORKER, COL.VERDICT).iter_rows())
+    # SOURCE.md: worker1 is uninformative (always the same answer), worker5 inverted. On five
+    # answers each that is a reason to check them, not yet the evidence a flag needs.
+    assert verdicts == {
+        "worker1": "check",
+        "worker2": "ok",
+        "worker3": "ok",
+        "worker4": "ok",
+        "worker5": "check",
     }
-    # SOURCE.md: worker1 is uninformative (always the same answer), worker5 inverted.
-    assert flags == {
-        "worker1": (True, False),
-        "worker2": (False, False),
-        "worker3": (False, False),
-        "worker4": (False, False),
-        "worker5": (False, True),
-    }
+    assert not result.workers[COL.FLAG_SAME_ANSWER].any()
     assert set(result.summary["label_accuracy"]) == {
         "consolidated",
         "majority_vote",
         "dawid_skene",
         "one_coin",
+        "pooled",
+        "recommended",
     }
     assert result.summary["label_accuracy"]["consolidated"] is None  # a long table has none
     assert result.items.height == 5
-    assert result.items["ds_posterior"].is_sorted()
+    assert result.items[COL.LABEL_PROBABILITY].is_sorted()

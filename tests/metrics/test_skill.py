@@ -241,6 +241,7 @@ _ODD = FlagThresholds(
     min_answers=2,
     min_skill_answers=1,
     min_workers=1,
+    min_job_answers=1,
     same_answer_share=0.9123,
     inverted_max_skill=0.4321,
     inverted_max_spam=0.5123,

@@ -190,6 +190,11 @@ def _job_reason(enc: EncodedAnswers, thresholds: FlagThresholds) -> str | None:
             f"the job has {enc.n_workers} worker{'s' if enc.n_workers != 1 else ''}; skill needs "
             f"at least {thresholds.min_workers} workers answering the same objects"
         )
+    if enc.n_answers < thresholds.min_job_answers:
+        return (
+            f"the job has {enc.n_answers} answers; skill needs at least "
+            f"{thresholds.min_job_answers}"
+        )
     if not bool(np.any(np.bincount(enc.task, minlength=enc.n_tasks) >= 2)):
         return "no object was answered by two workers, so no answer can be checked against another"
     return None

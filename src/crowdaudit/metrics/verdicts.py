@@ -19,8 +19,9 @@ accuracy is never flagged.
 
 Verdicts, first rule that applies:
 
-1. ``not enough data``: the job has fewer than ``min_workers`` workers or no object answered
-   twice, or the worker has fewer than ``min_skill_answers`` answers.
+1. ``not enough data``: the job has fewer than ``min_workers`` workers, fewer than
+   ``min_job_answers`` answers or no object answered twice, or the worker has fewer than
+   ``min_skill_answers`` answers.
 2. ``check``: any flag; or agreement with the other workers' majority whose Wilson 90 % interval
    lies entirely below the job's median agreement; or the same label on every answer while the
    estimated labels of those objects vary. (The gold guard above applies here too.)
@@ -55,6 +56,7 @@ class FlagThresholds:
     min_answers: int = 10
     min_skill_answers: int = 5
     min_workers: int = 3
+    min_job_answers: int = 20
     same_answer_share: float = 0.8
     same_answer_margin: float = 0.25
     inverted_max_skill: float = 0.5
