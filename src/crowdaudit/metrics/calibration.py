@@ -90,7 +90,9 @@ def compute_skill_interval(
         >>> bool(skill[0] > skill[1]), bool(np.all(low <= skill)), bool(np.all(skill <= high))
         (True, True, True)
     """
-    right = np.bincount(enc.worker, weights=probas[enc.task, enc.label], minlength=enc.n_workers)
+    right = np.bincount(
+        enc.worker, weights=probas[enc.task, enc.label], minlength=enc.n_workers
+    ).astype(np.float64)
     total = np.bincount(enc.worker, minlength=enc.n_workers).astype(np.float64)
     mean = float(np.clip(right.sum() / max(total.sum(), 1.0), 1e-6, 1.0 - 1e-6))
     scores = [_beta_binomial_evidence(right, total, mean, float(s)) for s in SKILL_STRENGTHS]
@@ -120,7 +122,7 @@ def _task_sums(enc: EncodedAnswers, values: FloatArray) -> FloatArray:
     k = values.shape[1]
     flat = (enc.task[:, None] * k + np.arange(k)).ravel()
     summed = np.bincount(flat, weights=values.ravel(), minlength=enc.n_tasks * k)
-    return summed.reshape(enc.n_tasks, k)
+    return summed.astype(np.float64).reshape(enc.n_tasks, k)
 
 
 def held_out_log_likelihood(

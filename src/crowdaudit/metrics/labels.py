@@ -70,7 +70,7 @@ def _one_coin_hidden(
 def _one_coin_candidate(enc: EncodedAnswers, model: OneCoinDawidSkene) -> Calibrated:
     right = np.bincount(
         enc.worker, weights=model.probas_[enc.task, enc.label], minlength=enc.n_workers
-    )
+    ).astype(np.float64)
     totals = np.bincount(enc.worker, minlength=enc.n_workers).astype(np.float64)
     hidden = _one_coin_hidden(enc, right, totals, model.probas_, model.smoothing)
     return calibrate_posteriors(enc, model.priors_, model.confusion_, hidden)
@@ -80,7 +80,8 @@ def _ds_counts(enc: EncodedAnswers, probas: FloatArray, alpha: float) -> FloatAr
     k = enc.n_classes
     cell = (enc.worker[:, None] * (k * k) + np.arange(k) * k + enc.label[:, None]).ravel()
     counts = np.bincount(cell, weights=probas[enc.task].ravel(), minlength=enc.n_workers * k * k)
-    return counts.reshape(enc.n_workers, k, k) + alpha
+    out: FloatArray = counts.astype(np.float64).reshape(enc.n_workers, k, k) + alpha
+    return out
 
 
 def choose_labels(

@@ -323,14 +323,18 @@ def _items_frame(
 
 
 def _fit(
-    enc: EncodedAnswers, clamp: pl.DataFrame | None, *, smoothing: float, max_iter: int, tol: float
+    enc: EncodedAnswers, clamp: pl.DataFrame | None, options: tuple[float, int, float]
 ) -> _Fits:
-    options = {"max_iter": max_iter, "tol": tol, "smoothing": smoothing}
+    smoothing, max_iter, tol = options
     return _Fits(
         mv=MajorityVote().fit(enc),
-        ds=DawidSkene(**options).fit(enc, gold=clamp),
-        one_coin=OneCoinDawidSkene(**options).fit(enc, gold=clamp),
-        pooled=PooledDawidSkene(**options).fit(enc, gold=clamp),
+        ds=DawidSkene(max_iter=max_iter, tol=tol, smoothing=smoothing).fit(enc, gold=clamp),
+        one_coin=OneCoinDawidSkene(max_iter=max_iter, tol=tol, smoothing=smoothing).fit(
+            enc, gold=clamp
+        ),
+        pooled=PooledDawidSkene(max_iter=max_iter, tol=tol, smoothing=smoothing).fit(
+            enc, gold=clamp
+        ),
     )
 
 
@@ -439,8 +443,8 @@ def compute_skill(
         raise EmptyJobError("cannot estimate worker skill", "", "no answers")
     thresholds = thresholds or FlagThresholds()
     enc = encode_answers(answers)
-    options = {"smoothing": smoothing, "max_iter": max_iter, "tol": tol}
-    fits = _fit(enc, gold if clamp_gold else None, **options)
+    options = (smoothing, max_iter, tol)
+    fits = _fit(enc, gold if clamp_gold else None, options)
     job_reason = _job_reason(enc, thresholds)
     choice = _choose(enc, fits)
     label_codes = choice.labels[choice.recommended]
@@ -459,7 +463,7 @@ def compute_skill(
     if gold is not None:
         plain, recommended = fits, items.select(COL.TASK, COL.LABEL)
         if clamp_gold:
-            plain = _fit(enc, None, **options)
+            plain = _fit(enc, None, options)
             plain_choice = _choose(enc, plain)
             codes = plain_choice.labels[plain_choice.recommended]
             recommended = pl.DataFrame(
