@@ -27,6 +27,9 @@ __all__ = ["compute_spam_score"]
 
 FloatArray = NDArray[np.float64]
 
+_BLOCK = 4_000_000
+"""Most cells of the temporary table of confusion-row differences (32 MB of float64)."""
+
 
 def compute_spam_score(confusion: FloatArray, priors: FloatArray) -> FloatArray:
     """Spam score of each worker from their confusion matrix (formula in the module docstring).
@@ -44,12 +47,18 @@ def compute_spam_score(confusion: FloatArray, priors: FloatArray) -> FloatArray:
         >>> compute_spam_score(np.concatenate([perfect, same]), np.array([0.5, 0.5])).tolist()
         [0.0, 1.0]
     """
-    k = confusion.shape[1]
-    first, second = np.triu_indices(k, 1)
-    pair_weight = priors[first] * priors[second]
-    total = float(pair_weight.sum())
+    n_workers, k = confusion.shape[0], confusion.shape[1]
+    total = float((priors.sum() ** 2 - np.sum(priors * priors)) / 2.0) if k else 0.0
     if k < 2 or total <= 1e-12:
-        return np.full(confusion.shape[0], np.nan)
-    tv = 0.5 * np.abs(confusion[:, first, :] - confusion[:, second, :]).sum(axis=2)
-    score: FloatArray = np.clip(1.0 - (tv @ pair_weight) / total, 0.0, 1.0)
+        return np.full(n_workers, np.nan)
+    weighted = np.zeros(n_workers)
+    # Pairs of true classes in blocks, so that the temporary (workers, pairs, K) table stays near
+    # _BLOCK cells whatever K is (a single (workers, K^2 / 2, K) table would be K^3 in size).
+    step = max(1, _BLOCK // max(n_workers * k, 1))
+    for c in range(k - 1):
+        for start in range(c + 1, k, step):
+            others = slice(start, min(start + step, k))
+            tv = 0.5 * np.abs(confusion[:, c : c + 1, :] - confusion[:, others, :]).sum(axis=2)
+            weighted += tv @ (priors[c] * priors[others])
+    score: FloatArray = np.clip(1.0 - weighted / total, 0.0, 1.0)
     return score
