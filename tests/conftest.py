@@ -148,3 +148,11 @@ def job_uri(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
         return upload_folder(client, folder, "audit-bucket", f"output/{folder.name}")
 
     return locate
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite the golden files under tests/data/golden from this run's outputs",
+    )
