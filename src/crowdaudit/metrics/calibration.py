@@ -82,6 +82,8 @@ def compute_skill_interval(
         strength ``s``.
 
     Example:
+        >>> import polars as pl
+        >>> from crowdaudit.metrics._encoding import encode_answers
         >>> enc = encode_answers(pl.DataFrame({"task": ["1", "2", "1", "2"],
         ...                                    "worker": ["a", "a", "b", "b"],
         ...                                    "label": ["x", "y", "x", "x"]}))

@@ -33,14 +33,12 @@ Dawid and Skene 1979.
 
 from __future__ import annotations
 
-from typing import Final, Self
+from typing import Final
 
 import numpy as np
-import polars as pl
 from numpy.typing import NDArray
 from scipy.special import gammaln
 
-from crowdaudit.metrics._encoding import EncodedAnswers
 from crowdaudit.metrics.estimators import DawidSkene
 
 __all__ = ["POOLING_GRID", "PooledDawidSkene"]
@@ -80,6 +78,7 @@ class PooledDawidSkene(DawidSkene):
     parameters ``C_w + s m + alpha`` of each worker's rows, from which skill intervals follow.
 
     Example:
+        >>> import polars as pl
         >>> answers = pl.DataFrame({
         ...     "task": ["1", "1", "1", "2", "2", "2"], "worker": ["a", "b", "c"] * 2,
         ...     "label": ["x", "x", "y", "y", "y", "x"]})
@@ -112,13 +111,6 @@ class PooledDawidSkene(DawidSkene):
         if pooling is not None and pooling < 0:
             raise ValueError("pooling must be >= 0")
         self.pooling = pooling
-
-    def fit(
-        self, answers: pl.DataFrame | EncodedAnswers, *, gold: pl.DataFrame | None = None
-    ) -> Self:
-        """Fit by EM (see :meth:`DawidSkene.fit`)."""
-        super().fit(answers, gold=gold)
-        return self
 
     def _pseudo_counts(self, counts: FloatArray) -> FloatArray:
         k = counts.shape[1]
