@@ -295,10 +295,59 @@ def _print_speed(datasets: Path) -> None:
     )
 
 
+def _wide_job(seed: int = 11) -> pl.DataFrame:
+    """200 workers, 500 classes, 50,000 answers (10 per task on 5,000 tasks), 80 % accurate."""
+    rng = np.random.default_rng(seed)
+    n_tasks, k = 5000, 500
+    truth = rng.integers(0, k, n_tasks)
+    task = np.repeat(np.arange(n_tasks), 10)
+    worker = np.concatenate([rng.choice(200, 10, replace=False) for _ in range(n_tasks)])
+    right = rng.random(task.size) < 0.8
+    label = np.where(right, truth[task], rng.integers(0, k, task.size))
+    return pl.DataFrame(
+        {
+            "task": [f"t{t}" for t in task],
+            "worker": [f"w{w}" for w in worker],
+            "label": [f"c{c}" for c in label],
+        }
+    )
+
+
+def _memory_child() -> None:
+    import resource
+
+    answers = _wide_job()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.perf_counter()
+    compute_skill(answers)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"before_mb": before / 1024, "peak_mb": peak / 1024, "seconds": seconds}))
+
+
+def _print_memory() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, __file__, "--memory-child"], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        print(f"\nmemory, 200 workers x 500 classes x 50,000 answers: failed ({done.returncode})")
+        return
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    print(
+        f"\nmemory, 200 workers x 500 classes x 50,000 answers: peak RSS "
+        f"{figures['peak_mb']:,.0f} MB (process before the audit {figures['before_mb']:,.0f} MB), "
+        f"{figures['seconds']:.1f} s; goal under 1,024 MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--only", default="", help="comma-separated folder names")
+    parser.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--crowdkit-cache",
         type=Path,
@@ -306,6 +355,9 @@ def main() -> None:
         help="folder keeping crowd-kit's results between runs (while tuning; omit for the table)",
     )
     args = parser.parse_args()
+    if args.memory_child:
+        _memory_child()
+        return
     only = {name for name in args.only.split(",") if name}
     rows = []
     if not only or "bundled" in only:
@@ -320,6 +372,7 @@ def main() -> None:
     _print_goals(rows)
     _print_planted(args.datasets)
     _print_speed(args.datasets)
+    _print_memory()
 
 
 if __name__ == "__main__":

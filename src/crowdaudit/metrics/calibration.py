@@ -149,7 +149,19 @@ def held_out_log_likelihood(
         ``(n_answers,)`` log predicted probabilities.
     """
     log_rows = _answer_log_rows(enc, confusion)
-    log_joint = tau * _task_sums(enc, log_rows) + np.log(np.clip(priors, _TINY, None))
+    sums = _task_sums(enc, log_rows)
+    return _held_out(enc, log_rows, sums, np.log(np.clip(priors, _TINY, None)), hidden, tau)
+
+
+def _held_out(
+    enc: EncodedAnswers,
+    log_rows: FloatArray,
+    sums: FloatArray,
+    log_priors: FloatArray,
+    hidden: FloatArray,
+    tau: float,
+) -> FloatArray:
+    log_joint = tau * sums + log_priors
     others = _softmax_rows(log_joint[enc.task] - tau * log_rows)
     predicted = np.einsum("nk,nk->n", others, hidden)
     out: FloatArray = np.log(np.clip(predicted, _TINY, None))
@@ -202,12 +214,6 @@ _PROFILE_CUT: Final = 2.705543454095404 / 2.0
 """Half the 90 % quantile of chi-squared with one degree of freedom."""
 
 
-def _tempered(
-    enc: EncodedAnswers, log_rows: FloatArray, log_priors: FloatArray, tau: float
-) -> FloatArray:
-    return _softmax_rows(tau * _task_sums(enc, log_rows) + log_priors)
-
-
 def calibrate_posteriors(
     enc: EncodedAnswers, priors: FloatArray, confusion: FloatArray, hidden: FloatArray
 ) -> Calibrated:
@@ -221,18 +227,15 @@ def calibrate_posteriors(
     """
     log_rows = _answer_log_rows(enc, confusion)
     log_priors = np.log(np.clip(priors, _TINY, None))
+    sums = _task_sums(enc, log_rows)
     totals, accuracies = [], []
     for tau in TEMPERATURES:
-        totals.append(
-            float(held_out_log_likelihood(enc, priors, confusion, hidden, float(tau)).sum())
-        )
-        accuracies.append(
-            float(_tempered(enc, log_rows, log_priors, float(tau)).max(axis=1).mean())
-        )
+        totals.append(float(_held_out(enc, log_rows, sums, log_priors, hidden, float(tau)).sum()))
+        accuracies.append(float(_softmax_rows(tau * sums + log_priors).max(axis=1).mean()))
     scores = np.array(totals)
     best = int(np.argmax(scores))
     tau = float(TEMPERATURES[best])
-    probas = _tempered(enc, log_rows, log_priors, tau)
+    probas = _softmax_rows(tau * sums + log_priors)
     top = probas.max(axis=1)
     admissible = np.array(accuracies)[scores >= scores[best] - _PROFILE_CUT]
     spread = 1.6448536269514722 * float(np.sqrt(np.sum(top * (1.0 - top)))) / max(top.size, 1)

@@ -33,12 +33,14 @@ Dawid and Skene 1979.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Self
 
 import numpy as np
+import polars as pl
 from numpy.typing import NDArray
 from scipy.special import gammaln
 
+from crowdaudit.metrics._encoding import EncodedAnswers
 from crowdaudit.metrics.estimators import DawidSkene
 
 __all__ = ["POOLING_GRID", "PooledDawidSkene"]
@@ -49,12 +51,15 @@ POOLING_GRID: Final = np.geomspace(0.25, 2000.0, 40)
 """Candidate pooling strengths (pseudo-answers per confusion row) for empirical Bayes."""
 
 
-def _evidence(counts: FloatArray, mean: FloatArray, strength: float) -> float:
-    """Dirichlet-multinomial log evidence of every worker's rows, up to a constant in ``s``."""
-    prior = strength * mean
-    rows = counts.sum(axis=2)
+def _evidence(cells: FloatArray, means: FloatArray, rows: FloatArray, strength: float) -> float:
+    """Dirichlet-multinomial log evidence of every worker's rows, up to a constant in ``s``.
+
+    Only cells with expected counts enter the cell term (``lnΓ(a + 0) - lnΓ(a)`` is 0), so the
+    cost follows the answers, not ``workers x K x K``.
+    """
     total = float(np.sum(gammaln(strength) - gammaln(strength + rows)))
-    total += float(np.sum(gammaln(prior[None] + counts) - gammaln(prior)[None]))
+    prior = strength * means
+    total += float(np.sum(gammaln(prior + cells) - gammaln(prior)))
     return total
 
 
@@ -65,7 +70,13 @@ def fit_pooling_strength(counts: FloatArray, mean: FloatArray) -> float:
         counts: ``(n_workers, K, K)`` expected confusion counts.
         mean: ``(K, K)`` population confusion rows (each summing to 1, no zeros).
     """
-    scores = [_evidence(counts, mean, float(s)) for s in POOLING_GRID]
+    k = mean.shape[0]
+    flat = counts.reshape(-1)
+    used = np.flatnonzero(flat > 1e-12)
+    cells = flat[used]
+    means = mean.reshape(-1)[used % (k * k)]
+    rows = counts.sum(axis=2)
+    scores = [_evidence(cells, means, rows, float(s)) for s in POOLING_GRID]
     return float(POOLING_GRID[int(np.argmax(scores))])
 
 
@@ -87,6 +98,7 @@ class PooledDawidSkene(DawidSkene):
     """
 
     pooling_: float
+    _m_steps: int
     population_: FloatArray
     posterior_counts_: FloatArray
 
@@ -112,13 +124,25 @@ class PooledDawidSkene(DawidSkene):
             raise ValueError("pooling must be >= 0")
         self.pooling = pooling
 
+    def fit(
+        self, answers: pl.DataFrame | EncodedAnswers, *, gold: pl.DataFrame | None = None
+    ) -> Self:
+        """Fit by EM (see :meth:`DawidSkene.fit`), the strength refitted as EM goes."""
+        self._m_steps = 0
+        return super().fit(answers, gold=gold)
+
     def _pseudo_counts(self, counts: FloatArray) -> FloatArray:
         k = counts.shape[1]
         pooled = counts.sum(axis=0) + self.smoothing + 1e-6
         mean = pooled / pooled.sum(axis=1, keepdims=True)
         strength = self.pooling
         if strength is None:
-            strength = fit_pooling_strength(counts, mean) if k > 1 else 0.0
+            # Refitted at M-steps 1, 2, 4, 8, ...: the strength settles long before EM does.
+            self._m_steps += 1
+            if self._m_steps & (self._m_steps - 1) == 0:
+                strength = fit_pooling_strength(counts, mean) if k > 1 else 0.0
+            else:
+                strength = self.pooling_
         self.pooling_ = strength
         self.population_ = mean
         prior: FloatArray = strength * mean + self.smoothing
