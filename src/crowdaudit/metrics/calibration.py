@@ -28,6 +28,7 @@ annotations to compare annotation models).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Final
 
@@ -54,8 +55,12 @@ SKILL_STRENGTHS: Final = np.geomspace(0.5, 20.0, 25)
 prior from ever counting for more than 20 answers: a newcomer's interval stays wide even on a job
 whose workers all look alike."""
 
-TEMPERATURES: Final = np.linspace(0.05, 1.0, 20)
+TEMPERATURES: Final = tuple(float(t) for t in np.linspace(0.1, 1.0, 10))
 """Candidate temperatures ``tau`` of the tempered posterior."""
+
+MAX_SCORED_ANSWERS: Final = 200_000
+"""The held-out score of a larger job is computed on every m-th task (by code), enough answers
+to choose a temperature and a model, so that it costs a bounded time."""
 
 _TINY: Final = 1e-12
 
@@ -187,6 +192,35 @@ def leave_out_rows(enc: EncodedAnswers, counts: FloatArray, probas: FloatArray) 
 
 
 @dataclass(frozen=True, slots=True)
+class _Sample:
+    enc: EncodedAnswers
+    rows: NDArray[np.int64]
+    tasks: NDArray[np.int64]
+
+    @property
+    def n_answers(self) -> int:
+        return self.enc.n_answers
+
+
+def _scoring_sample(enc: EncodedAnswers) -> _Sample:
+    """Every m-th task with all its answers, at most about :data:`MAX_SCORED_ANSWERS` answers."""
+    step = -(-enc.n_answers // MAX_SCORED_ANSWERS)
+    if step <= 1:
+        return _Sample(enc, np.arange(enc.n_answers), np.arange(enc.n_tasks))
+    tasks = np.arange(0, enc.n_tasks, step)
+    rows = np.flatnonzero(enc.task % step == 0)
+    sub = dataclasses.replace(
+        enc,
+        task=enc.task[rows] // step,
+        worker=enc.worker[rows],
+        label=enc.label[rows],
+        tasks=enc.tasks.gather(tasks),
+        seconds=None,
+    )
+    return _Sample(sub, rows, tasks)
+
+
+@dataclass(frozen=True, slots=True)
 class Calibrated:
     """Tempered posteriors of one model and the accuracy they imply.
 
@@ -228,16 +262,28 @@ def calibrate_posteriors(
     log_rows = _answer_log_rows(enc, confusion)
     log_priors = np.log(np.clip(priors, _TINY, None))
     sums = _task_sums(enc, log_rows)
-    totals, accuracies = [], []
-    for tau in TEMPERATURES:
-        totals.append(float(_held_out(enc, log_rows, sums, log_priors, hidden, float(tau)).sum()))
-        accuracies.append(float(_softmax_rows(tau * sums + log_priors).max(axis=1).mean()))
-    scores = np.array(totals)
+    sample = _scoring_sample(enc)
+    scale = enc.n_answers / max(sample.n_answers, 1)
+    sample_rows, sample_hidden = log_rows[sample.rows], hidden[sample.rows]
+    sample_sums = sums[sample.tasks]
+    scores = scale * np.array(
+        [
+            float(
+                _held_out(sample.enc, sample_rows, sample_sums, log_priors, sample_hidden, t).sum()
+            )
+            for t in TEMPERATURES
+        ]
+    )
     best = int(np.argmax(scores))
     tau = float(TEMPERATURES[best])
     probas = _softmax_rows(tau * sums + log_priors)
     top = probas.max(axis=1)
-    admissible = np.array(accuracies)[scores >= scores[best] - _PROFILE_CUT]
+    kept = [
+        float(_softmax_rows(t * sums + log_priors).max(axis=1).mean())
+        for t, score in zip(TEMPERATURES, scores, strict=True)
+        if score >= scores[best] - _PROFILE_CUT
+    ]
+    admissible = np.array(kept)
     spread = 1.6448536269514722 * float(np.sqrt(np.sum(top * (1.0 - top)))) / max(top.size, 1)
     return Calibrated(
         temperature=tau,
