@@ -338,6 +338,29 @@ def _fit(
     )
 
 
+def _gold_figures(
+    enc: EncodedAnswers,
+    fits: _Fits,
+    gold: pl.DataFrame | None,
+    items: pl.DataFrame,
+    refit: tuple[float, int, float] | None,
+) -> tuple[JSONValue, int | None]:
+    """``label_accuracy`` and ``n_gold_tasks``; with ``refit`` (the fits were clamped to gold),
+    from fits and a recommendation made again without gold."""
+    if gold is None:
+        return None, None
+    plain, recommended = fits, items.select(COL.TASK, COL.LABEL)
+    if refit is not None:
+        plain = _fit(enc, None, refit)
+        plain_choice = _choose(enc, plain)
+        codes = plain_choice.labels[plain_choice.recommended]
+        recommended = pl.DataFrame(
+            [enc.tasks, pl.Series(COL.LABEL, list(enc.classes)).gather(codes)]
+        )
+    n_gold = int(enc.tasks.is_in(gold[COL.TASK].cast(pl.String).drop_nulls().implode()).sum())
+    return _label_accuracy(plain, gold, recommended), n_gold
+
+
 def _choose(enc: EncodedAnswers, fits: _Fits) -> LabelChoice:
     return choose_labels(
         enc, dawid_skene=fits.ds, one_coin=fits.one_coin, pooled=fits.pooled, majority=fits.mv
@@ -398,6 +421,38 @@ def _counts_summary(judged: WorkerJudgments) -> dict[str, JSONValue]:
     return out
 
 
+def _job_figures(
+    enc: EncodedAnswers,
+    fits: _Fits,
+    choice: LabelChoice,
+    judged: WorkerJudgments,
+    job_reason: str | None,
+) -> dict[str, JSONValue]:
+    counts = enc.label_counts()
+    fleiss, fleiss_reason = compute_fleiss_kappa(counts)
+    return {
+        "n_answers": enc.n_answers,
+        "n_tasks": enc.n_tasks,
+        "n_workers": enc.n_workers,
+        "n_classes": enc.n_classes,
+        "classes": list(enc.classes),
+        "class_priors": {c: float(p) for c, p in zip(enc.classes, fits.ds.priors_, strict=True)},
+        "krippendorff_alpha": _optional_float(compute_krippendorff_alpha(counts)),
+        "fleiss_kappa": _optional_float(fleiss),
+        "fleiss_kappa_reason": fleiss_reason,
+        "skill_reason": job_reason,
+        "median_skill": judged.median_skill,
+        "pooling_strength": fits.pooled.pooling_,
+        "recommended_model": choice.recommended,
+        "held_out_log_likelihood": {m: choice.calibrated[m].held_out for m in MODELS},
+        "label_temperature": choice.calibrated[choice.recommended].temperature,
+        "ds_iterations": fits.ds.n_iter_,
+        "ds_converged": fits.ds.converged_,
+        "one_coin_iterations": fits.one_coin.n_iter_,
+        "one_coin_converged": fits.one_coin.converged_,
+    }
+
+
 def compute_skill(
     answers: pl.DataFrame,
     *,
@@ -448,8 +503,7 @@ def compute_skill(
     job_reason = _job_reason(enc, thresholds)
     choice = _choose(enc, fits)
     label_codes = choice.labels[choice.recommended]
-    cal = choice.calibrated[choice.recommended]
-    probability = cal.probas[np.arange(enc.n_tasks), label_codes]
+    probability = choice.calibrated[choice.recommended].probas[np.arange(enc.n_tasks), label_codes]
     *skill, skill_strength = compute_skill_interval(enc, fits.pooled.probas_)
     spam = compute_spam_score(fits.ds.confusion_, fits.ds.priors_)
     kappa, n_kappa = compute_loo_kappa(enc)
@@ -458,44 +512,11 @@ def compute_skill(
     workers = _workers_frame(enc, fits, ev, judged, n_kappa, thresholds)
     items = _items_frame(enc, fits, label_codes, probability)
 
-    label_accuracy: JSONValue = None
-    n_gold: int | None = None
-    if gold is not None:
-        plain, recommended = fits, items.select(COL.TASK, COL.LABEL)
-        if clamp_gold:
-            plain = _fit(enc, None, options)
-            plain_choice = _choose(enc, plain)
-            codes = plain_choice.labels[plain_choice.recommended]
-            recommended = pl.DataFrame(
-                [enc.tasks, pl.Series(COL.LABEL, list(enc.classes)).gather(codes)]
-            )
-        label_accuracy = _label_accuracy(plain, gold, recommended)
-        n_gold = int(enc.tasks.is_in(gold[COL.TASK].cast(pl.String).drop_nulls().implode()).sum())
-
-    counts = enc.label_counts()
-    fleiss, fleiss_reason = compute_fleiss_kappa(counts)
-    summary: dict[str, JSONValue] = {
-        "n_answers": enc.n_answers,
-        "n_tasks": enc.n_tasks,
-        "n_workers": enc.n_workers,
-        "n_classes": enc.n_classes,
-        "classes": list(enc.classes),
-        "class_priors": {c: float(p) for c, p in zip(enc.classes, fits.ds.priors_, strict=True)},
-        "krippendorff_alpha": _optional_float(compute_krippendorff_alpha(counts)),
-        "fleiss_kappa": _optional_float(fleiss),
-        "fleiss_kappa_reason": fleiss_reason,
-        "skill_reason": job_reason,
-        "median_skill": judged.median_skill,
-        "pooling_strength": fits.pooled.pooling_,
+    label_accuracy, n_gold = _gold_figures(enc, fits, gold, items, options if clamp_gold else None)
+    summary = {
+        **_job_figures(enc, fits, choice, judged, job_reason),
         "skill_prior_strength": skill_strength,
-        "recommended_model": choice.recommended,
-        "held_out_log_likelihood": {m: choice.calibrated[m].held_out for m in MODELS},
-        "label_temperature": cal.temperature,
         **_estimate(enc, choice, probability, job_reason is None),
-        "ds_iterations": fits.ds.n_iter_,
-        "ds_converged": fits.ds.converged_,
-        "one_coin_iterations": fits.one_coin.n_iter_,
-        "one_coin_converged": fits.one_coin.converged_,
         "gold_clamped": bool(clamp_gold and gold is not None),
         "n_gold_tasks": n_gold,
         "label_accuracy": label_accuracy,
