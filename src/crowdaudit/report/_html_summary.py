@@ -33,15 +33,20 @@ _FIGURES: Final[tuple[tuple[str, str, _Format, bool], ...]] = (
     ("n_files_skipped", "files skipped", "int", True),
     ("krippendorff_alpha", "Krippendorff's alpha", "float", False),
     ("fleiss_kappa", "Fleiss' kappa", "float", False),
-    ("estimated_label_accuracy", "label accuracy estimated without gold", "rate", False),
-    ("estimated_label_accuracy_low", "estimate's range: low end", "rate", False),
-    ("estimated_label_accuracy_high", "estimate's range: high end", "rate", False),
 )
 _STRUCTURED: Final = frozenset({"label_accuracy", "jobs"})
 MAX_LISTED: Final = 50
 """Rows of a list or mapping in the summary shown in the page (``skipped`` may hold thousands)."""
 MAX_IN_CELL: Final = 5
-_KNOWN: Final = frozenset(key for key, *_ in _FIGURES) | _STRUCTURED
+_ACCURACY_KEYS: Final = frozenset(
+    {
+        "consolidated_gold_accuracy",
+        "estimated_label_accuracy",
+        "estimated_label_accuracy_low",
+        "estimated_label_accuracy_high",
+    }
+)
+_KNOWN: Final = frozenset(key for key, *_ in _FIGURES) | _STRUCTURED | _ACCURACY_KEYS
 
 _TOP_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     (COL.JOB, "job"),
@@ -56,6 +61,29 @@ _TOP_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
 )
 
 
+def _accuracy_cards(summary: Mapping[str, object]) -> list[str]:
+    """Label accuracy first: measured on gold where there is gold, then the estimate made without
+    gold, with its range in the card's words, never a bare percentage."""
+    cards = []
+    consolidated = summary.get("consolidated_gold_accuracy")
+    if isinstance(consolidated, float):
+        cards.append(_card(_format(consolidated, "rate"), "consolidated labels right on gold", ""))
+    measured = summary.get("label_accuracy")
+    if isinstance(measured, Mapping) and isinstance(measured.get("recommended"), float):
+        value = _format(measured["recommended"], "rate")
+        cards.append(_card(value, "recommended labels right on gold", ""))
+    estimate = summary.get("estimated_label_accuracy")
+    low = summary.get("estimated_label_accuracy_low")
+    high = summary.get("estimated_label_accuracy_high")
+    if isinstance(estimate, float) and isinstance(low, float) and isinstance(high, float):
+        words = (
+            f"label accuracy estimated without gold (range {_format(low, 'rate')} to "
+            f"{_format(high, 'rate')})"
+        )
+        cards.append(_card(_format(estimate, "rate"), words, ""))
+    return cards
+
+
 def render_summary_block(summary: Mapping[str, object], workers: pl.DataFrame) -> str:
     """The job summary: key figures as cards, then label accuracy, jobs and any other keys.
 
@@ -64,7 +92,7 @@ def render_summary_block(summary: Mapping[str, object], workers: pl.DataFrame) -
             accuracy) and ``jobs`` (list of dicts) as tables, other keys in a key/value table.
         workers: the worker table, to count flagged workers.
     """
-    cards: list[str] = []
+    cards = _accuracy_cards(summary)
     for key, label, kind, warn in _FIGURES:
         if key not in summary:
             continue
