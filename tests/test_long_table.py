@@ -4,6 +4,7 @@ Get-Another-Label) checked by hand, plus bad rows, and the same table from S3.""
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -149,3 +150,20 @@ def test_gal_toy_skill_flags_and_items(gal_toy: tuple[Path, Path]) -> None:
     assert result.summary["label_accuracy"]["consolidated"] is None  # a long table has none
     assert result.items.height == 5
     assert result.items[COL.LABEL_PROBABILITY].is_sorted()
+
+
+def test_one_worker_two_answers_print_no_skill_numbers(tmp_path: Path) -> None:
+    table = tmp_path / "answers.csv"
+    table.write_text("task,worker,label\n1,alice,cat\n2,alice,dog\n")
+    out = tmp_path / "out"
+    result: Any = CliRunner().invoke(app, ["audit", str(table), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "estimated without gold" not in result.stdout
+    assert "no skill estimates: the job has 1 worker" in " ".join(result.stdout.split())
+    workers = pl.read_csv(out / "workers.csv")
+    row = workers.row(0, named=True)
+    assert (row[COL.SKILL], row[COL.DS_ACCURACY], row[COL.ONE_COIN_ACCURACY]) == (None,) * 3
+    assert row[COL.VERDICT] == "not enough data"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["estimated_label_accuracy"] is None
+    assert summary["skill_reason"].startswith("the job has 1 worker")
