@@ -33,14 +33,12 @@ Dawid and Skene 1979.
 
 from __future__ import annotations
 
-from typing import Final, Self
+from typing import Final
 
 import numpy as np
-import polars as pl
 from numpy.typing import NDArray
 from scipy.special import gammaln
 
-from crowdaudit.metrics._encoding import EncodedAnswers
 from crowdaudit.metrics.estimators import DawidSkene
 
 __all__ = ["POOLING_GRID", "PooledDawidSkene"]
@@ -98,7 +96,6 @@ class PooledDawidSkene(DawidSkene):
     """
 
     pooling_: float
-    _m_steps: int
     population_: FloatArray
     posterior_counts_: FloatArray
 
@@ -124,25 +121,13 @@ class PooledDawidSkene(DawidSkene):
             raise ValueError("pooling must be >= 0")
         self.pooling = pooling
 
-    def fit(
-        self, answers: pl.DataFrame | EncodedAnswers, *, gold: pl.DataFrame | None = None
-    ) -> Self:
-        """Fit by EM (see :meth:`DawidSkene.fit`), the strength refitted as EM goes."""
-        self._m_steps = 0
-        return super().fit(answers, gold=gold)
-
     def _pseudo_counts(self, counts: FloatArray) -> FloatArray:
         k = counts.shape[1]
         pooled = counts.sum(axis=0) + self.smoothing + 1e-6
         mean = pooled / pooled.sum(axis=1, keepdims=True)
         strength = self.pooling
         if strength is None:
-            # Refitted at M-steps 1, 2, 4, 8, ...: the strength settles long before EM does.
-            self._m_steps += 1
-            if self._m_steps & (self._m_steps - 1) == 0:
-                strength = fit_pooling_strength(counts, mean) if k > 1 else 0.0
-            else:
-                strength = self.pooling_
+            strength = fit_pooling_strength(counts, mean) if k > 1 else 0.0
         self.pooling_ = strength
         self.population_ = mean
         prior: FloatArray = strength * mean + self.smoothing
