@@ -204,5 +204,8 @@ class MemoryStore:
     def write_bytes(self, key: str, data: bytes) -> None:
         self.objects[key] = bytes(data)
 
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
     def uri(self, key: str) -> str:
         return f"{self.name}://{key}"
