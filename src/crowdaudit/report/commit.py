@@ -195,7 +195,8 @@ def write_all(outputs: Sequence[tuple[Location, bytes]]) -> list[str]:
             for target in reversed(done):
                 with contextlib.suppress(Exception):
                     target.undo()
-        for target in staged:
+        # In reverse, so that a folder this run created is empty when its creator cleans up.
+        for target in reversed(staged):
             with contextlib.suppress(Exception):
                 target.clean(failed=failed)
     return [location.uri for location, _ in outputs]
