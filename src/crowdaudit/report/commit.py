@@ -75,8 +75,8 @@ class _LocalTarget:
         self.committed = False
 
     def stage(self) -> None:
-        missing = [parent for parent in self.path.parents if not parent.exists()]
         try:
+            missing = [parent for parent in self.path.parents if not parent.exists()]
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.created = list(reversed(missing))
             self.folder = Path(tempfile.mkdtemp(prefix=_STAGING, dir=self.path.parent))
@@ -88,9 +88,9 @@ class _LocalTarget:
 
     def commit(self) -> None:
         assert self.folder is not None
-        if self.path.is_dir():
-            raise OutputError("cannot write file", str(self.path), "a folder has that name")
         try:
+            if self.path.is_dir():
+                raise OutputError("cannot write file", str(self.path), "a folder has that name")
             if self.path.exists() or self.path.is_symlink():
                 self.backup = self.folder / (self.path.name + ".before")
                 os.replace(self.path, self.backup)

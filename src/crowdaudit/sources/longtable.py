@@ -41,6 +41,25 @@ def _read_frame(data: bytes, where: str) -> pl.DataFrame:
         ) from exc
 
 
+def _readable(dtype: pl.DataType) -> bool:
+    if dtype.is_numeric() or isinstance(dtype, pl.Datetime | pl.Enum):
+        return True
+    return dtype in (pl.String, pl.Boolean, pl.Null, pl.Date, pl.Categorical)
+
+
+def _check_types(frame: pl.DataFrame, where: str) -> None:
+    """Every column read must hold text, numbers, booleans or times: a list, a struct or bytes
+    have no one value to compare."""
+    for column in (*REQUIRED, COL.SECONDS, COL.SUBMITTED_AT):
+        if column in frame.columns and not _readable(frame.schema[column]):
+            raise InputFormatError(
+                "cannot read answers table",
+                where,
+                f"column {column!r} holds {frame.schema[column]}, not text or numbers",
+                code="bad-column-type",
+            )
+
+
 def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False) -> Job:
     """Read a long table of answers into a :class:`Job` (pure).
 
@@ -60,6 +79,7 @@ def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False
             f"missing column(s) {', '.join(missing)}; need task, worker, label",
             code="missing-column",
         )
+    _check_types(frame, where)
     skips = SkipLog(strict=strict)
     text = frame.select(
         *(pl.col(column).cast(pl.String) for column in REQUIRED),

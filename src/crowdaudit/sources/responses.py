@@ -30,7 +30,9 @@ __all__ = [
     "parse_timestamps",
 ]
 
-_KEY_PATTERN: Final = re.compile(r"(?:^|/)iteration-(\d+)/([^/]+)/[^/]+\.json$")
+# At most nine digits: an iteration number must fit the Int32 column; a longer one is an
+# unexpected key, counted as such.
+_KEY_PATTERN: Final = re.compile(r"(?:^|/)iteration-(\d{1,9})/([^/]+)/[^/]+\.json$")
 
 _NO_IDENTITY: Final[dict[str, str]] = {}
 

@@ -147,6 +147,8 @@ class LocalStore:
             raise SourceError("cannot read file", self.uri(key), "it is a folder") from None
         except PermissionError:
             raise SourceError("cannot read file", self.uri(key), "permission denied") from None
+        except OSError as exc:  # a name too long, a loop of symlinks, an I/O error
+            raise SourceError("cannot read file", self.uri(key), exc.strerror or str(exc)) from exc
 
     def write_bytes(self, key: str, data: bytes) -> None:
         path = Path(self._path(key))
