@@ -463,6 +463,8 @@ def contributions(
         data = render_table(ledger.table, table_format)
         target = open_output_file(out, aws)
         write_all([(target, data)])
+    for warning in (warning for job in ledger.jobs for warning in job.warnings):
+        _tell("warning:", "yellow", warning)
     _warn_skipped([record for job in ledger.jobs for record in job.skipped])
     if ledger.identity_error is not None:
         _tell("warning:", "yellow", f"names left empty: {ledger.identity_error.message}")

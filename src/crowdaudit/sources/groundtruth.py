@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ from crowdaudit.sources.responses import (
     parse_response_file,
 )
 from crowdaudit.sources.store import ObjectStore, StoredObject, join_key
+from crowdaudit.sources.times import describe_time_counts, screen_times
 from crowdaudit.tasks.base import TaskType
 from crowdaudit.tasks.registry import TaskOptions
 from crowdaudit.tasks.single_label import Classification
@@ -233,12 +235,14 @@ def _read_responses(
             f"{len(wanted)} files listed, none usable{first}",
         )
     responses, duplicates, bad_times = build_responses(raw, job=job)
+    responses, time_counts = screen_times(responses, now=datetime.now(UTC))
     unusable = {record.where for record in skips.records if record.code != "bad-answer"}
     stats = {
         "n_response_files": len(wanted) + sum(r.code == "unexpected-key" for r in skips.records),
         "n_response_files_used": sum(store.uri(key) not in unusable for key in wanted),
         "n_duplicate_answers": duplicates,
         "n_unparsed_timestamps": bad_times,
+        **time_counts,
     }
     return responses, stats, len(fresh)
 
@@ -353,6 +357,7 @@ def read_job_folder(
     )
     if stats["n_unparsed_timestamps"]:
         warnings.append(f"{stats['n_unparsed_timestamps']} timestamps could not be parsed: {where}")
+    warnings += describe_time_counts(stats, where)
     stats["n_manifest_objects"] = len(consolidation.manifest)
     return Job(
         name=job,

@@ -8,6 +8,7 @@ are ignored. This is the layout of crowd-kit and of most published crowdsourcing
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from typing import Final
 
 import polars as pl
@@ -17,6 +18,7 @@ from crowdaudit.schema import COL, RESPONSES
 from crowdaudit.sources.consolidated import build_consolidated, build_sources
 from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.responses import parse_timestamps
+from crowdaudit.sources.times import describe_time_counts, screen_times
 from crowdaudit.tasks.single_label import Classification
 
 __all__ = ["LONG_TABLE_SUFFIXES", "is_long_table", "parse_long_table"]
@@ -60,11 +62,15 @@ def _check_types(frame: pl.DataFrame, where: str) -> None:
             )
 
 
-def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False) -> Job:
+def parse_long_table(
+    data: bytes, *, where: str, name: str, strict: bool = False, now: datetime | None = None
+) -> Job:
     """Read a long table of answers into a :class:`Job` (pure).
 
     Rows missing ``task``, ``worker`` or ``label`` are skipped and counted (fatal with
     ``strict``); so are unparseable ``seconds`` or ``submitted_at`` values, which are left null.
+    Implausible times (:mod:`crowdaudit.sources.times`, judged against ``now``, the current time
+    by default) are counted and left null.
 
     Raises:
         InputFormatError: the file cannot be read or lacks a required column.
@@ -137,6 +143,7 @@ def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False
                     )
                 )
     responses = responses.select(pl.col(name).cast(dtype) for name, dtype in RESPONSES.items())
+    responses, time_counts = screen_times(responses, now=now or datetime.now(UTC))
     return Job(
         name=name,
         uri=where,
@@ -147,6 +154,7 @@ def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False
         task_type="long-table",
         consolidated_from=None,
         skipped=tuple(skips.records),
-        stats={"n_rows": frame.height, "n_rows_skipped": incomplete.height},
+        stats={"n_rows": frame.height, "n_rows_skipped": incomplete.height, **time_counts},
+        warnings=tuple(describe_time_counts(time_counts, where)),
         task=Classification(),
     )

@@ -80,7 +80,8 @@ def _text(value: object) -> str | None:
 
 
 def _seconds(value: object) -> float | None:
-    if (type(value) is float or type(value) is int) and value >= 0:
+    # Negative or huge values are kept: sources.times counts them and leaves them out.
+    if type(value) is float or type(value) is int:
         return float(value)
     return None
 
@@ -232,7 +233,7 @@ def build_responses(raw: pl.DataFrame, *, job: str) -> tuple[pl.DataFrame, int, 
     table = (
         parsed.with_columns(
             pl.lit(job, pl.String()).alias(COL.JOB),
-            pl.coalesce(pl.col("_seconds"), pl.when(elapsed >= 0).then(elapsed)).alias(COL.SECONDS),
+            pl.coalesce(pl.col("_seconds"), elapsed).alias(COL.SECONDS),
             pl.when(is_cognito)
             .then(pl.col(COL.ISSUER).str.split("/").list.last())
             .alias(COL.USER_POOL_ID),
