@@ -132,6 +132,7 @@ def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
         entry["n_failed_objects"] for entry in per_job if entry["n_failed_objects"] is not None
     ]
     skipped = [record.to_dict() for job in jobs for record in job.skipped]
+    skipped += [record.to_dict() for record in (gold.skipped if gold else ())]
     summary: dict[str, Any] = {
         "crowdaudit_version": __version__,
         "n_jobs": len(jobs),

@@ -130,7 +130,7 @@ def _warn_skipped(records: tuple[SkippedRecord, ...] | list[SkippedRecord]) -> N
 def _show(result: Audit, *, limit: int | None) -> None:
     for warning in result.summary["warnings"]:
         _tell("warning:", "yellow", warning)
-    _warn_skipped([record for job in result.jobs for record in job.skipped])
+    _warn_skipped([SkippedRecord(**record) for record in result.summary["skipped"]])
     # Piped or redirected output keeps whole worker ids rather than fitting 80 columns.
     console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
     console.print(render_worker_table(result.workers, limit=limit, width=console.width))

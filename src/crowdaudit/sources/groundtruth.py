@@ -47,7 +47,7 @@ from crowdaudit.sources.responses import (
     match_response_key,
     parse_response_file,
 )
-from crowdaudit.sources.store import ObjectStore, StoredObject, join_key
+from crowdaudit.sources.store import REFUSALS, LocalStore, ObjectStore, StoredObject, join_key
 from crowdaudit.sources.times import describe_time_counts, screen_times
 from crowdaudit.tasks.base import TaskType
 from crowdaudit.tasks.registry import TaskOptions
@@ -110,6 +110,9 @@ def _job_name_of(prefix: str, store: ObjectStore) -> str:
     return store.uri("").rstrip("/").rsplit("/", 1)[-1]
 
 
+_LISTING_CODES = frozenset({"unexpected-key", *REFUSALS})
+"""Reasons for which a listed file is skipped before it is read."""
+
 _BATCH = 2000
 """Files parsed between two writes to the cache: what a killed run can lose at most."""
 
@@ -119,7 +122,7 @@ def _list_responses(
 ) -> dict[str, tuple[StoredObject, int, str]]:
     """Worker-response files by key, with their iteration and ``datasetObjectId``."""
     listed = list_tree(store, root, concurrency=concurrency, progress=progress)
-    listed = [obj for obj in listed if not obj.key.endswith("/")]
+    listed = [obj for obj in listed if obj.refused or not obj.key.endswith("/")]
     if not listed:
         raise EmptyJobError(
             "no worker responses found",
@@ -128,6 +131,13 @@ def _list_responses(
         )
     wanted: dict[str, tuple[StoredObject, int, str]] = {}
     for obj in sorted(listed, key=lambda stored: stored.key):
+        if obj.refused is not None:
+            skips.skip(
+                ResponseFormatError(
+                    "refusing file", store.uri(obj.key), REFUSALS[obj.refused], code=obj.refused
+                )
+            )
+            continue
         matched = match_response_key(obj.key[len(root) :])
         if matched is None:
             skips.skip(
@@ -238,7 +248,7 @@ def _read_responses(
     responses, time_counts = screen_times(responses, now=datetime.now(UTC))
     unusable = {record.where for record in skips.records if record.code != "bad-answer"}
     stats = {
-        "n_response_files": len(wanted) + sum(r.code == "unexpected-key" for r in skips.records),
+        "n_response_files": len(wanted) + sum(r.code in _LISTING_CODES for r in skips.records),
         "n_response_files_used": sum(store.uri(key) not in unusable for key in wanted),
         "n_duplicate_answers": duplicates,
         "n_unparsed_timestamps": bad_times,
@@ -278,6 +288,16 @@ def _choose_task(
         raise InputFormatError(
             exc.what, store.uri(prefix), f"{exc.where}: {exc.why}", code=exc.code
         ) from exc
+
+
+_BY_LINE = ("output-manifest", "intermediate-manifest")
+"""Sources of consolidated labels matched to objects by line index."""
+
+
+def _count_beyond_manifest(responses: pl.DataFrame, lines: int) -> int:
+    """Answered objects whose ``datasetObjectId`` is past the manifest's last line."""
+    ids = responses.select(pl.col(COL.TASK).unique().cast(pl.Int64, strict=False))
+    return int(ids.filter(pl.col(COL.TASK) >= lines).height)
 
 
 def read_job_folder(
@@ -345,7 +365,12 @@ def read_job_folder(
         progress=progress,
         parse_answer=task.parse_answer if task else _no_label,
         cache=(
-            ResponseCache(cache, job_uri=where, parser=task.parser_id if task else "no-label-1")
+            ResponseCache(
+                cache,
+                # A folder typed as a relative path is another folder in another directory.
+                job_uri=store.identity(prefix) if isinstance(store, LocalStore) else where,
+                parser=task.parser_id if task else "no-label-1",
+            )
             if cache is not None
             else None
         ),
@@ -359,6 +384,14 @@ def read_job_folder(
         warnings.append(f"{stats['n_unparsed_timestamps']} timestamps could not be parsed: {where}")
     warnings += describe_time_counts(stats, where)
     stats["n_manifest_objects"] = len(consolidation.manifest)
+    if consolidation.source in _BY_LINE:
+        beyond = _count_beyond_manifest(responses, len(consolidation.manifest))
+        stats["n_objects_beyond_manifest"] = beyond
+        if beyond:
+            warnings.append(
+                f"{beyond} answered object(s) have no line in the {consolidation.source} of "
+                f"{len(consolidation.manifest)} lines (beyond-manifest); counted as failed: {where}"
+            )
     return Job(
         name=job,
         uri=where,

@@ -95,17 +95,21 @@ def parse_long_table(
             if column in frame.columns
         ),
     ).with_row_index("_row", offset=2 if where.lower().endswith(".csv") else 0)
-    incomplete = text.filter(pl.any_horizontal(pl.col(*REQUIRED).is_null()))
+    # An empty or blank label is no class; an empty task or worker names no one.
+    blank = pl.any_horizontal(
+        pl.col(name).is_null() | (pl.col(name).str.strip_chars() == "") for name in REQUIRED
+    )
+    incomplete = text.filter(blank)
     for row in incomplete.get_column("_row").head(100):
         skips.skip(
             InputFormatError(
                 "cannot use answer",
                 f"{where}:{row}",
-                "task, worker or label is empty",
+                "task, worker or label is empty or blank",
                 code="incomplete-row",
             )
         )
-    complete = text.filter(pl.all_horizontal(pl.col(*REQUIRED).is_not_null()))
+    complete = text.filter(~blank)
     if complete.height == 0:
         raise EmptyJobError("no usable answers", where, f"{frame.height} rows, none complete")
     seconds = (
@@ -144,6 +148,13 @@ def parse_long_table(
                 )
     responses = responses.select(pl.col(name).cast(dtype) for name, dtype in RESPONSES.items())
     responses, time_counts = screen_times(responses, now=now or datetime.now(UTC))
+    repeated = responses.height - responses.select(COL.TASK, COL.WORKER).n_unique()
+    warnings = describe_time_counts(time_counts, where)
+    if repeated:
+        warnings.append(
+            f"{repeated} answer(s) repeat a task and worker pair already answered "
+            f"(repeated-answer); accuracy and agreement use the last, time counts all: {where}"
+        )
     return Job(
         name=name,
         uri=where,
@@ -154,7 +165,12 @@ def parse_long_table(
         task_type="long-table",
         consolidated_from=None,
         skipped=tuple(skips.records),
-        stats={"n_rows": frame.height, "n_rows_skipped": incomplete.height, **time_counts},
-        warnings=tuple(describe_time_counts(time_counts, where)),
+        stats={
+            "n_rows": frame.height,
+            "n_rows_skipped": incomplete.height,
+            "n_repeated_answers": repeated,
+            **time_counts,
+        },
+        warnings=tuple(warnings),
         task=Classification(),
     )
