@@ -121,6 +121,9 @@ def test_one_relative_path_in_two_folders_uses_two_cache_entries(
         shutil.copytree(PETS, job)
         for path in job.glob("annotations/worker-response/*/*/*.json"):
             path.write_text(path.read_text("utf-8").replace("猫", label), "utf-8")
+            os.utime(
+                path, ns=(1_600_000_000 * 10**9, 1_600_000_000 * 10**9)
+            )  # alike but for content
     monkeypatch.chdir(tmp_path / "a")
     first = read(Path("pets-private"), cache)
     monkeypatch.chdir(tmp_path / "b")
