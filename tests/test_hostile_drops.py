@@ -181,3 +181,32 @@ def test_a_manifest_shorter_than_the_job_is_a_warning(job: Path, tmp_path: Path)
     # Objects 2, 3 and 4 have answers but no line in a two-line manifest.
     assert (figures["n_objects_beyond_manifest"], figures["n_failed_objects"]) == (3, 3)
     assert any("beyond-manifest" in warning for warning in summary["warnings"])
+
+
+def test_a_file_below_a_linked_folder_outside_the_job_is_not_read(
+    job: Path, tmp_path: Path
+) -> None:
+    from crowdaudit.errors import SourceError
+    from crowdaudit.sources.store import LocalStore
+
+    outside = tmp_path / "elsewhere"
+    (job / "manifests").rename(outside)
+    (job / "manifests").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(SourceError, match="resolves outside the job folder"):
+        LocalStore(job).read_bytes("manifests/output/output.manifest")
+    result = run("audit", str(job), "--no-cache", "-q")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("error: refusing file: ")
+
+
+def test_a_long_table_or_gold_file_given_as_a_link_is_read(tmp_path: Path) -> None:
+    real = tmp_path / "data"
+    real.mkdir()
+    (real / "answers.csv").write_text("task,worker,label\n1,a,x\n1,b,x\n2,a,y\n", "utf-8")
+    (real / "gold.csv").write_text("task,label\n1,x\n", "utf-8")
+    links = tmp_path / "links"
+    links.mkdir()
+    (links / "answers.csv").symlink_to(real / "answers.csv")
+    (links / "gold.csv").symlink_to(real / "gold.csv")
+    summary = audit(tmp_path, str(links / "answers.csv"), "--gold", str(links / "gold.csv"))
+    assert (summary["n_answers"], summary["n_gold_objects"]) == (3, 1)

@@ -75,5 +75,5 @@ def read_location(text: str, aws: AwsConfig) -> tuple[bytes, str]:
         location = _s3(text, aws)
         return location.store.read_bytes(location.key), location.uri
     path = Path(text).expanduser()
-    store = LocalStore(path.parent)
+    store = LocalStore(path.parent, confined=False)  # the user named this file, link or not
     return store.read_bytes(path.name), str(path)

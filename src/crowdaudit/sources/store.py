@@ -87,6 +87,14 @@ def join_key(prefix: str, *parts: str) -> str:
     return "/".join(piece for piece in pieces if piece)
 
 
+def _opened_path(fd: int, path: str) -> str:
+    """Where an open file really is, links resolved: one readlink on Linux, else a realpath."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return os.path.realpath(path)
+
+
 class LocalStore:
     """A folder on disk; keys are paths relative to ``root``."""
 
@@ -94,10 +102,13 @@ class LocalStore:
     # contention with the parsing thread, so files are read one after another.
     max_concurrency = 1
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, confined: bool = True) -> None:
+        """``confined``: refuse files that resolve outside ``root`` (a job folder); ``False`` for
+        a folder holding a file the user named, which may well be a link."""
         self.root = root
         self._base = os.path.realpath(root)
         self._shown = str(root)
+        self._confined = confined
 
     def _path(self, key: str) -> str:
         # Keys come from listings or from the user; none may climb out of the folder. Checking the
@@ -195,10 +206,10 @@ class LocalStore:
 
     def read_bytes(self, key: str) -> bytes:
         path = self._path(key)
-        if os.path.islink(path) and not self._inside(os.path.realpath(path)):
-            raise SourceError("refusing file", self.uri(key), REFUSALS["outside-folder"])
         try:
             with open(path, "rb") as handle:
+                if self._confined and not self._inside(_opened_path(handle.fileno(), path)):
+                    raise SourceError("refusing file", self.uri(key), REFUSALS["outside-folder"])
                 return handle.read()
         except FileNotFoundError:
             raise SourceNotFoundError("file not found", self.uri(key)) from None

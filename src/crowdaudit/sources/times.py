@@ -20,12 +20,10 @@ import polars as pl
 
 from crowdaudit.schema import COL
 
-__all__ = ["MAX_SECONDS", "TIME_COUNTS", "describe_time_counts", "screen_times"]
+__all__ = ["MAX_SECONDS", "describe_time_counts", "screen_times"]
 
 MAX_SECONDS: Final = 24 * 3600.0
 FUTURE_MARGIN: Final = timedelta(days=1)
-TIME_COUNTS: Final = ("n_future_timestamps", "n_implausible_seconds")
-"""The counts :func:`screen_times` returns, as they appear in a job's figures."""
 
 
 def screen_times(responses: pl.DataFrame, *, now: datetime) -> tuple[pl.DataFrame, dict[str, int]]:
