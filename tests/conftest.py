@@ -148,3 +148,13 @@ def job_uri(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
         return upload_folder(client, folder, "audit-bucket", f"output/{folder.name}")
 
     return locate
+
+
+@pytest.fixture
+def reports_bucket(moto_reset: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """An S3 client on a fresh moto server with an empty bucket ``reports``, the endpoint set
+    through ``AWS_ENDPOINT_URL`` for the command to find."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_reset)
+    client = make_client("s3", moto_reset)
+    client.create_bucket(Bucket="reports")
+    return client

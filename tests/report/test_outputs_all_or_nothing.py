@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PETS, make_client
+from conftest import PETS
 from typer.testing import CliRunner
 
 from crowdaudit.cli import app
@@ -105,11 +105,9 @@ def test_every_output_or_none_in_a_store_without_renames() -> None:
 
 
 def test_s3_outputs_are_left_as_they_were_when_the_seed_json_bucket_is_missing(
-    moto_reset: str, monkeypatch: pytest.MonkeyPatch
+    reports_bucket: Any,
 ) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_reset)
-    s3 = make_client("s3", moto_reset)
-    s3.create_bucket(Bucket="reports")
+    s3 = reports_bucket
     s3.put_object(Bucket="reports", Key="audits/pets/summary.json", Body=b"earlier")
     result = run(
         "audit",
@@ -129,10 +127,8 @@ def test_s3_outputs_are_left_as_they_were_when_the_seed_json_bucket_is_missing(
     assert body == b"earlier"
 
 
-def test_s3_outputs_leave_no_staging_keys(moto_reset: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_reset)
-    s3 = make_client("s3", moto_reset)
-    s3.create_bucket(Bucket="reports")
+def test_s3_outputs_leave_no_staging_keys(reports_bucket: Any) -> None:
+    s3 = reports_bucket
     result = run("audit", str(PETS), "--out", "s3://reports/a/", "-q", "--no-cache")
     assert result.exit_code == 0, result.output
     listed = {item["Key"] for item in s3.list_objects_v2(Bucket="reports")["Contents"]}
