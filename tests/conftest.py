@@ -158,3 +158,11 @@ def reports_bucket(moto_reset: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     client = make_client("s3", moto_reset)
     client.create_bucket(Bucket="reports")
     return client
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite the golden files under tests/data/golden from this run's outputs",
+    )

@@ -6,8 +6,8 @@ a seeded share of the requests that ``only`` selects is answered with a fault:
 
 * ``slowdown``: ``503`` with S3's ``SlowDown`` XML error body;
 * ``reset``: the connection is reset (``SO_LINGER`` 0, closed) without any answer;
-* ``delay``: nothing is sent for ``delay_seconds`` (longer than the client's read timeout), then
-  the connection is closed;
+* ``delay``: nothing is sent until the client gives up and hangs up (its read timeout), so the
+  test does not race a server-side delay against the client's clock;
 * ``truncate``: the upstream answer's headers and half its body are sent, then a reset.
 
 Whether a request is faulted depends only on ``seed``, the request (method, path, query) and how
@@ -15,6 +15,7 @@ many times that request has been seen before, never on thread timing, so a run i
 ``faulty_attempts`` caps how many times the same request can be faulted, so a client with enough
 retries always gets through; targets matching ``fail_always`` are answered ``500 InternalError``
 every time. ``latency`` adds a fixed wait to every request (the benchmark's 20 ms "network").
+``max_in_flight`` is the most requests that were being answered at the same moment.
 
 Use it as a context manager; it stops by itself after ``lifetime`` seconds at most::
 
@@ -33,6 +34,7 @@ import contextlib
 import hashlib
 import http.client
 import re
+import select
 import socket
 import struct
 import sys
@@ -85,7 +87,8 @@ class FaultProxy:
         url: ``http://127.0.0.1:<port>``, to use as a client's endpoint URL.
         counts: how many requests were seen (``requests``), forwarded whole (``forwarded``) and
             answered with each fault (``slowdown``, ``reset``, ``delay``, ``truncate``,
-            ``fail_always``).
+            ``fail_always``); ``hung_up`` counts delayed requests the client gave up on.
+        max_in_flight: the most requests being answered at once.
     """
 
     def __init__(
@@ -97,7 +100,6 @@ class FaultProxy:
         reset: float = 0.0,
         delay: float = 0.0,
         truncate: float = 0.0,
-        delay_seconds: float = 2.0,
         latency: float = 0.0,
         faulty_attempts: int | None = None,
         only: Selector = is_object_get,
@@ -113,7 +115,6 @@ class FaultProxy:
         self.upstream = (parts.hostname, parts.port)
         self.seed = seed
         self.shares = {"slowdown": slowdown, "reset": reset, "delay": delay, "truncate": truncate}
-        self.delay_seconds = delay_seconds
         self.latency = latency
         self.faulty_attempts = faulty_attempts
         self.only = only
@@ -121,6 +122,8 @@ class FaultProxy:
         self.lifetime = lifetime
         self.respond = respond
         self.counts: Counter[str] = Counter()
+        self.max_in_flight = 0
+        self._in_flight = 0
         self.attempts: Counter[tuple[str, str]] = Counter()
         self._lock = threading.Lock()
         self._stopped = threading.Event()
@@ -355,7 +358,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reset()
         if fault == "delay":
             proxy._count(fault)
-            proxy._stopped.wait(proxy.delay_seconds)
+            if self._wait_for_hang_up():
+                proxy._count("hung_up")
             return self._reset()
         answer = proxy.respond(self.command, self.path) if proxy.respond else None
         if answer is not None:
@@ -370,12 +374,27 @@ class _Handler(BaseHTTPRequestHandler):
         proxy._count("forwarded")
         self._send(status, reason, headers, data)
 
+    def _wait_for_hang_up(self) -> bool:
+        """Block until the client closes the connection (True) or the proxy stops (False)."""
+        while not self.proxy._stopped.is_set():
+            readable, _, _ = select.select([self.connection], [], [], 0.05)
+            if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                return True
+        return False
+
     def _serve(self) -> None:
+        proxy = self.proxy
+        with proxy._lock:
+            proxy._in_flight += 1
+            proxy.max_in_flight = max(proxy.max_in_flight, proxy._in_flight)
         try:
             self._handle()
         except OSError:
             # The client went away (it timed out, or the proxy is stopping).
             self.close_connection = True
+        finally:
+            with proxy._lock:
+                proxy._in_flight -= 1
 
     do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _serve
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
 from pathlib import Path
@@ -11,9 +9,11 @@ from typing import Any
 
 import pytest
 from conftest import DATA, PETS
+from golden import check_csv, check_json
 from typer.main import get_command
 from typer.testing import CliRunner
 
+import crowdaudit
 from crowdaudit.cli import app
 
 GOLDEN = DATA / "golden"
@@ -29,10 +29,6 @@ OUTPUTS = {
 
 def run(*args: str) -> Any:
     return CliRunner().invoke(app, list(args))
-
-
-def canonical_csv(text: str) -> list[dict[str, str]]:
-    return sorted(csv.DictReader(io.StringIO(text)), key=lambda row: (row["job"], row["worker"]))
 
 
 def canonical_summary(summary: dict[str, Any]) -> dict[str, Any]:
@@ -57,13 +53,16 @@ def test_every_command_has_help_text() -> None:
                 assert parameter.help, f"{name} {parameter.name}"
 
 
-def test_version() -> None:
-    result = run("--version")
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version(flag: str) -> None:
+    result = run(flag)
     assert result.exit_code == 0
-    assert result.output.startswith("crowdaudit ")
+    assert result.output == f"crowdaudit {crowdaudit.__version__}\n"
 
 
-def test_audit_writes_the_golden_outputs(tmp_path: Path, job_uri: Any) -> None:
+def test_audit_writes_the_golden_outputs(
+    tmp_path: Path, job_uri: Any, request: pytest.FixtureRequest
+) -> None:
     out = tmp_path / "audit"
     result = run(
         "audit", job_uri(PETS), "--gold", str(DATA / "pets-golden.manifest"), "--out", str(out)
@@ -71,12 +70,10 @@ def test_audit_writes_the_golden_outputs(tmp_path: Path, job_uri: Any) -> None:
     assert result.exit_code == 0, result.output
     assert {path.name for path in out.iterdir()} == OUTPUTS
 
-    produced = canonical_csv((out / "workers.csv").read_text("utf-8"))
-    assert produced == canonical_csv((GOLDEN / "pets-workers.csv").read_text("utf-8"))
+    workers = (out / "workers.csv").read_text("utf-8")
+    check_csv(request, workers, GOLDEN / "pets-workers.csv", key=("job", "worker"))
     summary = json.loads((out / "summary.json").read_text("utf-8"))
-    assert canonical_summary(summary) == json.loads(
-        (GOLDEN / "pets-summary.json").read_text("utf-8")
-    )
+    check_json(request, canonical_summary(summary), GOLDEN / "pets-summary.json")
     records = json.loads((out / "workers.json").read_text("utf-8"))
     assert (
         sorted(records, key=lambda r: r["worker"])[0]["first_submitted_at"]

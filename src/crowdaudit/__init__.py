@@ -29,6 +29,7 @@ from crowdaudit.errors import (
 )
 from crowdaudit.ledger import Contributions, contributions
 from crowdaudit.sources.aws import AwsConfig
+from crowdaudit.sources.exports import ExportOptions
 from crowdaudit.sources.gold import Gold
 from crowdaudit.sources.groundtruth import Job
 from crowdaudit.tasks.registry import TaskOptions
@@ -41,6 +42,7 @@ __all__ = [
     "CredentialsError",
     "CrowdAuditError",
     "EmptyJobError",
+    "ExportOptions",
     "Gold",
     "GoldFormatError",
     "InputFormatError",

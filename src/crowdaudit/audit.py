@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -21,11 +21,11 @@ from crowdaudit.metrics.workers import (
 from crowdaudit.report.html import render_report, render_summary_html
 from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
+from crowdaudit.sources.exports import ExportOptions, is_export_file, parse_export
 from crowdaudit.sources.fetch import Progress, no_progress
 from crowdaudit.sources.gold import SOURCE, Gold, match_gold, parse_gold
 from crowdaudit.sources.groundtruth import Job, describe, read_job_folder
 from crowdaudit.sources.locations import open_folder, read_location
-from crowdaudit.sources.longtable import is_long_table, parse_long_table
 from crowdaudit.sources.sagemaker import JobInfo, fetch_job_info
 from crowdaudit.tasks.registry import TaskOptions
 
@@ -76,7 +76,9 @@ class Audit:
 def _join_labels(job: Job, gold: Gold | None) -> pl.DataFrame:
     """The job's answers with their consolidated and gold labels and similarities to them."""
     answers = job.responses.join(job.consolidated, on=COL.TASK, how="left", maintain_order="left")
-    if gold is None or job.task is None:
+    if gold is None and job.gold is not None:
+        answers = answers.join(job.gold, on=COL.TASK, how="left", maintain_order="left")
+    elif gold is None or job.task is None:
         answers = answers.with_columns(pl.lit(None, pl.String()).alias(COL.GOLD))
     else:
         per_task = match_gold(gold, job.sources, job.task.parse_gold)
@@ -187,11 +189,13 @@ def read_jobs(
     labels: bool = True,
     cache: Path | None = None,
     task_options: TaskOptions | None = None,
+    export: ExportOptions | None = None,
 ) -> list[Job]:
     """Read Ground Truth jobs given as output folders (paths or ``s3://`` URIs) or as job names.
 
-    A source ending in ``.csv`` or ``.parquet`` is a long table of answers instead
-    (:mod:`crowdaudit.sources.longtable`), from any labeling platform.
+    A source ending in ``.csv``, ``.tsv``, ``.json`` or ``.parquet`` (or any source when
+    ``export.format`` is set) is one file instead: a platform export (Label Studio, Mechanical
+    Turk, Toloka) or a long table of answers, detected by content (:mod:`crowdaudit.sources.exports`).
 
     A job named with ``job_names`` takes its output folder and label attribute from
     DescribeLabelingJob, called with ``sagemaker`` (a boto3 SageMaker client; one is made from
@@ -202,12 +206,14 @@ def read_jobs(
     not read (enough to count who did what).
     """
     aws = aws or AwsConfig()
+    export = replace(export or ExportOptions(), labels=labels)
+    if task_options is not None:
+        export = replace(export, task=task_options)
     jobs: list[Job] = []
     for folder, name, info in _resolve_sources(sources, job_names, aws, sagemaker):
-        if is_long_table(folder):
+        if name is None and is_export_file(folder, export):
             data, where = read_location(folder, aws)
-            stem = PurePosixPath(folder.rstrip("/")).name.rsplit(".", 1)[0]
-            jobs.append(parse_long_table(data, where=where, name=stem, strict=strict))
+            jobs.append(parse_export(data, where=where, strict=strict, options=export))
             continue
         location = open_folder(folder, aws)
         attribute = label_attribute or (info.label_attribute if info else None)
@@ -277,6 +283,7 @@ def audit(
     sagemaker: Any = None,
     cache: Path | None = None,
     task_options: TaskOptions | None = None,
+    export: ExportOptions | None = None,
 ) -> Audit:
     """Audit one or more labeling jobs.
 
@@ -294,6 +301,8 @@ def audit(
             files; ``None`` (the default) reads everything every time.
         task_options: the task type and its options when detection is not enough, e.g.
             ``TaskOptions(answer_path="annotatedResult.label")`` for a custom template.
+        export: for platform exports: the format, Label Studio control, answer column, and
+            whether rejected work counts (:class:`~crowdaudit.sources.exports.ExportOptions`).
 
     Example::
 
@@ -313,5 +322,6 @@ def audit(
         sagemaker=sagemaker,
         cache=cache,
         task_options=task_options,
+        export=export,
     )
     return build_audit(jobs, gold_labels)

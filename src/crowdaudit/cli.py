@@ -43,6 +43,7 @@ from crowdaudit.report.writers import (
 )
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.cache import default_cache_dir
+from crowdaudit.sources.exports import FORMAT_NAMES, ExportOptions
 from crowdaudit.sources.groundtruth import Job, read_job_folder
 from crowdaudit.sources.locations import Location, open_output_file, open_output_folder
 from crowdaudit.sources.store import join_key
@@ -168,8 +169,9 @@ SourcesArg = Annotated[
     list[str] | None,
     typer.Argument(
         help="Output folder of a labeling job (the one holding annotations/ and manifests/), "
-        "as a local path or an s3:// URI; or a CSV/Parquet table with columns task, worker, "
-        "label[, seconds, submitted_at] from any platform. Several may be given.",
+        "as a local path or an s3:// URI; or one export file: Label Studio (JSON, JSON-MIN, "
+        "CSV), a Mechanical Turk batch results CSV, a Toloka results TSV, or a CSV/Parquet table "
+        "with columns task, worker, label[, seconds, submitted_at]. Several may be given.",
         show_default=False,
     ),
 ]
@@ -252,6 +254,58 @@ CacheOpt = Annotated[
     ),
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Read every file; keep no cache.")]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help=f"Read every source as this export instead of detecting it: {', '.join(FORMAT_NAMES)}.",
+        rich_help_panel="Platform exports",
+        show_default=False,
+    ),
+]
+ControlOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Label Studio: the control (from_name) whose results are the answers, when the "
+        "project has several.",
+        rich_help_panel="Platform exports",
+    ),
+]
+AnswerColumnOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Mechanical Turk, Toloka: the Answer.* or OUTPUT:* column, when there are several.",
+        rich_help_panel="Platform exports",
+    ),
+]
+IncludeRejectedOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Mechanical Turk, Toloka: count rejected assignments as answers.",
+        rich_help_panel="Platform exports",
+    ),
+]
+
+
+def _export_options(
+    export_format: str | None,
+    control: str | None,
+    answer_column: str | None,
+    include_rejected: bool,
+    task: TaskOptions | None = None,
+) -> ExportOptions:
+    """The platform export options; an unknown ``--format`` is a usage error (exit 2)."""
+    if export_format is not None and export_format not in FORMAT_NAMES:
+        raise typer.BadParameter(
+            f"{export_format!r} is not one of {', '.join(FORMAT_NAMES)}", param_hint="--format"
+        )
+    return ExportOptions(
+        format=export_format,
+        control=control,
+        answer_column=answer_column,
+        include_rejected=include_rejected,
+        task=task or TaskOptions(),
+    )
 
 
 def _task_options(
@@ -327,6 +381,10 @@ def audit(
     compare: CompareOpt = "exact",
     iou_threshold: IouOpt = 0.5,
     span_match: SpanMatchOpt = "exact",
+    export_format: FormatOpt = None,
+    control: ControlOpt = None,
+    answer_column: AnswerColumnOpt = None,
+    include_rejected: IncludeRejectedOpt = False,
     limit: LimitOpt = 25,
     quiet: QuietOpt = False,
 ) -> None:
@@ -342,6 +400,7 @@ def audit(
         profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
     )
     options = _task_options(task_type, answer_path, compare, iou_threshold, span_match)
+    export = _export_options(export_format, control, answer_column, include_rejected, options)
     with _cli_errors():
         gold_labels = read_gold(gold, aws=aws) if gold else None
         with _ProgressBars(enabled=not quiet) as progress:
@@ -355,6 +414,7 @@ def audit(
                 progress=progress,
                 cache=_cache_folder(cache, no_cache),
                 task_options=options,
+                export=export,
             )
         result = build_audit(jobs, gold_labels)
     _note_cache(jobs, quiet=quiet)
@@ -429,6 +489,8 @@ def contributions(
     concurrency: ConcurrencyOpt = 64,
     cache: CacheOpt = None,
     no_cache: NoCacheOpt = False,
+    export_format: FormatOpt = None,
+    include_rejected: IncludeRejectedOpt = False,
     limit: LimitOpt = 25,
     quiet: QuietOpt = False,
 ) -> None:
@@ -441,6 +503,7 @@ def contributions(
         crowdaudit contributions --job job-a --job job-b --rate-per-hour 18 --out pay.csv
     """
     table_format = _ledger_format(out)
+    export = _export_options(export_format, None, None, include_rejected)
     aws = AwsConfig(
         profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
     )
@@ -459,6 +522,7 @@ def contributions(
                 concurrency=concurrency,
                 progress=progress,
                 cache=_cache_folder(cache, no_cache),
+                export=export,
             )
         data = render_table(ledger.table, table_format)
         target = open_output_file(out, aws)
@@ -490,7 +554,7 @@ def _main(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+            "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."
         ),
     ] = False,
 ) -> None:

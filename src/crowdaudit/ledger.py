@@ -15,7 +15,9 @@ from crowdaudit.errors import IdentityError
 from crowdaudit.identity.cognito import CognitoDirectory
 from crowdaudit.identity.directory import IdentityDirectory, Person, PoolSub, unresolved
 from crowdaudit.metrics.contributions import build_pool_subs, compute_contributions
+from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
+from crowdaudit.sources.exports import ExportOptions
 from crowdaudit.sources.fetch import Progress, no_progress
 from crowdaudit.sources.groundtruth import Job
 
@@ -85,7 +87,22 @@ def build_contributions(
         rate_per_hour=rate_per_hour,
         job_rates=job_rates,
     )
-    return Contributions(table, tuple(jobs), tuple(unresolved(people)), error)
+    return Contributions(
+        _with_named_people(table, jobs), tuple(jobs), tuple(unresolved(people)), error
+    )
+
+
+def _with_named_people(table: pl.DataFrame, jobs: Sequence[Job]) -> pl.DataFrame:
+    """Fill ``username`` and ``email`` from the people platform exports name (Label Studio)."""
+    named = [job.people for job in jobs if job.people is not None]
+    if not named:
+        return table
+    people = pl.concat(named).unique(subset=COL.WORKER, keep="first", maintain_order=True)
+    filled = table.join(people, on=COL.WORKER, how="left", suffix="_export")
+    return filled.with_columns(
+        pl.coalesce(COL.USERNAME, f"{COL.USERNAME}_export").alias(COL.USERNAME),
+        pl.coalesce(COL.EMAIL, f"{COL.EMAIL}_export").alias(COL.EMAIL),
+    ).select(table.columns)
 
 
 def contributions(
@@ -103,6 +120,7 @@ def contributions(
     concurrency: int = 64,
     progress: Progress = no_progress,
     cache: Path | None = None,
+    export: ExportOptions | None = None,
 ) -> Contributions:
     """The contribution ledger of one or more labeling jobs, with Cognito user names and e-mails.
 
@@ -122,6 +140,7 @@ def contributions(
         concurrency: objects read at once.
         progress: callback ``(stage, done, total)``.
         cache: a folder for the incremental cache (``None``: read everything).
+        export: for platform exports: the format and whether rejected work counts.
 
     Example::
 
@@ -139,6 +158,7 @@ def contributions(
         sagemaker=sagemaker,
         labels=False,
         cache=cache,
+        export=export,
     )
     if identities and directory is None:
         directory = cognito_directory(aws)

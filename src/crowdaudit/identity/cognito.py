@@ -140,12 +140,14 @@ class CognitoDirectory:
         sleep: the function that waits (injectable so tests run instantly).
         rng: the random source of the jitter.
 
-    Example:
-        >>> import boto3  # doctest: +SKIP
-        >>> directory = CognitoDirectory(  # doctest: +SKIP
-        ...     lambda region: boto3.client("cognito-idp", region_name=region)
-        ... )
-        >>> directory.fetch_people({"us-east-1_5BJRp9lN7": {"7efc17ac-3397-…"}})  # doctest: +SKIP
+    Example (it calls Cognito, so it is not run as a doctest)::
+
+        import boto3
+
+        directory = CognitoDirectory(
+            lambda region: boto3.client("cognito-idp", region_name=region)
+        )
+        directory.fetch_people({"us-east-1_5BJRp9lN7": {"7efc17ac-3397-…"}})
     """
 
     def __init__(

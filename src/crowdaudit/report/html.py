@@ -106,7 +106,12 @@ def render_report(
         The HTML document, UTF-8 text starting with ``<!DOCTYPE html>``.
 
     Example:
-        >>> page = render_report(workers, summary, responses, title="birds")
+        >>> from crowdaudit.audit import build_audit
+        >>> from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
+        >>> from crowdaudit.sources.groundtruth import read_job_folder
+        >>> job = read_job_folder(load_demo_store(), f"{DEMO_JOB}/")
+        >>> result = build_audit([job], load_demo_gold())
+        >>> page = render_report(result.workers, result.summary, result.answers, title="birds")
         >>> page.startswith("<!DOCTYPE html>")
         True
     """

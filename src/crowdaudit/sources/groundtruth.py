@@ -80,6 +80,9 @@ class Job:
             DescribeLabelingJob that have one.
         n_fetched: worker-response files fetched by this read (the others came from the cache).
         task: how answers of this job are read and compared (``None``: answers kept unlabelled).
+        gold: ``task, gold`` (canonical texts) carried by the source itself, as platform exports
+            flag ground-truth or control tasks; ``None`` when the source has none.
+        people: ``worker, username, email`` where the source names its workers.
     """
 
     name: str
@@ -96,6 +99,8 @@ class Job:
     price_per_object: float | None = None
     n_fetched: int = 0
     task: TaskType | None = None
+    gold: pl.DataFrame | None = None
+    people: pl.DataFrame | None = None
 
 
 def _no_label(content: object) -> None:

@@ -16,15 +16,25 @@ import polars as pl
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
 from crowdaudit.schema import COL, RESPONSES
 from crowdaudit.sources.consolidated import build_consolidated, build_sources
+from crowdaudit.sources.export_job import ExportOptions, header_names
 from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.responses import parse_timestamps
 from crowdaudit.sources.times import describe_time_counts, screen_times
 from crowdaudit.tasks.single_label import Classification
 
-__all__ = ["LONG_TABLE_SUFFIXES", "is_long_table", "parse_long_table"]
+__all__ = [
+    "LONG_TABLE_SUFFIXES",
+    "NAME",
+    "is_long_table",
+    "looks_like_long_table",
+    "parse_long_table",
+    "parse_long_table_export",
+]
 
+NAME: Final = "long-table"
 LONG_TABLE_SUFFIXES: Final = (".csv", ".parquet", ".pq")
 REQUIRED: Final = (COL.TASK, COL.WORKER, COL.LABEL)
+_PARQUET_MAGIC: Final = b"PAR1"
 
 
 def is_long_table(source: str) -> bool:
@@ -32,9 +42,23 @@ def is_long_table(source: str) -> bool:
     return source.lower().rstrip("/").endswith(LONG_TABLE_SUFFIXES)
 
 
+def looks_like_long_table(data: bytes, where: str) -> bool:
+    """Parquet, or a CSV whose header names ``task``, ``worker`` and ``label``."""
+    if data.startswith(_PARQUET_MAGIC):
+        return True
+    return set(REQUIRED) <= header_names(data)
+
+
+def parse_long_table_export(
+    data: bytes, *, where: str, name: str, strict: bool, options: ExportOptions
+) -> Job:
+    """:func:`parse_long_table` as a registered reader (it has no options of its own)."""
+    return parse_long_table(data, where=where, name=name, strict=strict)
+
+
 def _read_frame(data: bytes, where: str) -> pl.DataFrame:
     try:
-        if where.lower().endswith(".csv"):
+        if not data.startswith(_PARQUET_MAGIC):
             return pl.read_csv(io.BytesIO(data), infer_schema=False)
         return pl.read_parquet(io.BytesIO(data))
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
@@ -94,7 +118,7 @@ def parse_long_table(
             for column in (COL.SECONDS, COL.SUBMITTED_AT)
             if column in frame.columns
         ),
-    ).with_row_index("_row", offset=2 if where.lower().endswith(".csv") else 0)
+    ).with_row_index("_row", offset=0 if data.startswith(_PARQUET_MAGIC) else 2)
     # An empty or blank label is no class; an empty task or worker names no one.
     blank = pl.any_horizontal(
         pl.col(name).is_null() | (pl.col(name).str.strip_chars() == "") for name in REQUIRED
