@@ -167,7 +167,7 @@ def test_long_table_repeats_and_blank_labels_are_counted(tmp_path: Path) -> None
     summary = audit(tmp_path, str(table))
     figures = summary["jobs"][0]
     assert (summary["n_answers"], figures["n_rows_skipped"]) == (4, 2)
-    assert figures["n_repeated_answers"] == 1
+    assert figures["n_answers_repeated"] == 1
     assert figures["n_implausible_seconds"] == 1
     assert "repeated-answer" in summary["stderr"]
 

@@ -192,7 +192,7 @@ def parse_long_table(
         stats={
             "n_rows": frame.height,
             "n_rows_skipped": incomplete.height,
-            "n_repeated_answers": repeated,
+            "n_answers_repeated": repeated,
             **time_counts,
         },
         warnings=tuple(warnings),
