@@ -167,3 +167,44 @@ def test_two_processes_writing_one_cache_never_pair_keys_with_other_rows(tmp_pat
     assert len(state.files) == 2 * batches * 3
     with_rows = set(state.raw.get_column(COL.SOURCE_KEY))
     assert {cached.where for cached in state.files.values()} == with_rows
+
+
+_RUN = """
+import sys
+from crowdaudit.sources import groundtruth
+from crowdaudit.cli import main
+
+groundtruth._BATCH = 7  # many small parts, so that two runs interleave their writes
+sys.argv = ["crowdaudit", "audit", *sys.argv[1:]]
+main()
+"""
+
+
+def test_two_audits_sharing_one_cache_lose_no_answer(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    job = tmp_path / "many"
+    answer = json.loads(
+        next(PETS.glob("annotations/worker-response/iteration-1/0/*.json")).read_text("utf-8")
+    )["answers"][0]
+    for task in range(300):
+        folder = job / "annotations/worker-response/iteration-1" / str(task)
+        folder.mkdir(parents=True)
+        (folder / "2022-08-05_10:00:00.json").write_text(
+            json.dumps({"answers": [{**answer, "workerId": f"w{task % 7}"}]}), "utf-8"
+        )
+    cache = tmp_path / "cache"
+
+    def start(out: str) -> Any:
+        arguments = [str(job), "--cache", str(cache), "-q", "--out", str(tmp_path / out)]
+        return subprocess.Popen([sys.executable, "-c", _RUN, *arguments], stderr=subprocess.PIPE)
+
+    runs = [start("first"), start("second")]
+    assert [run.wait(timeout=300) for run in runs] == [0, 0], [r.stderr.read() for r in runs]
+    for run in runs:
+        run.stderr.close()
+    warm = read(job, cache)
+    assert warm.n_fetched == 0
+    assert warm.responses.height == 300
+    assert same(warm, read(job, None))
