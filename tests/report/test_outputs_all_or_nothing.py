@@ -133,3 +133,15 @@ def test_s3_outputs_leave_no_staging_keys(reports_bucket: Any) -> None:
     assert result.exit_code == 0, result.output
     listed = {item["Key"] for item in s3.list_objects_v2(Bucket="reports")["Contents"]}
     assert listed == {f"a/{name}" for name in OUTPUTS | {"report.html"}}
+
+
+def test_write_only_credentials_still_write_every_output() -> None:
+    from crowdaudit.errors import AccessDeniedError
+
+    class WriteOnly(MemoryStore):
+        def read_bytes(self, key: str) -> bytes:
+            raise AccessDeniedError("cannot read S3 object", self.uri(key), "AccessDenied")
+
+    store = WriteOnly({"out/a.json": b"old a"})
+    write_all([(Location(store, f"out/{n}.json"), n.encode()) for n in ("a", "b")])
+    assert store.objects == {"out/a.json": b"a", "out/b.json": b"b"}

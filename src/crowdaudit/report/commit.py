@@ -12,7 +12,9 @@ Every output is rendered before this module is called. :func:`write_all` then wo
    one move fail, the moves already made are undone in reverse order: backups go back, new files
    go away, folders this run created are removed.
 
-Afterwards nothing of the staging remains. A process killed in the middle of the commit (not an
+Where the credentials may write objects but not read them (a write-only role), an object that
+was there before cannot be kept for putting back: should a later move fail, it is left with this
+run's bytes. Afterwards nothing of the staging remains. A process killed in the middle of the commit (not an
 error, but ``kill -9``) can leave a hidden ``.crowdaudit-<token>/`` folder behind, never a file
 under an output's name that holds half its bytes.
 """
@@ -28,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from crowdaudit.errors import OutputError, SourceNotFoundError
+from crowdaudit.errors import AccessDeniedError, CrowdAuditError, OutputError, SourceNotFoundError
 from crowdaudit.sources.locations import Location
 from crowdaudit.sources.store import _UMASK, LocalStore
 
@@ -131,6 +133,8 @@ class _StoreTarget:
             f"{folder}/{_STAGING}{token}/{name}" if folder else f"{_STAGING}{token}/{name}"
         )
         self.before: bytes | None = None
+        self.unknown = False
+        """The credentials may write but not read: what was there cannot be put back."""
         self.committed = False
 
     def stage(self) -> None:
@@ -141,13 +145,15 @@ class _StoreTarget:
             self.before = self.store.read_bytes(self.key)
         except SourceNotFoundError:
             self.before = None
-        except Exception as exc:
-            raise OutputError("cannot write S3 object", self.store.uri(self.key), str(exc)) from exc
+        except AccessDeniedError:
+            self.unknown = True
+        except CrowdAuditError as exc:
+            raise OutputError(exc.what, exc.where, exc.why) from exc
         self.store.write_bytes(self.key, self.data)
         self.committed = True
 
     def undo(self) -> None:
-        if not self.committed:
+        if not self.committed or self.unknown:
             return
         if self.before is None:
             self.store.delete(self.key)
