@@ -26,7 +26,7 @@ from crowdaudit.cli import app
 
 OUTPUTS = {"workers.csv", "workers.parquet", "workers.json", "summary.json", "report.html"}
 FUZZ = settings(
-    max_examples=30,
+    max_examples=50,
     deadline=None,
     derandomize=True,
     database=None,
