@@ -299,10 +299,32 @@ _BY_LINE = ("output-manifest", "intermediate-manifest")
 """Sources of consolidated labels matched to objects by line index."""
 
 
-def _count_beyond_manifest(responses: pl.DataFrame, lines: int) -> int:
-    """Answered objects whose ``datasetObjectId`` is past the manifest's last line."""
+def _note_beyond_manifest(
+    responses: pl.DataFrame, consolidation: Consolidation, stats: dict[str, int], where: str
+) -> list[str]:
+    """Count the answered objects whose ``datasetObjectId`` is past the last line of a manifest
+    read by line index (into ``stats``); a warning when there are some."""
+    if consolidation.source not in _BY_LINE:
+        return []
+    lines = len(consolidation.manifest)
     ids = responses.select(pl.col(COL.TASK).unique().cast(pl.Int64, strict=False))
-    return int(ids.filter(pl.col(COL.TASK) >= lines).height)
+    beyond = stats["n_objects_beyond_manifest"] = ids.filter(pl.col(COL.TASK) >= lines).height
+    if not beyond:
+        return []
+    return [
+        f"{beyond} answered object(s) have no line in the {consolidation.source} of {lines} "
+        f"lines (beyond-manifest); counted as failed: {where}"
+    ]
+
+
+def _open_cache(
+    root: Path | None, store: ObjectStore, prefix: str, task: TaskType | None
+) -> ResponseCache | None:
+    if root is None:
+        return None
+    # A folder typed as a relative path is another folder when typed in another directory.
+    where = store.identity(prefix) if isinstance(store, LocalStore) else store.uri(prefix)
+    return ResponseCache(root, job_uri=where, parser=task.parser_id if task else "no-label-1")
 
 
 def read_job_folder(
@@ -369,16 +391,7 @@ def read_job_folder(
         concurrency=concurrency,
         progress=progress,
         parse_answer=task.parse_answer if task else _no_label,
-        cache=(
-            ResponseCache(
-                cache,
-                # A folder typed as a relative path is another folder in another directory.
-                job_uri=store.identity(prefix) if isinstance(store, LocalStore) else where,
-                parser=task.parser_id if task else "no-label-1",
-            )
-            if cache is not None
-            else None
-        ),
+        cache=_open_cache(cache, store, prefix, task),
     )
     consolidated = (
         parse_consolidated_labels(consolidation, task, job_fetcher(store, prefix), skips)
@@ -389,14 +402,7 @@ def read_job_folder(
         warnings.append(f"{stats['n_unparsed_timestamps']} timestamps could not be parsed: {where}")
     warnings += describe_time_counts(stats, where)
     stats["n_manifest_objects"] = len(consolidation.manifest)
-    if consolidation.source in _BY_LINE:
-        beyond = _count_beyond_manifest(responses, len(consolidation.manifest))
-        stats["n_objects_beyond_manifest"] = beyond
-        if beyond:
-            warnings.append(
-                f"{beyond} answered object(s) have no line in the {consolidation.source} of "
-                f"{len(consolidation.manifest)} lines (beyond-manifest); counted as failed: {where}"
-            )
+    warnings += _note_beyond_manifest(responses, consolidation, stats, where)
     return Job(
         name=job,
         uri=where,

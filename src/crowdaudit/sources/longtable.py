@@ -86,6 +86,56 @@ def _check_types(frame: pl.DataFrame, where: str) -> None:
             )
 
 
+def _drop_incomplete(text: pl.DataFrame, where: str, skips: SkipLog) -> tuple[pl.DataFrame, int]:
+    """The rows with a task, worker and label, and how many lacked one (each skipped)."""
+    # An empty or blank label is no class; an empty task or worker names no one.
+    blank = pl.any_horizontal(
+        pl.col(column).is_null() | (pl.col(column).str.strip_chars() == "") for column in REQUIRED
+    )
+    incomplete = text.filter(blank)
+    for row in incomplete.get_column("_row").head(100):
+        skips.skip(
+            InputFormatError(
+                "cannot use answer",
+                f"{where}:{row}",
+                "task, worker or label is empty or blank",
+                code="incomplete-row",
+            )
+        )
+    return text.filter(~blank), incomplete.height
+
+
+def _report_unparsed(responses: pl.DataFrame, where: str, skips: SkipLog) -> None:
+    """One skip per column for ``seconds`` or ``submitted_at`` values that could not be read."""
+    for column, label in ((COL.SECONDS, "_seconds"), (COL.SUBMITTED_AT, "_submitted_at")):
+        if label in responses.columns:
+            bad = responses.filter(pl.col(label).is_not_null() & pl.col(column).is_null())
+            if bad.height:
+                skips.skip(
+                    InputFormatError(
+                        f"cannot parse {column}",
+                        f"{where}:{bad.get_column('_row')[0]}",
+                        f"{bad.height} value(s) left empty, first {bad.get_column(label)[0]!r}",
+                        code=f"bad-{column}",
+                    )
+                )
+
+
+def _screen(
+    responses: pl.DataFrame, where: str, now: datetime
+) -> tuple[pl.DataFrame, dict[str, int], list[str]]:
+    """Implausible times left out and repeated answers counted, with a warning for each."""
+    responses, counts = screen_times(responses, now=now)
+    warnings = describe_time_counts(counts, where)
+    repeated = responses.height - responses.select(COL.TASK, COL.WORKER).n_unique()
+    if repeated:
+        warnings.append(
+            f"{repeated} answer(s) repeat a task and worker pair already answered "
+            f"(repeated-answer); accuracy and agreement use the last, time counts all: {where}"
+        )
+    return responses, {"n_answers_repeated": repeated, **counts}, warnings
+
+
 def parse_long_table(
     data: bytes, *, where: str, name: str, strict: bool = False, now: datetime | None = None
 ) -> Job:
@@ -119,21 +169,7 @@ def parse_long_table(
             if column in frame.columns
         ),
     ).with_row_index("_row", offset=0 if data.startswith(_PARQUET_MAGIC) else 2)
-    # An empty or blank label is no class; an empty task or worker names no one.
-    blank = pl.any_horizontal(
-        pl.col(name).is_null() | (pl.col(name).str.strip_chars() == "") for name in REQUIRED
-    )
-    incomplete = text.filter(blank)
-    for row in incomplete.get_column("_row").head(100):
-        skips.skip(
-            InputFormatError(
-                "cannot use answer",
-                f"{where}:{row}",
-                "task, worker or label is empty or blank",
-                code="incomplete-row",
-            )
-        )
-    complete = text.filter(~blank)
+    complete, n_incomplete = _drop_incomplete(text, where, skips)
     if complete.height == 0:
         raise EmptyJobError("no usable answers", where, f"{frame.height} rows, none complete")
     seconds = (
@@ -158,27 +194,9 @@ def parse_long_table(
         ),
         pl.format("{}:{}", pl.lit(where), pl.col("_row")).alias(COL.SOURCE_KEY),
     )
-    for column, label in ((COL.SECONDS, "_seconds"), (COL.SUBMITTED_AT, "_submitted_at")):
-        if label in responses.columns:
-            bad = responses.filter(pl.col(label).is_not_null() & pl.col(column).is_null())
-            if bad.height:
-                skips.skip(
-                    InputFormatError(
-                        f"cannot parse {column}",
-                        f"{where}:{bad.get_column('_row')[0]}",
-                        f"{bad.height} value(s) left empty, first {bad.get_column(label)[0]!r}",
-                        code=f"bad-{column}",
-                    )
-                )
+    _report_unparsed(responses, where, skips)
     responses = responses.select(pl.col(name).cast(dtype) for name, dtype in RESPONSES.items())
-    responses, time_counts = screen_times(responses, now=now or datetime.now(UTC))
-    repeated = responses.height - responses.select(COL.TASK, COL.WORKER).n_unique()
-    warnings = describe_time_counts(time_counts, where)
-    if repeated:
-        warnings.append(
-            f"{repeated} answer(s) repeat a task and worker pair already answered "
-            f"(repeated-answer); accuracy and agreement use the last, time counts all: {where}"
-        )
+    responses, counts, warnings = _screen(responses, where, now or datetime.now(UTC))
     return Job(
         name=name,
         uri=where,
@@ -189,12 +207,7 @@ def parse_long_table(
         task_type="long-table",
         consolidated_from=None,
         skipped=tuple(skips.records),
-        stats={
-            "n_rows": frame.height,
-            "n_rows_skipped": incomplete.height,
-            "n_answers_repeated": repeated,
-            **time_counts,
-        },
+        stats={"n_rows": frame.height, "n_rows_skipped": n_incomplete, **counts},
         warnings=tuple(warnings),
         task=Classification(),
     )
