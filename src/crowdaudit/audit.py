@@ -19,6 +19,7 @@ from crowdaudit.metrics.workers import (
     with_similarities,
 )
 from crowdaudit.report.html import render_report, render_summary_html
+from crowdaudit.report.items import build_similarity_items, with_object_details
 from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.exports import ExportOptions, is_export_file, parse_export
@@ -133,6 +134,11 @@ def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
     failed = [
         entry["n_failed_objects"] for entry in per_job if entry["n_failed_objects"] is not None
     ]
+    unlabelled = [
+        entry["n_objects_without_consolidated_label"]
+        for entry in per_job
+        if entry.get("n_objects_without_consolidated_label") is not None
+    ]
     skipped = [record.to_dict() for job in jobs for record in job.skipped]
     skipped += [record.to_dict() for record in (gold.skipped if gold else ())]
     summary: dict[str, Any] = {
@@ -142,6 +148,7 @@ def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
         "n_answers": answers.height,
         "n_workers": answers.select(pl.col(COL.WORKER).n_unique()).item(),
         "n_failed_objects": sum(failed) if failed else None,
+        "n_objects_without_consolidated_label": sum(unlabelled) if unlabelled else None,
         "n_gold_labels": gold.size if gold else 0,
         "n_gold_objects": gold_objects.height,
         "n_gold_labels_unused": _count_unused_gold(gold, jobs),
@@ -153,7 +160,22 @@ def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
     if len(per_job) == 1:
         summary.update({key: per_job[0][key] for key in JOB_FIGURES if key in per_job[0]})
     summary["jobs"] = per_job
-    return Audit(tuple(jobs), answers, workers, summary, skill.items)
+    return Audit(tuple(jobs), answers, workers, summary, _build_items(jobs, scored, skill.items))
+
+
+def _build_items(
+    jobs: Sequence[Job], scored: Sequence[pl.DataFrame], single_label: pl.DataFrame
+) -> pl.DataFrame:
+    """``items.csv``: the skill estimators' items of single-label jobs, then one row per object of
+    every other job, with the objects' sources and label details."""
+    parts = [single_label] if single_label.height else []
+    for job, table in zip(jobs, scored, strict=True):
+        if job.task is not None and not _single_label(job):
+            parts.append(build_similarity_items(table, job.task))
+    if not parts:
+        return single_label
+    items = pl.concat(parts, how="diagonal_relaxed")
+    return with_object_details(items, [(job.name, job.sources, job.label_details) for job in jobs])
 
 
 def read_gold(source: str | Path, *, aws: AwsConfig | None = None) -> Gold:
@@ -228,6 +250,7 @@ def read_jobs(
             labels=labels,
             cache=cache,
             task_options=task_options,
+            fetch_external=lambda uri: read_location(uri, aws)[0],
         )
         if info is not None and info.price_per_object is not None:
             job = replace(job, price_per_object=info.price_per_object)

@@ -47,7 +47,7 @@ from crowdaudit.sources.exports import FORMAT_NAMES, ExportOptions
 from crowdaudit.sources.groundtruth import Job, read_job_folder
 from crowdaudit.sources.locations import Location, open_output_file, open_output_folder
 from crowdaudit.sources.store import join_key
-from crowdaudit.tasks.custom import COMPARES
+from crowdaudit.tasks.custom import COMPARES, check_path
 from crowdaudit.tasks.entities import SPAN_MATCHES
 from crowdaudit.tasks.registry import TASK_TYPE_NAMES, TaskOptions
 
@@ -213,6 +213,14 @@ AnswerPathOpt = Annotated[
         rich_help_panel="Task types",
     ),
 ]
+LabelPathOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Custom jobs: dotted path to the label inside the consolidated value, e.g. result "
+        "(a string holding JSON is decoded, e.g. boxesInfo).",
+        rich_help_panel="Task types",
+    ),
+]
 CompareOpt = Annotated[
     str,
     typer.Option(
@@ -309,7 +317,12 @@ def _export_options(
 
 
 def _task_options(
-    task_type: str | None, answer_path: str | None, compare: str, iou: float, span_match: str
+    task_type: str | None,
+    answer_path: str | None,
+    compare: str,
+    iou: float,
+    span_match: str,
+    label_path: str | None = None,
 ) -> TaskOptions:
     """The task options, checked here so that a wrong value is a usage error (exit 2)."""
     choices = {
@@ -321,7 +334,12 @@ def _task_options(
         if value not in allowed:
             listed = ", ".join(str(choice) for choice in allowed if choice)
             raise typer.BadParameter(f"{value!r} is not one of {listed}", param_hint=option)
-    return TaskOptions(task_type, answer_path, compare, iou, span_match)
+    for option, path in (("--answer-path", answer_path), ("--label-path", label_path)):
+        try:
+            check_path(path, option)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint=option) from exc
+    return TaskOptions(task_type, answer_path, compare, iou, span_match, label_path)
 
 
 def _cache_folder(cache: Path | None, no_cache: bool) -> Path | None:
@@ -378,6 +396,7 @@ def audit(
     no_cache: NoCacheOpt = False,
     task_type: TaskTypeOpt = None,
     answer_path: AnswerPathOpt = None,
+    label_path: LabelPathOpt = None,
     compare: CompareOpt = "exact",
     iou_threshold: IouOpt = 0.5,
     span_match: SpanMatchOpt = "exact",
@@ -399,7 +418,7 @@ def audit(
     aws = AwsConfig(
         profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
     )
-    options = _task_options(task_type, answer_path, compare, iou_threshold, span_match)
+    options = _task_options(task_type, answer_path, compare, iou_threshold, span_match, label_path)
     export = _export_options(export_format, control, answer_column, include_rejected, options)
     with _cli_errors():
         gold_labels = read_gold(gold, aws=aws) if gold else None

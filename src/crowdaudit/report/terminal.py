@@ -111,6 +111,10 @@ def render_summary_line(summary: Mapping[str, Any]) -> str:
     ]
     if summary.get("n_failed_objects") is not None:
         parts.append(f"{summary['n_failed_objects']:,} failed objects")
+    if summary.get("n_objects_without_consolidated_label"):
+        parts.append(
+            f"{summary['n_objects_without_consolidated_label']:,} without a consolidated label"
+        )
     if summary.get("n_gold_objects"):
         parts.append(f"{summary['n_gold_objects']:,} with gold")
     accuracy = summary.get("consolidated_gold_accuracy")

@@ -48,7 +48,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: unique part names still keep batches whole
     fcntl = None  # type: ignore[assignment]
 
-FORMAT_VERSION: Final = 2
+FORMAT_VERSION: Final = 3
 _COMPACT_AFTER: Final = 8
 
 KEYS: Final[dict[str, pl.DataType]] = {

@@ -18,7 +18,7 @@ from typing import Final
 import polars as pl
 
 from crowdaudit.errors import InputFormatError, SkipLog
-from crowdaudit.schema import COL, RESPONSES
+from crowdaudit.schema import COL, IDENTITY_COLUMNS, RESPONSES
 from crowdaudit.sources.consolidated import build_consolidated, build_sources
 from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.responses import parse_timestamps
@@ -179,7 +179,7 @@ def _responses(rows: ExportRows, name: str) -> pl.DataFrame:
         parse_timestamps(pl.col("_accepted")).alias(COL.ACCEPTED_AT),
         *(
             pl.lit(None, pl.String).alias(column)
-            for column in (COL.IDENTITY_PROVIDER, COL.ISSUER, COL.SUB, COL.USER_POOL_ID)
+            for column in (*IDENTITY_COLUMNS, COL.WORKER_COMMENT)
         ),
     )
 

@@ -9,6 +9,7 @@ The folder is ``<S3OutputPath>/<job-name>/``, on disk or in S3, laid out as::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from crowdaudit.errors import (
     SkippedRecord,
     SourceError,
 )
-from crowdaudit.schema import COL
+from crowdaudit.schema import COL, IDENTITY_COLUMNS
 from crowdaudit.sources.cache import CachedFile, CacheState, Problem, ResponseCache
 from crowdaudit.sources.consolidated import (
     build_consolidated,
@@ -34,10 +35,17 @@ from crowdaudit.sources.consolidated import (
 )
 from crowdaudit.sources.fetch import Progress, fetch_objects, list_tree, no_progress
 from crowdaudit.sources.job_labels import (
+    ConsolidatedLabels,
     Consolidation,
     job_fetcher,
     parse_consolidated_labels,
     read_consolidation,
+    read_manifest,
+)
+from crowdaudit.sources.other_answers import (
+    OtherAnswers,
+    read_other_answers,
+    sample_other_answers,
 )
 from crowdaudit.sources.responses import (
     AnswerParser,
@@ -49,7 +57,8 @@ from crowdaudit.sources.responses import (
 )
 from crowdaudit.sources.store import REFUSALS, LocalStore, ObjectStore, StoredObject, join_key
 from crowdaudit.sources.times import describe_time_counts, screen_times
-from crowdaudit.tasks.base import TaskType
+from crowdaudit.tasks.base import Fetch, TaskType
+from crowdaudit.tasks.custom import Custom
 from crowdaudit.tasks.registry import TaskOptions
 from crowdaudit.tasks.single_label import Classification
 
@@ -83,6 +92,9 @@ class Job:
         gold: ``task, gold`` (canonical texts) carried by the source itself, as platform exports
             flag ground-truth or control tasks; ``None`` when the source has none.
         people: ``worker, username, email`` where the source names its workers.
+        failed: answered objects whose labeling failed (see :func:`describe`).
+        label_details: per object, what the label's metadata adds (``schema.LABEL_DETAILS``:
+            confidence, confidence map, adjustment status), where any object has some.
     """
 
     name: str
@@ -101,6 +113,8 @@ class Job:
     task: TaskType | None = None
     gold: pl.DataFrame | None = None
     people: pl.DataFrame | None = None
+    failed: tuple[str, ...] = ()
+    label_details: pl.DataFrame | None = None
 
 
 def _no_label(content: object) -> None:
@@ -113,6 +127,23 @@ def _job_name_of(prefix: str, store: ObjectStore) -> str:
     if name:
         return name
     return store.uri("").rstrip("/").rsplit("/", 1)[-1]
+
+
+_FRAME_KEY = re.compile(r"(?:^|/)iteration-\d+/[^/]+/[^/]+/[^/]+\.json$")
+"""Video-frame jobs: ``iteration-1/0/<40 hex>/frame_0019.jpeg.json``, one file per frame."""
+
+SEQUENCE_LABELS = "annotations/consolidated-annotation/output/"
+_SEQUENCE_LABEL = re.compile(r"/output/[^/]+/SeqLabel\.json$")
+
+
+def unsupported_layout(where: str) -> InputFormatError:
+    """The refusal of video-frame and 3D point-cloud jobs, recognised by their files."""
+    return InputFormatError(
+        "unsupported task type",
+        where,
+        "video-frame and 3D point-cloud jobs carry no per-worker answers in worker-response files",
+        code="unsupported-task-type",
+    )
 
 
 _LISTING_CODES = frozenset({"unexpected-key", *REFUSALS})
@@ -128,13 +159,8 @@ def _list_responses(
     """Worker-response files by key, with their iteration and ``datasetObjectId``."""
     listed = list_tree(store, root, concurrency=concurrency, progress=progress)
     listed = [obj for obj in listed if obj.refused or not obj.key.endswith("/")]
-    if not listed:
-        raise EmptyJobError(
-            "no worker responses found",
-            store.uri(root),
-            "is this the job's output folder, the one holding annotations/ and manifests/?",
-        )
     wanted: dict[str, tuple[StoredObject, int, str]] = {}
+    frames: list[str] = []
     for obj in sorted(listed, key=lambda stored: stored.key):
         if obj.refused is not None:
             skips.skip(
@@ -144,7 +170,9 @@ def _list_responses(
             )
             continue
         matched = match_response_key(obj.key[len(root) :])
-        if matched is None:
+        if matched is None and _FRAME_KEY.search(obj.key[len(root) :]):
+            frames.append(obj.key)
+        elif matched is None:
             skips.skip(
                 ResponseFormatError(
                     "unexpected file in worker-response",
@@ -153,8 +181,19 @@ def _list_responses(
                     code="unexpected-key",
                 )
             )
-            continue
-        wanted[obj.key] = (obj, *matched)
+        else:
+            wanted[obj.key] = (obj, *matched)
+    if frames and not wanted:
+        raise unsupported_layout(store.uri(frames[0]))
+    for key in frames:
+        skips.skip(
+            ResponseFormatError(
+                "unexpected file in worker-response",
+                store.uri(key),
+                "a per-frame file in a job with per-object answers",
+                code="unexpected-key",
+            )
+        )
     return wanted
 
 
@@ -167,15 +206,14 @@ def _read_responses(
     store: ObjectStore,
     prefix: str,
     *,
-    job: str,
     skips: SkipLog,
     concurrency: int,
     progress: Progress,
     parse_answer: AnswerParser,
     cache: ResponseCache | None,
 ) -> tuple[pl.DataFrame, dict[str, int], int]:
-    """The job's answers, fetching only what the cache does not hold; also how many files were
-    fetched."""
+    """The job's answers as parsed (``responses.RAW``), fetching only what the cache does not
+    hold; also the file counts and how many files were fetched."""
     root = join_key(prefix, WORKER_RESPONSE) + "/"
     wanted = _list_responses(store, root, skips=skips, concurrency=concurrency, progress=progress)
     state = cache.load() if cache is not None else CacheState()
@@ -241,25 +279,31 @@ def _read_responses(
     if cache is not None and ResponseCache.needs_compaction(cache.n_parts):
         cache.replace_all(known.items(), pl.concat(raw_parts, how="vertical_relaxed"))
 
-    raw = pl.concat(raw_parts, how="vertical_relaxed")
-    if raw.height == 0:
-        first = f"; first: {skips.records[0].why}" if skips.records else ""
-        raise EmptyJobError(
-            "no usable worker answers",
-            store.uri(root),
-            f"{len(wanted)} files listed, none usable{first}",
-        )
-    responses, duplicates, bad_times = build_responses(raw, job=job)
-    responses, time_counts = screen_times(responses, now=datetime.now(UTC))
     unusable = {record.where for record in skips.records if record.code != "bad-answer"}
     stats = {
         "n_response_files": len(wanted) + sum(r.code in _LISTING_CODES for r in skips.records),
         "n_response_files_used": sum(store.uri(key) not in unusable for key in wanted),
-        "n_duplicate_answers": duplicates,
-        "n_unparsed_timestamps": bad_times,
-        **time_counts,
     }
-    return responses, stats, len(fresh)
+    return pl.concat(raw_parts, how="vertical_relaxed"), stats, len(fresh)
+
+
+def _no_answers(store: ObjectStore, prefix: str, n_files: int, skips: SkipLog) -> EmptyJobError:
+    """Why a job has no answer at all, in the words a user can act on."""
+    root = store.uri(join_key(prefix, WORKER_RESPONSE) + "/")
+    if n_files == 0:
+        sequences = join_key(prefix, SEQUENCE_LABELS) + "/"
+        for obj in store.list_objects(sequences):
+            if _SEQUENCE_LABEL.search(obj.key):
+                raise unsupported_layout(store.uri(obj.key))
+        return EmptyJobError(
+            "no worker responses found",
+            root,
+            "is this the job's output folder, the one holding annotations/ and manifests/?",
+        )
+    first = f"; first: {skips.records[0].why}" if skips.records else ""
+    return EmptyJobError(
+        "no usable worker answers", root, f"{n_files} files listed, none usable{first}"
+    )
 
 
 def _sample_answers(store: ObjectStore, prefix: str) -> list[object]:
@@ -279,10 +323,20 @@ def _sample_answers(store: ObjectStore, prefix: str) -> list[object]:
 
 
 def _choose_task(
-    store: ObjectStore, prefix: str, metadata_type: str | None, options: TaskOptions
+    store: ObjectStore, prefix: str, consolidation: Consolidation, options: TaskOptions
 ) -> TaskType:
-    """The job's task type, said where the job is when it cannot be read."""
-    sample = [] if metadata_type or options.forced else _sample_answers(store, prefix)
+    """The job's task type, said where the job is when it cannot be read.
+
+    The answers' shape is looked at when the metadata does not say the type, and for custom
+    jobs, which may be built on a built-in element."""
+    metadata_type = consolidation.metadata_type
+    custom = (metadata_type or "").lower() in Custom.metadata_types
+    look = not options.forced and (not metadata_type or (custom and not options.answer_path))
+    sample = (
+        _sample_answers(store, prefix) or sample_other_answers(store, prefix, consolidation)
+        if look
+        else []
+    )
     if not (metadata_type or options.forced or options.answer_path or sample):
         # Nothing to recognise (no readable answer at all): reading the answers as single-label
         # reports each file's problem, or that there are no files.
@@ -318,13 +372,13 @@ def _note_beyond_manifest(
 
 
 def _open_cache(
-    root: Path | None, store: ObjectStore, prefix: str, task: TaskType | None
+    root: Path | None, store: ObjectStore, prefix: str, parser: str
 ) -> ResponseCache | None:
     if root is None:
         return None
     # A folder typed as a relative path is another folder when typed in another directory.
     where = store.identity(prefix) if isinstance(store, LocalStore) else store.uri(prefix)
-    return ResponseCache(root, job_uri=where, parser=task.parser_id if task else "no-label-1")
+    return ResponseCache(root, job_uri=where, parser=parser)
 
 
 def read_job_folder(
@@ -339,6 +393,7 @@ def read_job_folder(
     labels: bool = True,
     cache: Path | None = None,
     task_options: TaskOptions | None = None,
+    fetch_external: Fetch | None = None,
 ) -> Job:
     """Read a Ground Truth job's output folder.
 
@@ -356,6 +411,8 @@ def read_job_folder(
             parsed before are reused when their file's ETag is unchanged. ``None``: no cache.
         task_options: ``--task-type`` and the per-type options; the type is otherwise found from
             the label attribute's metadata, else from the shape of the answers.
+        fetch_external: reads a file a label names outside the job folder (an
+            ``annotation-ref`` elsewhere in S3 or on disk); ``None``: such labels are skipped.
 
     Raises:
         EmptyJobError: the folder holds no worker answers that could be used.
@@ -369,7 +426,6 @@ def read_job_folder(
     skips = SkipLog(strict=strict)
     warnings: list[str] = []
     task: TaskType | None = None
-    consolidation = Consolidation(None, None, [], [], None)
     if labels:
         consolidation = read_consolidation(
             store,
@@ -381,33 +437,51 @@ def read_job_folder(
             progress=progress,
             warnings=warnings,
         )
-        options = task_options or TaskOptions()
-        task = _choose_task(store, prefix, consolidation.metadata_type, options)
-    responses, stats, fetched = _read_responses(
+        task = _choose_task(store, prefix, consolidation, task_options or TaskOptions())
+    else:
+        # Only to know which objects lack worker responses (their answers may be elsewhere).
+        consolidation = Consolidation(
+            None, None, [], read_manifest(store, prefix, skips=skips)[0], None
+        )
+    parse_answer = task.parse_answer if task else _no_label
+    parser = task.parser_id if task else "no-label-1"
+    raw, stats, fetched = _read_responses(
         store,
         prefix,
-        job=job,
         skips=skips,
         concurrency=concurrency,
         progress=progress,
-        parse_answer=task.parse_answer if task else _no_label,
-        cache=_open_cache(cache, store, prefix, task),
+        parse_answer=parse_answer,
+        cache=_open_cache(cache, store, prefix, parser),
     )
-    consolidated = (
-        parse_consolidated_labels(consolidation, task, job_fetcher(store, prefix), skips)
+    fetch = job_fetcher(store, prefix, fetch_external)
+    other = read_other_answers(
+        store,
+        prefix,
+        consolidation=consolidation,
+        answered=frozenset(raw.get_column(COL.TASK).unique().to_list()),
+        parse_answer=parse_answer,
+        skips=skips,
+        concurrency=concurrency,
+        progress=progress,
+        fetch=fetch,
+    )
+    if raw.height + other.raw.height == 0:
+        raise _no_answers(store, prefix, stats["n_response_files"], skips)
+    responses = _combine_answers(raw, other, job=job, stats=stats)
+    labelled = (
+        parse_consolidated_labels(consolidation, task, fetch, skips)
         if task
-        else {}
+        else ConsolidatedLabels({}, frozenset(), frozenset())
     )
-    if stats["n_unparsed_timestamps"]:
-        warnings.append(f"{stats['n_unparsed_timestamps']} timestamps could not be parsed: {where}")
-    warnings += describe_time_counts(stats, where)
+    warnings.extend(_reading_warnings(stats, labelled, task, where))
     stats["n_manifest_objects"] = len(consolidation.manifest)
     warnings += _note_beyond_manifest(responses, consolidation, stats, where)
     return Job(
         name=job,
         uri=where,
         responses=responses,
-        consolidated=build_consolidated(consolidated),
+        consolidated=build_consolidated(labelled.labels),
         sources=build_sources(consolidation.manifest),
         label_attribute=consolidation.attribute,
         task_type=consolidation.metadata_type or (task.name if task else None),
@@ -417,24 +491,97 @@ def read_job_folder(
         warnings=tuple(warnings),
         n_fetched=fetched,
         task=task,
+        failed=_failed_objects(responses, consolidation, labelled),
+        label_details=labelled.details,
     )
+
+
+def _combine_answers(
+    raw: pl.DataFrame, other: OtherAnswers, *, job: str, stats: dict[str, int]
+) -> pl.DataFrame:
+    """The responses table from worker-response answers and the others; counts go to ``stats``."""
+    responses, duplicates, bad_times = build_responses(
+        pl.concat([raw, other.raw], how="vertical_relaxed"), job=job
+    )
+    if other.raw.height:
+        responses = _fill_identity(responses)
+    responses, time_counts = screen_times(responses, now=datetime.now(UTC))
+    stats.update(_count_other_answers(responses, other))
+    stats["n_duplicate_answers"] = duplicates
+    stats["n_unparsed_timestamps"] = bad_times
+    stats.update(time_counts)
+    return responses
+
+
+def _reading_warnings(
+    stats: dict[str, int], labelled: ConsolidatedLabels, task: TaskType | None, where: str
+) -> list[str]:
+    """What the reader worked around; the count of unusable labels also goes to ``stats``."""
+    warnings = []
+    if stats["n_unparsed_timestamps"]:
+        warnings.append(f"{stats['n_unparsed_timestamps']} timestamps could not be parsed: {where}")
+    warnings += describe_time_counts(stats, where)
+    if labelled.unusable and task is not None:
+        stats["n_unusable_consolidated_labels"] = len(labelled.unusable)
+        warnings.append(
+            f"{len(labelled.unusable)} consolidated labels do not fit the {task.name} type and "
+            f"were left out (see skipped, code bad-consolidated): {where}"
+        )
+    return warnings
+
+
+def _fill_identity(responses: pl.DataFrame) -> pl.DataFrame:
+    """Answers read without identity data (consolidation requests, pass-through labels) take that
+    of the same worker id's other answers in the job: a worker id belongs to one worker."""
+    known = (
+        responses.filter(pl.col(COL.SUB).is_not_null())
+        .group_by(COL.WORKER)
+        .agg(pl.col(name).first().alias(f"_{name}") for name in IDENTITY_COLUMNS)
+    )
+    if known.height == 0:
+        return responses
+    filled = responses.join(known, on=COL.WORKER, how="left", maintain_order="left")
+    missing = pl.col(COL.SUB).is_null()
+    return filled.with_columns(
+        pl.when(missing).then(pl.col(f"_{name}")).otherwise(pl.col(name)).alias(name)
+        for name in IDENTITY_COLUMNS
+    ).select(responses.columns)
+
+
+def _count_other_answers(responses: pl.DataFrame, other: OtherAnswers) -> dict[str, int]:
+    """How many of the kept answers came from consolidation requests and pass-through labels."""
+    keys = responses.get_column(COL.SOURCE_KEY)
+    return {
+        "n_answers_from_consolidation_requests": int(keys.is_in(other.request_keys).sum()),
+        "n_answers_from_pass_through": int(keys.is_in(other.pass_through_keys).sum()),
+    }
+
+
+def _failed_objects(
+    responses: pl.DataFrame, consolidation: Consolidation, labelled: ConsolidatedLabels
+) -> tuple[str, ...]:
+    """Answered objects that really failed: their record says so, or a finished job's
+    consolidation has no record of them. Sorted as numbers ("9" before "10")."""
+    answered = set(responses.get_column(COL.TASK).unique().to_list())
+    failed = answered & labelled.failed
+    if consolidation.source in ("consolidation-response", "output-manifest"):
+        failed |= answered - {record.task for record in consolidation.records}
+    return tuple(sorted(failed, key=lambda task: (len(task), task)))
 
 
 def describe(job: Job) -> dict[str, Any]:
-    """The job's figures for ``summary.json``."""
+    """The job's figures for ``summary.json``.
+
+    ``n_failed_objects`` counts objects that failed (``failed_objects`` lists them);
+    ``n_objects_without_consolidated_label`` the other answered objects without a consolidated
+    label: a pass-through or absent Lambda, a job still running, a label that does not fit.
+    """
     answered = job.responses.select(pl.col(COL.TASK).n_unique()).item()
     with_label = job.consolidated.filter(pl.col(COL.CONSOLIDATED).is_not_null())
-    failed = (
-        job.responses.select(COL.TASK)
-        .unique()
-        .join(with_label, on=COL.TASK, how="anti")
-        # datasetObjectIds are digits: shorter first puts "9" before "10".
-        .sort(pl.col(COL.TASK).str.len_chars(), COL.TASK)
-        .get_column(COL.TASK)
-        .to_list()
-        if job.consolidated_from
-        else []
+    n_labelled = (
+        job.responses.select(COL.TASK).unique().join(with_label, on=COL.TASK, how="semi").height
     )
+    known = job.consolidated_from is not None
     return {
         "job": job.name,
         "source": job.uri,
@@ -445,8 +592,24 @@ def describe(job: Job) -> dict[str, Any]:
         "n_answers": job.responses.height,
         "n_workers": job.responses.select(pl.col(COL.WORKER).n_unique()).item(),
         "n_consolidated_objects": with_label.height,
-        "n_failed_objects": len(failed) if job.consolidated_from else None,
-        "failed_objects": failed,
+        "n_failed_objects": len(job.failed) if known else None,
+        "failed_objects": list(job.failed) if known else [],
+        "n_objects_without_consolidated_label": (
+            answered - n_labelled - len(job.failed) if known else None
+        ),
         **dict(job.stats),
+        **_count_adjusted(job.label_details),
         "n_files_skipped": len(job.skipped),
+    }
+
+
+def _count_adjusted(details: pl.DataFrame | None) -> dict[str, int]:
+    """``n_objects_adjusted`` and ``n_objects_unadjusted`` of an adjustment job (its metadata's
+    ``adjustment-status``, one per object); nothing for other jobs."""
+    if details is None or details.get_column(COL.ADJUSTMENT_STATUS).null_count() == details.height:
+        return {}
+    status = details.get_column(COL.ADJUSTMENT_STATUS)
+    return {
+        "n_objects_adjusted": int((status == "adjusted").sum()),
+        "n_objects_unadjusted": int((status == "unadjusted").sum()),
     }

@@ -14,7 +14,7 @@ from typing import Final
 import polars as pl
 
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
-from crowdaudit.schema import COL, RESPONSES
+from crowdaudit.schema import COL, IDENTITY_COLUMNS, RESPONSES
 from crowdaudit.sources.consolidated import build_consolidated, build_sources
 from crowdaudit.sources.export_job import ExportOptions, header_names
 from crowdaudit.sources.groundtruth import Job
@@ -190,7 +190,7 @@ def parse_long_table(
         submitted.alias(COL.SUBMITTED_AT),
         *(
             pl.lit(None, pl.String).alias(column)
-            for column in (COL.IDENTITY_PROVIDER, COL.ISSUER, COL.SUB, COL.USER_POOL_ID)
+            for column in (*IDENTITY_COLUMNS, COL.WORKER_COMMENT)
         ),
         pl.format("{}:{}", pl.lit(where), pl.col("_row")).alias(COL.SOURCE_KEY),
     )

@@ -25,6 +25,7 @@ __all__ = [
     "ResponseColumns",
     "build_raw",
     "build_responses",
+    "find_worker_comment",
     "match_response_key",
     "parse_response_file",
     "parse_timestamps",
@@ -68,9 +69,44 @@ class ResponseColumns:
     provider: list[str | None] = field(default_factory=list)
     issuer: list[str | None] = field(default_factory=list)
     sub: list[str | None] = field(default_factory=list)
+    comment: list[str | None] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.file)
+
+    def add_file(self, task: str, iteration: int, where: str) -> int:
+        """Start a group of answers to one object from one file; return its index."""
+        self.file_task.append(task)
+        self.file_iteration.append(iteration)
+        self.file_key.append(where)
+        return len(self.file_task) - 1
+
+    def append_answer(self, file: int, worker: str, label: str | None, content: object) -> None:
+        """Append an answer that carries no times and no identity (one read from a
+        consolidation request or a pass-through label)."""
+        self.file.append(file)
+        self.worker.append(worker)
+        self.label.append(label)
+        self.comment.append(find_worker_comment(content))
+        for column in (self.accepted, self.submitted, self.provider, self.issuer, self.sub):
+            column.append(None)
+        self.seconds.append(None)
+
+
+def find_worker_comment(content: object) -> str | None:
+    """The ``workerComment`` a worker typed with the answer: a key of ``answerContent`` or of one
+    of its elements (templates place it either way); ``None`` when there is none."""
+    if type(content) is not dict:
+        return None
+    comment = content.get("workerComment")
+    if type(comment) is str:
+        return comment or None
+    for element in content.values():
+        if type(element) is dict:
+            comment = element.get("workerComment")
+            if type(comment) is str and comment:
+                return comment
+    return None
 
 
 def _text(value: object) -> str | None:
@@ -117,10 +153,7 @@ def parse_response_file(
         raise ResponseFormatError(
             "cannot parse worker response", where, "'answers' is not a list", code="missing-answers"
         )
-    file = len(into.file_task)
-    into.file_task.append(task)
-    into.file_iteration.append(iteration)
-    into.file_key.append(where)
+    file = into.add_file(task, iteration, where)
     kept = 0
     for index, answer in enumerate(answers):
         try:
@@ -154,6 +187,7 @@ def parse_response_file(
         into.provider.append(_text(identity.get("identityProviderType")))
         into.issuer.append(_text(identity.get("issuer")))
         into.sub.append(_text(identity.get("sub")))
+        into.comment.append(find_worker_comment(answer["answerContent"]))
         kept += 1
     return kept
 
@@ -185,6 +219,7 @@ RAW: Final[dict[str, pl.DataType]] = {
     COL.IDENTITY_PROVIDER: pl.String(),
     COL.ISSUER: pl.String(),
     COL.SUB: pl.String(),
+    COL.WORKER_COMMENT: pl.String(),
 }
 """Answers as parsed from the files, before timestamps are read and duplicates dropped; this is
 what the incremental cache keeps."""
@@ -206,6 +241,7 @@ def build_raw(columns: ResponseColumns) -> pl.DataFrame:
         COL.IDENTITY_PROVIDER: columns.provider,
         COL.ISSUER: columns.issuer,
         COL.SUB: columns.sub,
+        COL.WORKER_COMMENT: columns.comment,
     }
     files = pl.DataFrame(per_file, schema={name: RAW[name] for name in per_file})
     answers = pl.DataFrame(per_answer, schema={name: RAW[name] for name in per_answer})
