@@ -22,8 +22,21 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from crowdaudit._cli_account import (
+    AllJobsOpt,
+    EngineOpt,
+    NameContainsOpt,
+    RayAddressOpt,
+    SinceOpt,
+    StatusOpt,
+    UntilOpt,
+    WorkteamOpt,
+    build_engine,
+    build_job_filter,
+    warn_unreadable,
+)
 from crowdaudit._version import __version__
-from crowdaudit.audit import Audit, build_audit, read_gold, read_jobs
+from crowdaudit.audit import Audit, build_audit, read_gold, read_selected_jobs
 from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
 from crowdaudit.errors import CrowdAuditError, SkippedRecord
 from crowdaudit.ledger import contributions as build_ledger
@@ -148,6 +161,8 @@ def _write_outputs(
         if result.items.height:
             files["items.csv"] = render_table(result.items, "csv")
         files["summary.json"] = render_json(result.summary)
+        if len(result.jobs) > 1:
+            files["history.csv"] = render_table(result.history, "csv")
         files["report.html"] = result.report().encode()
     outputs: list[tuple[Location, bytes]] = []
     if out:
@@ -406,6 +421,14 @@ def audit(
     include_rejected: IncludeRejectedOpt = False,
     limit: LimitOpt = 25,
     quiet: QuietOpt = False,
+    all_jobs: AllJobsOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    status: StatusOpt = None,
+    name_contains: NameContainsOpt = None,
+    workteam: WorkteamOpt = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
 ) -> None:
     """Audit the workers of one or more labeling jobs: accuracy on gold, agreement, time.
 
@@ -414,18 +437,33 @@ def audit(
         crowdaudit audit s3://bucket/output/my-job/ --gold s3://bucket/golden.manifest --out audit/
 
         crowdaudit audit --job my-job --profile labeling --out s3://bucket/audits/my-job/
+
+        crowdaudit audit --all-jobs --since 2026-07-01 --status Completed --out audit/
     """
     aws = AwsConfig(
         profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
     )
     options = _task_options(task_type, answer_path, compare, iou_threshold, span_match, label_path)
+    job_filter = build_job_filter(
+        all_jobs,
+        since=since,
+        until=until,
+        status=status,
+        name_contains=name_contains,
+        workteam=workteam,
+        named=[*(sources or []), *(job or [])],
+    )
     export = _export_options(export_format, control, answer_column, include_rejected, options)
     with _cli_errors():
         gold_labels = read_gold(gold, aws=aws) if gold else None
-        with _ProgressBars(enabled=not quiet) as progress:
-            jobs = read_jobs(
+        with (
+            build_engine(engine, ray_address, aws=aws, concurrency=concurrency) as ray_engine,
+            _ProgressBars(enabled=not quiet) as progress,
+        ):
+            jobs, unreadable = read_selected_jobs(
                 sources or [],
                 job_names=job or [],
+                all_jobs=job_filter,
                 label_attribute=label_attribute,
                 strict=strict,
                 aws=aws,
@@ -434,9 +472,11 @@ def audit(
                 cache=_cache_folder(cache, no_cache),
                 task_options=options,
                 export=export,
+                engine=ray_engine,
             )
-        result = build_audit(jobs, gold_labels)
+        result = build_audit(jobs, gold_labels, unreadable=unreadable)
     _note_cache(jobs, quiet=quiet)
+    warn_unreadable(stderr, unreadable or [])
     with _cli_errors():
         _write_outputs(result, out=out, seed_json=seed_json, aws=aws)
     _show(result, limit=limit or None)
@@ -512,6 +552,14 @@ def contributions(
     include_rejected: IncludeRejectedOpt = False,
     limit: LimitOpt = 25,
     quiet: QuietOpt = False,
+    all_jobs: AllJobsOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    status: StatusOpt = None,
+    name_contains: NameContainsOpt = None,
+    workteam: WorkteamOpt = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
 ) -> None:
     """Who did how much work, for how long, across jobs — with the person behind each worker id.
 
@@ -522,12 +570,24 @@ def contributions(
         crowdaudit contributions --job job-a --job job-b --rate-per-hour 18 --out pay.csv
     """
     table_format = _ledger_format(out)
+    job_filter = build_job_filter(
+        all_jobs,
+        since=since,
+        until=until,
+        status=status,
+        name_contains=name_contains,
+        workteam=workteam,
+        named=[*(sources or []), *(job or [])],
+    )
     export = _export_options(export_format, None, None, include_rejected)
     aws = AwsConfig(
         profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
     )
     with _cli_errors():
-        with _ProgressBars(enabled=not quiet) as progress:
+        with (
+            build_engine(engine, ray_address, aws=aws, concurrency=concurrency) as ray_engine,
+            _ProgressBars(enabled=not quiet) as progress,
+        ):
             ledger = build_ledger(
                 *(sources or []),
                 job_names=job or [],
@@ -542,6 +602,8 @@ def contributions(
                 progress=progress,
                 cache=_cache_folder(cache, no_cache),
                 export=export,
+                all_jobs=job_filter,
+                engine=ray_engine,
             )
         data = render_table(ledger.table, table_format)
         target = open_output_file(out, aws)
@@ -549,6 +611,7 @@ def contributions(
     for warning in (warning for job in ledger.jobs for warning in job.warnings):
         _tell("warning:", "yellow", warning)
     _warn_skipped([record for job in ledger.jobs for record in job.skipped])
+    warn_unreadable(stderr, ledger.unreadable)
     if ledger.identity_error is not None:
         _tell("warning:", "yellow", f"names left empty: {ledger.identity_error.message}")
     if ledger.unresolved:

@@ -22,6 +22,7 @@ __all__ = [
     "CONTRIBUTIONS",
     "CONTRIBUTIONS_BY_JOB",
     "GOLD",
+    "HISTORY",
     "IDENTITY_COLUMNS",
     "ITEMS_BY_SIMILARITY",
     "LABEL_DETAILS",
@@ -75,6 +76,13 @@ class COL:
     FLAG_SAME_ANSWER: Final = "flag_same_answer"
     FLAG_INVERTED: Final = "flag_inverted"
     FLAG_FAST_AND_DISAGREEING: Final = "flag_fast_and_disagreeing"
+
+    # history table (crowdaudit.metrics.history); SKILL is the trust model's column
+    SKILL: Final = "skill"
+    JOB_STARTED_AT: Final = "job_started_at"
+    JOB_ORDER: Final = "job_order"
+    QUALITY: Final = "quality"
+    QUALITY_MEASURE: Final = "quality_measure"
 
     # contributions table
     USERNAME: Final = "username"
@@ -194,6 +202,26 @@ CONTRIBUTIONS_BY_JOB: Final[dict[str, pl.DataType]] = {
     **_ACTIVITY,
 }
 """The contribution ledger, one row per person and job (``--by-job``)."""
+
+HISTORY: Final[dict[str, pl.DataType]] = {
+    COL.JOB_ORDER: pl.Int64(),
+    COL.JOB: pl.String(),
+    COL.JOB_STARTED_AT: _UTC,
+    COL.WORKER: pl.String(),
+    COL.N_OBJECTS: pl.Int64(),
+    COL.QUALITY: pl.Float64(),
+    COL.QUALITY_MEASURE: pl.String(),
+    COL.SKILL: pl.Float64(),
+    COL.DS_ACCURACY: pl.Float64(),
+    COL.CONSENSUS_AGREEMENT: pl.Float64(),
+    COL.LOO_AGREEMENT: pl.Float64(),
+    COL.N_GOLD: pl.Int64(),
+    COL.GOLD_ACCURACY: pl.Float64(),
+    COL.MEDIAN_SECONDS: pl.Float64(),
+    COL.FIRST_SUBMITTED_AT: _UTC,
+    COL.LAST_SUBMITTED_AT: _UTC,
+}
+"""``history.csv``: one row per worker and job, jobs in the order they started (first answer)."""
 
 LABEL_DETAILS: Final[dict[str, pl.DataType]] = {
     COL.TASK: pl.String(),

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import polars as pl
@@ -62,7 +62,10 @@ from crowdaudit.tasks.custom import Custom
 from crowdaudit.tasks.registry import TaskOptions
 from crowdaudit.tasks.single_label import Classification
 
-__all__ = ["Job", "read_job_folder"]
+if TYPE_CHECKING:
+    from crowdaudit.sources.ray_engine import RayEngine
+
+__all__ = ["Job", "parse_cached_file", "read_job_folder"]
 
 WORKER_RESPONSE = "annotations/worker-response/"
 
@@ -202,6 +205,37 @@ def _replay(problems: tuple[Problem, ...], skips: SkipLog) -> None:
         skips.skip(ResponseFormatError(what, where, why, code=code))
 
 
+def parse_cached_file(
+    data: bytes,
+    *,
+    where: str,
+    task: str,
+    iteration: int,
+    etag: str | None,
+    parse_answer: AnswerParser,
+    into: ResponseColumns,
+    skips: SkipLog,
+) -> CachedFile:
+    """Parse one worker-response file into ``into``; its cache entry holds what was wrong in it."""
+    before = len(skips.records)
+    try:
+        parse_response_file(
+            data,
+            where=where,
+            task=task,
+            iteration=iteration,
+            parse_answer=parse_answer,
+            into=into,
+            skips=skips,
+        )
+    except InputFormatError as exc:
+        skips.skip(exc)
+    problems = tuple(
+        (record.what, record.where, record.why, record.code) for record in skips.records[before:]
+    )
+    return CachedFile(where, etag or "", problems)
+
+
 def _read_responses(
     store: ObjectStore,
     prefix: str,
@@ -252,24 +286,17 @@ def _read_responses(
                 skips.skip(ResponseFormatError(data.what, data.where, data.why, code="unreadable"))
                 continue
             where = store.uri(key)
-            before = len(skips.records)
-            try:
-                parse_response_file(
-                    data,
-                    where=where,
-                    task=task,
-                    iteration=iteration,
-                    parse_answer=parse_answer,
-                    into=columns,
-                    skips=skips,
-                )
-            except InputFormatError as exc:
-                skips.skip(exc)
-            problems = tuple(
-                (record.what, record.where, record.why, record.code)
-                for record in skips.records[before:]
+            parsed = parse_cached_file(
+                data,
+                where=where,
+                task=task,
+                iteration=iteration,
+                etag=obj.etag,
+                parse_answer=parse_answer,
+                into=columns,
+                skips=skips,
             )
-            batch.append((key, CachedFile(where, obj.etag or "", problems)))
+            batch.append((key, parsed))
             if len(batch) >= _BATCH:
                 flush()
     finally:
@@ -394,6 +421,7 @@ def read_job_folder(
     cache: Path | None = None,
     task_options: TaskOptions | None = None,
     fetch_external: Fetch | None = None,
+    engine: RayEngine | None = None,
 ) -> Job:
     """Read a Ground Truth job's output folder.
 
@@ -413,6 +441,8 @@ def read_job_folder(
             the label attribute's metadata, else from the shape of the answers.
         fetch_external: reads a file a label names outside the job folder (an
             ``annotation-ref`` elsewhere in S3 or on disk); ``None``: such labels are skipped.
+        engine: Ray tasks that fetch and parse the new files into ``cache`` first
+            (:mod:`crowdaudit.sources.ray_engine`); the read then takes them from the cache.
 
     Raises:
         EmptyJobError: the folder holds no worker answers that could be used.
@@ -445,6 +475,12 @@ def read_job_folder(
         )
     parse_answer = task.parse_answer if task else _no_label
     parser = task.parser_id if task else "no-label-1"
+    job_cache = _open_cache(cache, store, prefix, parser)
+    prefetched = 0
+    if engine is not None and job_cache is not None:
+        prefetched = engine.prefill(
+            job_uri=where, cache=job_cache, parse_answer=parse_answer, progress=progress
+        )
     raw, stats, fetched = _read_responses(
         store,
         prefix,
@@ -452,7 +488,7 @@ def read_job_folder(
         concurrency=concurrency,
         progress=progress,
         parse_answer=parse_answer,
-        cache=_open_cache(cache, store, prefix, parser),
+        cache=job_cache,
     )
     fetch = job_fetcher(store, prefix, fetch_external)
     other = read_other_answers(
@@ -489,7 +525,7 @@ def read_job_folder(
         skipped=tuple(skips.records),
         stats=stats,
         warnings=tuple(warnings),
-        n_fetched=fetched,
+        n_fetched=fetched + prefetched,
         task=task,
         failed=_failed_objects(responses, consolidation, labelled),
         label_details=labelled.details,
