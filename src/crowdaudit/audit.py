@@ -177,6 +177,7 @@ def build_audit(
         if entry.get("n_objects_without_consolidated_label") is not None
     ]
     skipped = [record.to_dict() for job in jobs for record in job.skipped]
+    skipped += [record.to_dict() for record in (gold.skipped if gold else ())]
     summary: dict[str, Any] = {
         "crowdaudit_version": __version__,
         "n_jobs": len(jobs),
