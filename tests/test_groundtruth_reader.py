@@ -105,12 +105,15 @@ def test_pets_consolidated_labels_come_from_consolidation_responses(job_uri: Any
     job = read_one(job_uri(PETS))
     assert job.consolidated_from == "consolidation-response"
     assert job.label_attribute == "pets-private"
+    # Object 3 is not in the responses; its final manifest line says why: it failed.
     assert dict(job.consolidated.sort(COL.TASK).rows()) == {
         "0": "猫",
         "1": "Hund",
         "2": "Pájaro",
+        "3": None,
         "4": "Hund",
     }
+    assert job.failed == ("3",)
 
 
 def test_manifest_fallback_picks_the_jobs_attribute_not_the_last_key(

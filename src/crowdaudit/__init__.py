@@ -11,7 +11,15 @@ who agrees with the others, and who did how much work for how long::
 """
 
 from crowdaudit._version import __version__
-from crowdaudit.audit import Audit, audit, build_audit, read_gold, read_job, read_jobs
+from crowdaudit.audit import (
+    Audit,
+    audit,
+    build_audit,
+    read_account,
+    read_gold,
+    read_job,
+    read_jobs,
+)
 from crowdaudit.errors import (
     AccessDeniedError,
     CredentialsError,
@@ -29,9 +37,11 @@ from crowdaudit.errors import (
 )
 from crowdaudit.ledger import Contributions, contributions
 from crowdaudit.sources.aws import AwsConfig
+from crowdaudit.sources.discovery import JobFilter
 from crowdaudit.sources.exports import ExportOptions
 from crowdaudit.sources.gold import Gold
 from crowdaudit.sources.groundtruth import Job
+from crowdaudit.sources.ray_engine import RayEngine
 from crowdaudit.tasks.registry import TaskOptions
 
 __all__ = [
@@ -47,9 +57,11 @@ __all__ = [
     "GoldFormatError",
     "InputFormatError",
     "Job",
+    "JobFilter",
     "LabelAttributeError",
     "ManifestFormatError",
     "OutputError",
+    "RayEngine",
     "ResponseFormatError",
     "SkippedRecord",
     "SourceError",
@@ -59,6 +71,7 @@ __all__ = [
     "audit",
     "build_audit",
     "contributions",
+    "read_account",
     "read_gold",
     "read_job",
     "read_jobs",

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
 from crowdaudit._version import __version__
-from crowdaudit.errors import CrowdAuditError, SourceError
+from crowdaudit.errors import (
+    CredentialsError,
+    CrowdAuditError,
+    EmptyJobError,
+    InputFormatError,
+    LabelAttributeError,
+    SourceError,
+)
+from crowdaudit.metrics.history import compute_history
 from crowdaudit.metrics.jobs import JOB_FIGURES, compute_job_skill
 from crowdaudit.metrics.workers import (
     compute_seed_metrics,
@@ -19,17 +28,29 @@ from crowdaudit.metrics.workers import (
     with_similarities,
 )
 from crowdaudit.report.html import render_report, render_summary_html
+from crowdaudit.report.items import build_similarity_items, with_object_details
 from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
+from crowdaudit.sources.discovery import JobFilter, UnreadableJob, discover_jobs
 from crowdaudit.sources.exports import ExportOptions, is_export_file, parse_export
 from crowdaudit.sources.fetch import Progress, no_progress
 from crowdaudit.sources.gold import SOURCE, Gold, match_gold, parse_gold
 from crowdaudit.sources.groundtruth import Job, describe, read_job_folder
 from crowdaudit.sources.locations import open_folder, read_location
+from crowdaudit.sources.ray_engine import RayEngine
 from crowdaudit.sources.sagemaker import JobInfo, fetch_job_info
 from crowdaudit.tasks.registry import TaskOptions
 
-__all__ = ["Audit", "audit", "build_audit", "read_gold", "read_job", "read_jobs"]
+__all__ = [
+    "Audit",
+    "audit",
+    "build_audit",
+    "read_account",
+    "read_gold",
+    "read_job",
+    "read_jobs",
+    "read_selected_jobs",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +81,21 @@ class Audit:
     def title(self) -> str:
         return "crowdaudit: " + ", ".join(job.name for job in self.jobs)
 
+    @property
+    def history(self) -> pl.DataFrame:
+        """One row per worker and job, jobs in the order they started (``history.csv``)."""
+        return compute_history(self.workers, self.answers)
+
     def seed_metrics(self) -> dict[str, dict[str, Any]]:
         """The seed notebook's per-worker JSON (see :func:`compute_seed_metrics`)."""
         return compute_seed_metrics(self.answers)
 
     def report(self) -> str:
         """The self-contained HTML report, as written to ``report.html``."""
-        return render_report(self.workers, self.summary, self.answers, title=self.title)
+        history = self.history if len(self.jobs) > 1 else None
+        return render_report(
+            self.workers, self.summary, self.answers, title=self.title, history=history
+        )
 
     def _repr_html_(self) -> str:
         """The summary and the top workers, shown by Jupyter."""
@@ -111,8 +140,17 @@ def _gold_accuracy_of_consolidated(answers: pl.DataFrame) -> float | None:
     return float(scored.select((pl.col(COL.CONSOLIDATED) == pl.col(COL.GOLD)).mean()).item())
 
 
-def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
-    """Audit jobs that have been read already (pure)."""
+def build_audit(
+    jobs: Sequence[Job],
+    gold: Gold | None = None,
+    *,
+    unreadable: Sequence[UnreadableJob] | None = None,
+) -> Audit:
+    """Audit jobs that have been read already (pure).
+
+    ``unreadable``: the jobs ``--all-jobs`` found but could not read, listed in ``summary.json``
+    as ``unreadable_jobs`` (the key is there only when jobs were discovered).
+    """
     scored = [_join_labels(job, gold) for job in jobs]
     answers = pl.concat(scored, how="vertical")
     workers = pl.concat(
@@ -133,7 +171,13 @@ def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
     failed = [
         entry["n_failed_objects"] for entry in per_job if entry["n_failed_objects"] is not None
     ]
+    unlabelled = [
+        entry["n_objects_without_consolidated_label"]
+        for entry in per_job
+        if entry.get("n_objects_without_consolidated_label") is not None
+    ]
     skipped = [record.to_dict() for job in jobs for record in job.skipped]
+    skipped += [record.to_dict() for record in (gold.skipped if gold else ())]
     summary: dict[str, Any] = {
         "crowdaudit_version": __version__,
         "n_jobs": len(jobs),
@@ -141,6 +185,7 @@ def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
         "n_answers": answers.height,
         "n_workers": answers.select(pl.col(COL.WORKER).n_unique()).item(),
         "n_failed_objects": sum(failed) if failed else None,
+        "n_objects_without_consolidated_label": sum(unlabelled) if unlabelled else None,
         "n_gold_labels": gold.size if gold else 0,
         "n_gold_objects": gold_objects.height,
         "n_gold_labels_unused": _count_unused_gold(gold, jobs),
@@ -152,7 +197,25 @@ def build_audit(jobs: Sequence[Job], gold: Gold | None = None) -> Audit:
     if len(per_job) == 1:
         summary.update({key: per_job[0][key] for key in JOB_FIGURES if key in per_job[0]})
     summary["jobs"] = per_job
-    return Audit(tuple(jobs), answers, workers, summary, skill.items)
+    if unreadable is not None:
+        summary["n_unreadable_jobs"] = len(unreadable)
+        summary["unreadable_jobs"] = [job.to_dict() for job in unreadable]
+    return Audit(tuple(jobs), answers, workers, summary, _build_items(jobs, scored, skill.items))
+
+
+def _build_items(
+    jobs: Sequence[Job], scored: Sequence[pl.DataFrame], single_label: pl.DataFrame
+) -> pl.DataFrame:
+    """``items.csv``: the skill estimators' items of single-label jobs, then one row per object of
+    every other job, with the objects' sources and label details."""
+    parts = [single_label] if single_label.height else []
+    for job, table in zip(jobs, scored, strict=True):
+        if job.task is not None and not _single_label(job):
+            parts.append(build_similarity_items(table, job.task))
+    if not parts:
+        return single_label
+    items = pl.concat(parts, how="diagonal_relaxed")
+    return with_object_details(items, [(job.name, job.sources, job.label_details) for job in jobs])
 
 
 def read_gold(source: str | Path, *, aws: AwsConfig | None = None) -> Gold:
@@ -162,10 +225,15 @@ def read_gold(source: str | Path, *, aws: AwsConfig | None = None) -> Gold:
 
 
 def _resolve_sources(
-    sources: Iterable[str | Path], job_names: Iterable[str], aws: AwsConfig, sagemaker: Any
+    sources: Iterable[str | Path],
+    job_names: Iterable[str],
+    aws: AwsConfig,
+    sagemaker: Any,
+    job_infos: Iterable[JobInfo] = (),
 ) -> list[tuple[str, str | None, JobInfo | None]]:
     """``(folder, job name or None, job info or None)`` for every source and ``--job`` name."""
     resolved: list[tuple[str, str | None, JobInfo | None]] = [(str(s), None, None) for s in sources]
+    resolved += [(info.output_uri, info.name, info) for info in job_infos]
     names = list(job_names)
     if names:
         client = sagemaker or aws.client("sagemaker")
@@ -189,6 +257,8 @@ def read_jobs(
     cache: Path | None = None,
     task_options: TaskOptions | None = None,
     export: ExportOptions | None = None,
+    job_infos: Iterable[JobInfo] = (),
+    engine: RayEngine | None = None,
 ) -> list[Job]:
     """Read Ground Truth jobs given as output folders (paths or ``s3://`` URIs) or as job names.
 
@@ -202,14 +272,22 @@ def read_jobs(
     a folder for the incremental cache (``None``: none); ``task_options`` forces the task type or
     sets its options (``--task-type``, ``--answer-path``…). With
     ``labels=False`` answers of any shape are kept without a label and consolidated labels are
-    not read (enough to count who did what).
+    not read (enough to count who did what). ``job_infos`` are jobs described already (by
+    :func:`read_account`). ``engine``: Ray tasks fetch and parse the job folders' files into
+    ``cache`` (:class:`~crowdaudit.sources.ray_engine.RayEngine`, entered); it needs ``cache``.
     """
     aws = aws or AwsConfig()
+    if engine is not None and cache is None:
+        raise CrowdAuditError(
+            "cannot use --engine ray",
+            "--no-cache",
+            "Ray tasks hand their results over in the cache",
+        )
     export = replace(export or ExportOptions(), labels=labels)
     if task_options is not None:
         export = replace(export, task=task_options)
     jobs: list[Job] = []
-    for folder, name, info in _resolve_sources(sources, job_names, aws, sagemaker):
+    for folder, name, info in _resolve_sources(sources, job_names, aws, sagemaker, job_infos):
         if name is None and is_export_file(folder, export):
             data, where = read_location(folder, aws)
             jobs.append(parse_export(data, where=where, strict=strict, options=export))
@@ -227,6 +305,8 @@ def read_jobs(
             labels=labels,
             cache=cache,
             task_options=task_options,
+            fetch_external=lambda uri: read_location(uri, aws)[0],
+            engine=engine,
         )
         if info is not None and info.price_per_object is not None:
             job = replace(job, price_per_object=info.price_per_object)
@@ -239,6 +319,144 @@ def read_jobs(
             raise CrowdAuditError("two sources have the same job name", job.name, "audit each once")
         seen.add(job.name)
     return jobs
+
+
+JOBS_AT_ONCE: Final = 4
+"""Jobs ``read_account`` reads at once, each with its own ``concurrency`` of object reads."""
+
+
+def _unreadable_because(error: CrowdAuditError, *, strict: bool) -> str | None:
+    """Why one discovered job is left out, or ``None`` when ``error`` must stop the run."""
+    if strict or isinstance(error, CredentialsError):
+        return None
+    if isinstance(error, SourceError | EmptyJobError | InputFormatError | LabelAttributeError):
+        return error.message
+    return None
+
+
+def read_account(
+    job_filter: JobFilter,
+    *,
+    label_attribute: str | None = None,
+    strict: bool = False,
+    aws: AwsConfig | None = None,
+    concurrency: int = 64,
+    progress: Progress = no_progress,
+    sagemaker: Any = None,
+    labels: bool = True,
+    cache: Path | None = None,
+    task_options: TaskOptions | None = None,
+    engine: RayEngine | None = None,
+) -> tuple[list[Job], list[UnreadableJob]]:
+    """Read every labeling job of the account that matches ``job_filter`` (``--all-jobs``).
+
+    Jobs are found with ListLabelingJobs and DescribeLabelingJob
+    (:func:`crowdaudit.sources.discovery.discover_jobs`). A job that cannot be described, is of
+    a type without per-worker answers, or whose folder cannot be read or holds no usable answers,
+    is returned among the unreadable with its reason, and the others are read; with ``strict``
+    the first such folder is an error instead. Other arguments: as :func:`read_jobs`.
+
+    Returns:
+        the jobs read, oldest first, and the jobs left out.
+
+    Raises:
+        SourceError: no job matched, or none could be read.
+    """
+    aws = aws or AwsConfig()
+    found = discover_jobs(sagemaker or aws.client("sagemaker"), job_filter)
+    unreadable = list(found.unreadable)
+
+    def read_one(info: JobInfo) -> Job | UnreadableJob:
+        try:
+            (job,) = read_jobs(
+                job_infos=[info],
+                label_attribute=label_attribute,
+                strict=strict,
+                aws=aws,
+                concurrency=concurrency,
+                progress=progress,
+                labels=labels,
+                cache=cache,
+                task_options=task_options,
+                engine=engine,
+            )
+        except CrowdAuditError as exc:
+            reason = _unreadable_because(exc, strict=strict)
+            if reason is None:
+                raise
+            return UnreadableJob(info.name, reason, info.status)
+        return job
+
+    # Small jobs are a handful of requests each, mostly waiting: several are read side by side.
+    with ThreadPoolExecutor(JOBS_AT_ONCE, thread_name_prefix="crowdaudit-job") as pool:
+        outcomes = list(pool.map(read_one, found.jobs))
+    jobs = [outcome for outcome in outcomes if isinstance(outcome, Job)]
+    unreadable += [outcome for outcome in outcomes if isinstance(outcome, UnreadableJob)]
+    if not jobs:
+        first = f"; first: {unreadable[0].name}: {unreadable[0].reason}" if unreadable else ""
+        raise SourceError(
+            "no labeling job to audit",
+            "ListLabelingJobs",
+            f"{len(unreadable)} matching job(s), none readable{first}",
+        )
+    return jobs, unreadable
+
+
+def read_selected_jobs(
+    sources: Iterable[str | Path] = (),
+    *,
+    job_names: Iterable[str] = (),
+    all_jobs: JobFilter | None = None,
+    label_attribute: str | None = None,
+    strict: bool = False,
+    aws: AwsConfig | None = None,
+    concurrency: int = 64,
+    progress: Progress = no_progress,
+    sagemaker: Any = None,
+    labels: bool = True,
+    cache: Path | None = None,
+    task_options: TaskOptions | None = None,
+    export: ExportOptions | None = None,
+    engine: RayEngine | None = None,
+) -> tuple[list[Job], list[UnreadableJob] | None]:
+    """The jobs a command names: every job matching ``all_jobs`` (:func:`read_account`), else
+    ``sources`` and ``job_names`` (:func:`read_jobs`); arguments as there.
+
+    Returns:
+        the jobs, and the jobs found but not read (``None`` without ``all_jobs``).
+    """
+    if all_jobs is None:
+        return (
+            read_jobs(
+                sources,
+                job_names=job_names,
+                label_attribute=label_attribute,
+                strict=strict,
+                aws=aws,
+                concurrency=concurrency,
+                progress=progress,
+                sagemaker=sagemaker,
+                labels=labels,
+                cache=cache,
+                task_options=task_options,
+                export=export,
+                engine=engine,
+            ),
+            None,
+        )
+    return read_account(
+        all_jobs,
+        label_attribute=label_attribute,
+        strict=strict,
+        aws=aws,
+        concurrency=concurrency,
+        progress=progress,
+        sagemaker=sagemaker,
+        labels=labels,
+        cache=cache,
+        task_options=task_options,
+        engine=engine,
+    )
 
 
 def read_job(
@@ -283,6 +501,8 @@ def audit(
     cache: Path | None = None,
     task_options: TaskOptions | None = None,
     export: ExportOptions | None = None,
+    all_jobs: JobFilter | None = None,
+    engine: RayEngine | None = None,
 ) -> Audit:
     """Audit one or more labeling jobs.
 
@@ -302,6 +522,11 @@ def audit(
             ``TaskOptions(answer_path="annotatedResult.label")`` for a custom template.
         export: for platform exports: the format, Label Studio control, answer column, and
             whether rejected work counts (:class:`~crowdaudit.sources.exports.ExportOptions`).
+        all_jobs: audit every job of the account that matches, instead of ``sources`` and
+            ``job_names`` (:func:`read_account`); ``summary["unreadable_jobs"]`` lists those left
+            out.
+        engine: a :class:`~crowdaudit.sources.ray_engine.RayEngine`, entered, to fetch and
+            parse in Ray tasks (needs ``cache``).
 
     Example::
 
@@ -310,9 +535,10 @@ def audit(
     """
     aws = aws or AwsConfig()
     gold_labels = read_gold(gold, aws=aws) if gold is not None else None
-    jobs = read_jobs(
+    jobs, unreadable = read_selected_jobs(
         sources,
         job_names=job_names,
+        all_jobs=all_jobs,
         label_attribute=label_attribute,
         strict=strict,
         aws=aws,
@@ -322,5 +548,6 @@ def audit(
         cache=cache,
         task_options=task_options,
         export=export,
+        engine=engine,
     )
-    return build_audit(jobs, gold_labels)
+    return build_audit(jobs, gold_labels, unreadable=unreadable)

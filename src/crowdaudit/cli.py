@@ -20,12 +20,28 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
+from crowdaudit._cli_account import (
+    AllJobsOpt,
+    EngineOpt,
+    NameContainsOpt,
+    RayAddressOpt,
+    SinceOpt,
+    StatusOpt,
+    UntilOpt,
+    WorkteamOpt,
+    build_engine,
+    build_job_filter,
+    warn_unreadable,
+)
 from crowdaudit._version import __version__
-from crowdaudit.audit import Audit, build_audit, read_gold, read_jobs
+from crowdaudit.audit import Audit, build_audit, read_gold, read_selected_jobs
 from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
 from crowdaudit.errors import CrowdAuditError, SkippedRecord
 from crowdaudit.ledger import contributions as build_ledger
+from crowdaudit.report.commit import write_all
+from crowdaudit.report.plain import plain
 from crowdaudit.report.terminal import (
     render_contributions_table,
     render_summary_line,
@@ -37,14 +53,14 @@ from crowdaudit.report.writers import (
     render_seed_json,
     render_table,
     render_table_files,
-    write_files,
 )
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.cache import default_cache_dir
 from crowdaudit.sources.exports import FORMAT_NAMES, ExportOptions
 from crowdaudit.sources.groundtruth import Job, read_job_folder
-from crowdaudit.sources.locations import open_output_file, open_output_folder
-from crowdaudit.tasks.custom import COMPARES
+from crowdaudit.sources.locations import Location, open_output_file, open_output_folder
+from crowdaudit.sources.store import join_key
+from crowdaudit.tasks.custom import COMPARES, check_path
 from crowdaudit.tasks.entities import SPAN_MATCHES
 from crowdaudit.tasks.registry import TASK_TYPE_NAMES, TaskOptions
 
@@ -98,64 +114,70 @@ class _ProgressBars:
         self.bars.__exit__(None, None, None)
 
 
+def _tell(label: str, style: str, message: str) -> None:
+    """One line on stderr: a styled label, then ``message`` as literal text (paths, ids and server
+    messages are never read as markup, their control characters are shown escaped)."""
+    line = Text.assemble((label, style), " " if label else "", plain(message))
+    stderr.print(line, highlight=False, soft_wrap=True)
+
+
 @contextmanager
 def _cli_errors() -> Iterator[None]:
     """Print crowdaudit's errors as one line and exit 1; anything else is a bug and keeps its traceback."""
     try:
         yield
     except CrowdAuditError as exc:
-        stderr.print(
-            f"[bold red]error:[/] {exc.message}", highlight=False, markup=True, soft_wrap=True
-        )
+        _tell("error:", "bold red", exc.message)
         raise typer.Exit(1) from None
 
 
 def _warn_skipped(records: tuple[SkippedRecord, ...] | list[SkippedRecord]) -> None:
     if not records:
         return
-    stderr.print(
-        f"[yellow]warning:[/] skipped {len(records)} unusable file(s) or record(s):",
-        highlight=False,
-    )
+    _tell("warning:", "yellow", f"skipped {len(records)} unusable file(s) or record(s):")
     for record in records[:_MAX_LISTED_SKIPS]:
-        stderr.print(
-            f"  {record.where} ({record.why})", highlight=False, markup=False, soft_wrap=True
-        )
+        _tell("", "", f"  {record.where} ({record.why})")
     if len(records) > _MAX_LISTED_SKIPS:
-        stderr.print(f"  … and {len(records) - _MAX_LISTED_SKIPS} more, listed in summary.json")
+        _tell("", "", f"  … and {len(records) - _MAX_LISTED_SKIPS} more, listed in summary.json")
 
 
 def _show(result: Audit, *, limit: int | None) -> None:
     for warning in result.summary["warnings"]:
-        stderr.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
-    _warn_skipped([record for job in result.jobs for record in job.skipped])
+        _tell("warning:", "yellow", warning)
+    _warn_skipped([SkippedRecord(**record) for record in result.summary["skipped"]])
     # Piped or redirected output keeps whole worker ids rather than fitting 80 columns.
     console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
     console.print(render_worker_table(result.workers, limit=limit, width=console.width))
-    console.print(render_summary_line(result.summary), highlight=False)
+    console.print(plain(render_summary_line(result.summary)), highlight=False)
 
 
 def _write_outputs(
     result: Audit, *, out: str | None, seed_json: str | None, aws: AwsConfig
 ) -> None:
-    # Everything is rendered before the first byte is written: a failure leaves no half set.
+    # Everything is rendered, then staged, then moved into place: a failure anywhere (a full
+    # disk, a folder named report.html, an unwritable --seed-json) leaves what was there before.
     files = render_table_files(result.workers, "workers") if out else {}
     if out:
         if result.items.height:
             files["items.csv"] = render_table(result.items, "csv")
         files["summary.json"] = render_json(result.summary)
+        if len(result.jobs) > 1:
+            files["history.csv"] = render_table(result.history, "csv")
         files["report.html"] = result.report().encode()
-    seed = render_seed_json(result.seed_metrics()) if seed_json else b""
+    outputs: list[tuple[Location, bytes]] = []
     if out:
-        location = open_output_folder(out, aws)
-        write_files(location, files)
-        stderr.print(f"wrote {', '.join(files)} to {location.uri}", highlight=False, soft_wrap=True)
+        folder = open_output_folder(out, aws)
+        outputs += [
+            (Location(folder.store, join_key(folder.key, name)), data)
+            for name, data in files.items()
+        ]
     if seed_json:
-        target = open_output_file(seed_json, aws)
-        target.store.write_bytes(target.key, seed)
-        stderr.print(
-            f"wrote the seed notebook's JSON to {target.uri}", highlight=False, soft_wrap=True
-        )
+        outputs.append((open_output_file(seed_json, aws), render_seed_json(result.seed_metrics())))
+    write_all(outputs)
+    if out:
+        _tell("", "", f"wrote {', '.join(files)} to {folder.uri}")
+    if seed_json:
+        _tell("", "", f"wrote the seed notebook's JSON to {outputs[-1][0].uri}")
 
 
 SourcesArg = Annotated[
@@ -203,6 +225,14 @@ AnswerPathOpt = Annotated[
     typer.Option(
         help="Custom templates: dotted path to the answer in answerContent, e.g. "
         "annotatedResult.label.",
+        rich_help_panel="Task types",
+    ),
+]
+LabelPathOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Custom jobs: dotted path to the label inside the consolidated value, e.g. result "
+        "(a string holding JSON is decoded, e.g. boxesInfo).",
         rich_help_panel="Task types",
     ),
 ]
@@ -302,7 +332,12 @@ def _export_options(
 
 
 def _task_options(
-    task_type: str | None, answer_path: str | None, compare: str, iou: float, span_match: str
+    task_type: str | None,
+    answer_path: str | None,
+    compare: str,
+    iou: float,
+    span_match: str,
+    label_path: str | None = None,
 ) -> TaskOptions:
     """The task options, checked here so that a wrong value is a usage error (exit 2)."""
     choices = {
@@ -314,7 +349,12 @@ def _task_options(
         if value not in allowed:
             listed = ", ".join(str(choice) for choice in allowed if choice)
             raise typer.BadParameter(f"{value!r} is not one of {listed}", param_hint=option)
-    return TaskOptions(task_type, answer_path, compare, iou, span_match)
+    for option, path in (("--answer-path", answer_path), ("--label-path", label_path)):
+        try:
+            check_path(path, option)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint=option) from exc
+    return TaskOptions(task_type, answer_path, compare, iou, span_match, label_path)
 
 
 def _cache_folder(cache: Path | None, no_cache: bool) -> Path | None:
@@ -329,9 +369,8 @@ def _note_cache(jobs: Sequence[Job], *, quiet: bool) -> None:
     for job in jobs:
         total = job.stats.get("n_response_files", 0)
         if job.n_fetched < total:
-            stderr.print(
-                f"{job.name}: {total - job.n_fetched:,} of {total:,} files from the cache",
-                highlight=False,
+            _tell(
+                "", "", f"{job.name}: {total - job.n_fetched:,} of {total:,} files from the cache"
             )
 
 
@@ -372,6 +411,7 @@ def audit(
     no_cache: NoCacheOpt = False,
     task_type: TaskTypeOpt = None,
     answer_path: AnswerPathOpt = None,
+    label_path: LabelPathOpt = None,
     compare: CompareOpt = "exact",
     iou_threshold: IouOpt = 0.5,
     span_match: SpanMatchOpt = "exact",
@@ -381,6 +421,14 @@ def audit(
     include_rejected: IncludeRejectedOpt = False,
     limit: LimitOpt = 25,
     quiet: QuietOpt = False,
+    all_jobs: AllJobsOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    status: StatusOpt = None,
+    name_contains: NameContainsOpt = None,
+    workteam: WorkteamOpt = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
 ) -> None:
     """Audit the workers of one or more labeling jobs: accuracy on gold, agreement, time.
 
@@ -389,18 +437,33 @@ def audit(
         crowdaudit audit s3://bucket/output/my-job/ --gold s3://bucket/golden.manifest --out audit/
 
         crowdaudit audit --job my-job --profile labeling --out s3://bucket/audits/my-job/
+
+        crowdaudit audit --all-jobs --since 2026-07-01 --status Completed --out audit/
     """
     aws = AwsConfig(
         profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
     )
-    options = _task_options(task_type, answer_path, compare, iou_threshold, span_match)
+    options = _task_options(task_type, answer_path, compare, iou_threshold, span_match, label_path)
+    job_filter = build_job_filter(
+        all_jobs,
+        since=since,
+        until=until,
+        status=status,
+        name_contains=name_contains,
+        workteam=workteam,
+        named=[*(sources or []), *(job or [])],
+    )
     export = _export_options(export_format, control, answer_column, include_rejected, options)
     with _cli_errors():
         gold_labels = read_gold(gold, aws=aws) if gold else None
-        with _ProgressBars(enabled=not quiet) as progress:
-            jobs = read_jobs(
+        with (
+            build_engine(engine, ray_address, aws=aws, concurrency=concurrency) as ray_engine,
+            _ProgressBars(enabled=not quiet) as progress,
+        ):
+            jobs, unreadable = read_selected_jobs(
                 sources or [],
                 job_names=job or [],
+                all_jobs=job_filter,
                 label_attribute=label_attribute,
                 strict=strict,
                 aws=aws,
@@ -409,9 +472,11 @@ def audit(
                 cache=_cache_folder(cache, no_cache),
                 task_options=options,
                 export=export,
+                engine=ray_engine,
             )
-        result = build_audit(jobs, gold_labels)
+        result = build_audit(jobs, gold_labels, unreadable=unreadable)
     _note_cache(jobs, quiet=quiet)
+    warn_unreadable(stderr, unreadable or [])
     with _cli_errors():
         _write_outputs(result, out=out, seed_json=seed_json, aws=aws)
     _show(result, limit=limit or None)
@@ -487,6 +552,14 @@ def contributions(
     include_rejected: IncludeRejectedOpt = False,
     limit: LimitOpt = 25,
     quiet: QuietOpt = False,
+    all_jobs: AllJobsOpt = False,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    status: StatusOpt = None,
+    name_contains: NameContainsOpt = None,
+    workteam: WorkteamOpt = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
 ) -> None:
     """Who did how much work, for how long, across jobs — with the person behind each worker id.
 
@@ -497,12 +570,24 @@ def contributions(
         crowdaudit contributions --job job-a --job job-b --rate-per-hour 18 --out pay.csv
     """
     table_format = _ledger_format(out)
+    job_filter = build_job_filter(
+        all_jobs,
+        since=since,
+        until=until,
+        status=status,
+        name_contains=name_contains,
+        workteam=workteam,
+        named=[*(sources or []), *(job or [])],
+    )
     export = _export_options(export_format, None, None, include_rejected)
     aws = AwsConfig(
         profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
     )
     with _cli_errors():
-        with _ProgressBars(enabled=not quiet) as progress:
+        with (
+            build_engine(engine, ray_address, aws=aws, concurrency=concurrency) as ray_engine,
+            _ProgressBars(enabled=not quiet) as progress,
+        ):
             ledger = build_ledger(
                 *(sources or []),
                 job_names=job or [],
@@ -517,30 +602,27 @@ def contributions(
                 progress=progress,
                 cache=_cache_folder(cache, no_cache),
                 export=export,
+                all_jobs=job_filter,
+                engine=ray_engine,
             )
         data = render_table(ledger.table, table_format)
         target = open_output_file(out, aws)
-        target.store.write_bytes(target.key, data)
+        write_all([(target, data)])
+    for warning in (warning for job in ledger.jobs for warning in job.warnings):
+        _tell("warning:", "yellow", warning)
     _warn_skipped([record for job in ledger.jobs for record in job.skipped])
+    warn_unreadable(stderr, ledger.unreadable)
     if ledger.identity_error is not None:
-        stderr.print(
-            f"[yellow]warning:[/] names left empty: {ledger.identity_error.message}",
-            highlight=False,
-            soft_wrap=True,
-        )
+        _tell("warning:", "yellow", f"names left empty: {ledger.identity_error.message}")
     if ledger.unresolved:
-        stderr.print(
-            f"[yellow]warning:[/] {len(ledger.unresolved)} Cognito user(s) not found "
-            "(deleted?); their rows have no name",
-            highlight=False,
+        _tell(
+            "warning:",
+            "yellow",
+            f"{len(ledger.unresolved)} Cognito user(s) not found (deleted?); their rows have no name",
         )
     console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
     console.print(render_contributions_table(ledger.table, limit=limit or None))
-    stderr.print(
-        f"wrote {ledger.table.height} rows to {target.uri} (it holds personal data)",
-        highlight=False,
-        soft_wrap=True,
-    )
+    _tell("", "", f"wrote {ledger.table.height} rows to {target.uri} (it holds personal data)")
 
 
 def _version(value: bool) -> None:

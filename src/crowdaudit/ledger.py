@@ -4,22 +4,24 @@ each worker id."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from crowdaudit.audit import read_jobs
+from crowdaudit.audit import read_selected_jobs
 from crowdaudit.errors import IdentityError
 from crowdaudit.identity.cognito import CognitoDirectory
 from crowdaudit.identity.directory import IdentityDirectory, Person, PoolSub, unresolved
 from crowdaudit.metrics.contributions import build_pool_subs, compute_contributions
 from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
+from crowdaudit.sources.discovery import JobFilter, UnreadableJob
 from crowdaudit.sources.exports import ExportOptions
 from crowdaudit.sources.fetch import Progress, no_progress
 from crowdaudit.sources.groundtruth import Job
+from crowdaudit.sources.ray_engine import RayEngine
 
 __all__ = ["Contributions", "build_contributions", "cognito_directory", "contributions"]
 
@@ -33,12 +35,14 @@ class Contributions:
         jobs: the jobs read.
         unresolved: ``(user_pool_id, sub)`` pairs the directory does not know (deleted users).
         identity_error: the directory's error, when the ledger was built without names on purpose.
+        unreadable: with ``all_jobs``, the jobs found but not read, with the reason.
     """
 
     table: pl.DataFrame
     jobs: tuple[Job, ...]
     unresolved: tuple[PoolSub, ...] = ()
     identity_error: IdentityError | None = None
+    unreadable: tuple[UnreadableJob, ...] = ()
 
 
 def cognito_directory(aws: AwsConfig) -> CognitoDirectory:
@@ -121,6 +125,8 @@ def contributions(
     progress: Progress = no_progress,
     cache: Path | None = None,
     export: ExportOptions | None = None,
+    all_jobs: JobFilter | None = None,
+    engine: RayEngine | None = None,
 ) -> Contributions:
     """The contribution ledger of one or more labeling jobs, with Cognito user names and e-mails.
 
@@ -141,6 +147,9 @@ def contributions(
         progress: callback ``(stage, done, total)``.
         cache: a folder for the incremental cache (``None``: read everything).
         export: for platform exports: the format and whether rejected work counts.
+        all_jobs: every job of the account that matches, instead of ``sources`` and
+            ``job_names`` (:func:`crowdaudit.audit.read_account`).
+        engine: Ray tasks fetch and parse into ``cache`` (:mod:`crowdaudit.sources.ray_engine`).
 
     Example::
 
@@ -148,9 +157,10 @@ def contributions(
         ledger.table.select("username", "email", "n_objects", "total_seconds")
     """
     aws = aws or AwsConfig()
-    jobs = read_jobs(
+    jobs, unreadable = read_selected_jobs(
         sources,
         job_names=job_names,
+        all_jobs=all_jobs,
         strict=strict,
         aws=aws,
         concurrency=concurrency,
@@ -159,10 +169,11 @@ def contributions(
         labels=False,
         cache=cache,
         export=export,
+        engine=engine,
     )
     if identities and directory is None:
         directory = cognito_directory(aws)
-    return build_contributions(
+    ledger = build_contributions(
         jobs,
         directory=directory if identities else None,
         allow_missing_identities=allow_missing_identities,
@@ -170,3 +181,4 @@ def contributions(
         rate_per_object=rate_per_object,
         rate_per_hour=rate_per_hour,
     )
+    return replace(ledger, unreadable=tuple(unreadable or ()))

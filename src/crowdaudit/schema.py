@@ -22,6 +22,10 @@ __all__ = [
     "CONTRIBUTIONS",
     "CONTRIBUTIONS_BY_JOB",
     "GOLD",
+    "HISTORY",
+    "IDENTITY_COLUMNS",
+    "ITEMS_BY_SIMILARITY",
+    "LABEL_DETAILS",
     "RESPONSES",
     "SEED_KEYS",
     "WORKERS",
@@ -45,6 +49,7 @@ class COL:
     SUB: Final = "sub"
     USER_POOL_ID: Final = "user_pool_id"
     SOURCE_KEY: Final = "source_key"
+    WORKER_COMMENT: Final = "worker_comment"
 
     # workers table
     N_OBJECTS: Final = "n_objects"
@@ -91,6 +96,12 @@ class COL:
     DS_POSTERIOR: Final = "ds_posterior"
     DIFFERS_FROM_CONSOLIDATED: Final = "differs_from_consolidated"
 
+    # history table (crowdaudit.metrics.history); SKILL is declared with the skill columns
+    JOB_STARTED_AT: Final = "job_started_at"
+    JOB_ORDER: Final = "job_order"
+    QUALITY: Final = "quality"
+    QUALITY_MEASURE: Final = "quality_measure"
+
     # contributions table
     USERNAME: Final = "username"
     EMAIL: Final = "email"
@@ -105,8 +116,30 @@ class COL:
     GOLD_SIMILARITY: Final = "gold_similarity"
     CONSENSUS_SIMILARITY: Final = "consensus_similarity"
 
+    # what a consolidated label's metadata says of it (items.csv)
+    CONFIDENCE: Final = "confidence"
+    CONFIDENCE_MAP: Final = "confidence_map"
+    ADJUSTMENT_STATUS: Final = "adjustment_status"
+    WORKER_FEEDBACK: Final = "worker_feedback"
+
+    # items.csv for types compared by similarity
+    N_ANSWERS: Final = "n_answers"
+    WORKERS: Final = "workers"
+    MEAN_CONSENSUS_SIMILARITY: Final = "mean_consensus_similarity"
+    MEAN_GOLD_SIMILARITY: Final = "mean_gold_similarity"
+    MEAN_PEER_SIMILARITY: Final = "mean_peer_similarity"
+    SOURCE_REF: Final = "source_ref"
+
 
 _UTC = pl.Datetime("us", "UTC")
+
+IDENTITY_COLUMNS: Final[tuple[str, ...]] = (
+    COL.IDENTITY_PROVIDER,
+    COL.ISSUER,
+    COL.SUB,
+    COL.USER_POOL_ID,
+)
+"""The responses' identity columns: null for answers from sources without identity data."""
 
 RESPONSES: Final[dict[str, pl.DataType]] = {
     COL.JOB: pl.String(),
@@ -122,11 +155,13 @@ RESPONSES: Final[dict[str, pl.DataType]] = {
     COL.SUB: pl.String(),
     COL.USER_POOL_ID: pl.String(),
     COL.SOURCE_KEY: pl.String(),
+    COL.WORKER_COMMENT: pl.String(),
 }
 """The normalised responses table: one row per answer a worker submitted for a data object.
 
 ``task`` is Ground Truth's ``datasetObjectId``; ``seconds`` is ``timeSpentInSeconds`` when the answer
-has it, else submission minus acceptance, else null; ``source_key`` is the file or S3 key it came from.
+has it, else submission minus acceptance, else null; ``source_key`` is the file or S3 key it came from;
+``worker_comment`` is the ``workerComment`` the worker typed with the answer, if any.
 """
 
 WORKERS: Final[dict[str, pl.DataType]] = {
@@ -185,6 +220,54 @@ CONTRIBUTIONS_BY_JOB: Final[dict[str, pl.DataType]] = {
     **_ACTIVITY,
 }
 """The contribution ledger, one row per person and job (``--by-job``)."""
+
+HISTORY: Final[dict[str, pl.DataType]] = {
+    COL.JOB_ORDER: pl.Int64(),
+    COL.JOB: pl.String(),
+    COL.JOB_STARTED_AT: _UTC,
+    COL.WORKER: pl.String(),
+    COL.N_OBJECTS: pl.Int64(),
+    COL.QUALITY: pl.Float64(),
+    COL.QUALITY_MEASURE: pl.String(),
+    COL.SKILL: pl.Float64(),
+    COL.DS_ACCURACY: pl.Float64(),
+    COL.CONSENSUS_AGREEMENT: pl.Float64(),
+    COL.LOO_AGREEMENT: pl.Float64(),
+    COL.N_GOLD: pl.Int64(),
+    COL.GOLD_ACCURACY: pl.Float64(),
+    COL.MEDIAN_SECONDS: pl.Float64(),
+    COL.FIRST_SUBMITTED_AT: _UTC,
+    COL.LAST_SUBMITTED_AT: _UTC,
+}
+"""``history.csv``: one row per worker and job, jobs in the order they started (first answer)."""
+
+LABEL_DETAILS: Final[dict[str, pl.DataType]] = {
+    COL.TASK: pl.String(),
+    COL.CONFIDENCE: pl.Float64(),
+    COL.CONFIDENCE_MAP: pl.String(),
+    COL.ADJUSTMENT_STATUS: pl.String(),
+    COL.WORKER_FEEDBACK: pl.String(),
+}
+"""Per object, from its label's metadata: ``confidence``; ``confidence_map``, JSON of the
+per-class (``confidence-map``, ``internal-color-map``) or per-item (``objects``, ``entities``)
+confidences; ``adjustment_status`` (``adjusted``/``unadjusted``, adjustment jobs);
+``worker_feedback``, JSON list of the comments of a verification job."""
+
+ITEMS_BY_SIMILARITY: Final[dict[str, pl.DataType]] = {
+    COL.JOB: pl.String(),
+    COL.TASK: pl.String(),
+    COL.N_ANSWERS: pl.Int64(),
+    COL.WORKERS: pl.String(),
+    COL.MEAN_CONSENSUS_SIMILARITY: pl.Float64(),
+    COL.MEAN_GOLD_SIMILARITY: pl.Float64(),
+    COL.MEAN_PEER_SIMILARITY: pl.Float64(),
+    COL.CONSOLIDATED: pl.String(),
+    COL.GOLD: pl.String(),
+    COL.SOURCE_REF: pl.String(),
+}
+"""``items.csv`` of a job whose type is compared by a similarity (not single labels): one row per
+object, least agreed first. ``workers`` is ``;``-joined; the means are over the object's answers
+(peer: each answer's mean similarity to the other answers); the label details follow."""
 
 GOLD: Final[dict[str, pl.DataType]] = {
     COL.TASK: pl.String(),

@@ -227,8 +227,25 @@ def test_minimal_tables_and_unknown_columns_render() -> None:
     }
     assert data["rows"][1] == ["b", None, None, False, None, None]
     assert data["scatter"] == {"x": None, "y": "score", "options": ["score"]}
-    assert data["detail"][0] == {"ref": None, "cm": [], "q": None, "h": [], "t": []}
+    assert data["detail"][0] == {"ref": None, "cm": [], "q": None, "h": [], "t": [], "c": []}
     assert "<h3>odd</h3><ul><li>1</li><li>2</li></ul>" in page
+
+
+def test_worker_comments_reach_the_detail_as_data() -> None:
+    workers = pl.DataFrame({COL.WORKER: ["a", "b"]})
+    responses = pl.DataFrame(
+        {
+            COL.WORKER: ["a", "a", "b"],
+            COL.TASK: ["0", "1", "0"],
+            COL.LABEL: ["x", "y", "x"],
+            COL.WORKER_COMMENT: ["</script><b>blurry</b>", None, None],
+        }
+    )
+    page = render_report(workers, {}, responses, title="comments")
+    data = embedded_data(page)
+    assert data["detail"][0]["c"] == [["0", "</script><b>blurry</b>"]]
+    assert data["detail"][1]["c"] == []
+    assert "</script><b>blurry" not in page
 
 
 def test_consensus_is_the_default_accuracy_without_gold() -> None:

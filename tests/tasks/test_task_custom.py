@@ -80,8 +80,10 @@ def test_consolidated_and_gold() -> None:
     assert task.parse_consolidated(None, {}, **NO_FETCH) is None
     passthrough = {"annotationsFromAllWorkers": [{"workerId": "w", "annotationData": {}}]}
     assert task.parse_consolidated(passthrough, {}, **NO_FETCH) is None
+    # A label without the answer path but with one scalar leaf is that leaf (a Lambda's shape).
+    assert task.parse_consolidated({"result": "Response 2"}, {}, **NO_FETCH) == "Response 2"
     with pytest.raises(TaskShapeError):
-        task.parse_consolidated({"other": 1}, {}, **NO_FETCH)
+        task.parse_consolidated({"other": 1, "more": 2}, {}, **NO_FETCH)
     assert task.parse_gold("Response 1") == "Response 1"
     assert task.parse_gold(CONTENT) == "Response 2"
     with pytest.raises(TaskShapeError):

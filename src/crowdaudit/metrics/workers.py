@@ -176,21 +176,21 @@ def compute_seed_metrics(answers: pl.DataFrame) -> dict[str, dict[str, Any]]:
     """The seed notebook's per-worker JSON, keyed by worker id, from its own definitions.
 
     Every answer counts (as in the notebook). The two averages are means of 0/1 matches (of
-    similarities, for types other than single-label) over answers with a consolidated, resp.
-    gold, label; where there is none the value is ``None``
+    the type's similarities — ``consensus_similarity`` and ``gold_similarity`` of
+    :func:`with_similarities` — for types other than single-label) over answers with a
+    consolidated, resp. gold, label; where there is none the value is ``None``
     (the notebook wrote 0 for gold and let failed objects count as -1).
     """
     total, golden, vs_consensus, vs_gold = SEED_KEYS
+    if COL.GOLD_SIMILARITY not in answers.columns:
+        answers = with_similarities(answers)
     per_worker = (
         answers.group_by(COL.WORKER)
         .agg(
             pl.len().alias(total),
             pl.col(COL.GOLD).is_not_null().sum().alias(golden),
-            (pl.col(COL.LABEL) == pl.col(COL.CONSOLIDATED))
-            .cast(pl.Float64)
-            .mean()
-            .alias(vs_consensus),
-            (pl.col(COL.LABEL) == pl.col(COL.GOLD)).cast(pl.Float64).mean().alias(vs_gold),
+            pl.col(COL.CONSENSUS_SIMILARITY).mean().alias(vs_consensus),
+            pl.col(COL.GOLD_SIMILARITY).mean().alias(vs_gold),
         )
         .sort(COL.WORKER)
     )

@@ -7,7 +7,8 @@ with the number of workers, not with the number of answers:
 * ``columns`` / ``rows``: the worker table, row-major, with a display ``kind`` per column;
 * ``detail[i]``: for worker row ``i``, the confusion counts of its labels against the reference
   label (gold where the worker answered gold objects, else the consolidated label), the quantiles
-  and a log-scale histogram of its seconds per object, and its answers per time bucket;
+  and a log-scale histogram of its seconds per object, its answers per time bucket, and (``c``)
+  up to 20 ``[object, workerComment]`` pairs;
 * ``hist`` / ``time``: the shared bins of those histograms and time buckets.
 """
 
@@ -155,6 +156,7 @@ def build_payload(
     labels, confusion, too_many_labels = _confusion(answers)
     hist_edges, hist, quantiles = _seconds(answers)
     time_axis, contribution = _contribution(answers)
+    comments = _comments(answers)
 
     detail: list[dict[str, object]] = []
     for row in range(workers.height):
@@ -166,6 +168,7 @@ def build_payload(
                 "q": quantiles.get(row),
                 "h": hist.get(row, []),
                 "t": contribution.get(row, []),
+                "c": comments.get(row, []),
             }
         )
 
@@ -287,6 +290,8 @@ def _attach_rows(keyed: pl.DataFrame, responses: pl.DataFrame, *, by_job: bool) 
             COL.SECONDS: pl.Float64,
             "__ms": pl.Int64,
             "__gold": pl.Boolean,
+            COL.TASK: pl.String,
+            COL.WORKER_COMMENT: pl.String,
         }
     )
     if COL.WORKER not in keyed.columns or COL.WORKER not in responses.columns:
@@ -313,6 +318,8 @@ def _attach_rows(keyed: pl.DataFrame, responses: pl.DataFrame, *, by_job: bool) 
         optional(COL.CONSOLIDATED, pl.String()).alias("__consolidated"),
         optional(COL.SECONDS, pl.Float64()).alias(COL.SECONDS),
         submitted.dt.epoch("ms").alias("__ms"),
+        optional(COL.TASK, pl.String()).alias(COL.TASK),
+        optional(COL.WORKER_COMMENT, pl.String()).alias(COL.WORKER_COMMENT),
     ).join(left, on="__key", how="inner")
     has_gold = pl.col("__goldlabel").is_not_null().any().over(_ROW)
     return answers.select(
@@ -325,7 +332,26 @@ def _attach_rows(keyed: pl.DataFrame, responses: pl.DataFrame, *, by_job: bool) 
         COL.SECONDS,
         "__ms",
         has_gold.alias("__gold"),
+        COL.TASK,
+        COL.WORKER_COMMENT,
     )
+
+
+MAX_COMMENTS: Final = 20
+"""Comments shown per worker in the report (the answers table has them all)."""
+
+
+def _comments(answers: pl.DataFrame) -> dict[int, list[list[str]]]:
+    """Per worker row, up to :data:`MAX_COMMENTS` ``[object, workerComment]`` pairs."""
+    if COL.WORKER_COMMENT not in answers.columns:
+        return {}
+    rows = answers.filter(pl.col(COL.WORKER_COMMENT).is_not_null())
+    found: dict[int, list[list[str]]] = {}
+    for row, task, comment in rows.select(_ROW, COL.TASK, COL.WORKER_COMMENT).rows():
+        shown = found.setdefault(int(row), [])
+        if len(shown) < MAX_COMMENTS:
+            shown.append([str(task), str(comment)])
+    return found
 
 
 def _confusion(

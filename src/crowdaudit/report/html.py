@@ -39,6 +39,7 @@ import polars as pl
 from crowdaudit._version import __version__
 from crowdaudit.report._html_data import build_payload, dump_json_for_html
 from crowdaudit.report._html_summary import render_summary_block, render_top_rows
+from crowdaudit.report.history_view import render_history_section
 
 __all__ = ["render_report", "render_summary_html"]
 
@@ -83,6 +84,7 @@ def render_report(
     responses: pl.DataFrame,
     *,
     title: str,
+    history: pl.DataFrame | None = None,
 ) -> str:
     """Render the audit as one self-contained HTML document.
 
@@ -101,6 +103,8 @@ def render_report(
             time distributions and the activity over time. Only per-worker aggregates are
             embedded, so the page grows with workers, not answers.
         title: the page title, e.g. the job name.
+        history: the history table (``schema.HISTORY``) of an audit of several jobs; adds the
+            "workers over time" section.
 
     Returns:
         The HTML document, UTF-8 text starting with ``<!DOCTYPE html>``.
@@ -117,6 +121,10 @@ def render_report(
     """
     script = _inline_asset("report.js")
     style = _inline_asset("report.css")
+    section = render_history_section(history) if history is not None else None
+    if section is not None:
+        script += "\n" + _inline_asset(section.script)
+        style += "\n" + _inline_asset(section.style)
     payload = dump_json_for_html(build_payload(workers, responses, title=title))
     n_workers = workers.height
     subtitle = f"{n_workers:,} worker{'s' if n_workers != 1 else ''} · crowdaudit {__version__}"
@@ -129,6 +137,8 @@ def render_report(
         "style": style,
         "script": script,
         "payload": payload,
+        "history": section.html if section is not None else "",
+        "history_link": '<a href="#history">Workers over time</a>' if section is not None else "",
     }
     return Template(_asset("report.html")).substitute(fields)
 

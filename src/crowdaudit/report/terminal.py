@@ -9,6 +9,7 @@ import polars as pl
 from rich.table import Table
 from rich.text import Text
 
+from crowdaudit.report.plain import plain
 from crowdaudit.schema import COL
 
 __all__ = [
@@ -112,8 +113,8 @@ def render_worker_table(
     for rank, row in enumerate(shown.iter_rows(named=True), start=1):
         cells: list[str | Text] = [str(rank)]
         if several_jobs:
-            cells.append(row[COL.JOB])
-        cells += [row[COL.WORKER], str(row[COL.N_OBJECTS])]
+            cells.append(plain(row[COL.JOB]))
+        cells += [plain(row[COL.WORKER]), str(row[COL.N_OBJECTS])]
         cells += [_cell(row, column, kind) for _, column, kind in numbers]
         if verdicts:
             cells.append(_verdict(row[COL.VERDICT]))
@@ -133,6 +134,10 @@ def render_summary_line(summary: Mapping[str, Any]) -> str:
     ]
     if summary.get("n_failed_objects") is not None:
         parts.append(f"{summary['n_failed_objects']:,} failed objects")
+    if summary.get("n_objects_without_consolidated_label"):
+        parts.append(
+            f"{summary['n_objects_without_consolidated_label']:,} without a consolidated label"
+        )
     if summary.get("n_gold_objects"):
         parts.append(f"{summary['n_gold_objects']:,} with gold")
     parts += render_label_accuracy(summary)
@@ -172,11 +177,11 @@ def _hours(seconds: float | None) -> str:
 
 def _person(row: Mapping[str, Any]) -> Text:
     if row[COL.USERNAME]:
-        return Text(row[COL.USERNAME])
+        return plain(row[COL.USERNAME])
     if row[COL.IDENTITY_PROVIDER] == "none":
         return Text("(no identity: public workforce)", style="dim")
     if row[COL.IDENTITY_PROVIDER] == "Oidc":
-        return Text(f"(OIDC) {row[COL.SUB]}", style="dim")
+        return plain(f"(OIDC) {row[COL.SUB]}", style="dim")
     return Text("(not found in Cognito)", style="yellow")
 
 
@@ -201,8 +206,8 @@ def render_contributions_table(table: pl.DataFrame, *, limit: int | None = 25) -
     if payout:
         out.add_column("payout USD", justify="right", no_wrap=True)
     for row in shown.iter_rows(named=True):
-        cells: list[str | Text] = [row[COL.JOB]] if by_job else []
-        cells += [_person(row), row[COL.WORKER], f"{row[COL.N_OBJECTS]:,}"]
+        cells: list[str | Text] = [plain(row[COL.JOB])] if by_job else []
+        cells += [_person(row), plain(row[COL.WORKER]), f"{row[COL.N_OBJECTS]:,}"]
         if not by_job:
             cells.append(str(row[COL.N_JOBS]))
         cells += [_hours(row[COL.TOTAL_SECONDS]), str(row[COL.ACTIVE_DAYS])]

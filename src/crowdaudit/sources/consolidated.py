@@ -7,8 +7,14 @@ attributes (chained, verification and adjustment jobs), so the attribute is chos
 
 1. the attribute asked for (``--label-attribute``, or DescribeLabelingJob's ``LabelAttributeName``);
 2. the only attribute whose metadata ``job-name`` is ``labeling-job/<job folder name>``;
-3. the only attribute whose metadata ``type`` starts with ``groundtruth/``;
-4. otherwise stop and list the candidates.
+3. the attribute named like the job folder;
+4. the only attribute whose metadata ``type`` starts with ``groundtruth/``;
+5. the only attribute there is;
+6. otherwise stop and list the candidates.
+
+A custom post-annotation Lambda returns only ``{<attribute>: value}``: Ground Truth adds the
+``-metadata`` in the output manifest, later. In consolidation-response files every top-level key is
+therefore a candidate, with or without its ``-metadata`` (``bare=True``).
 """
 
 from __future__ import annotations
@@ -21,15 +27,17 @@ import orjson
 import polars as pl
 
 from crowdaudit.errors import LabelAttributeError, ManifestFormatError, SkipLog
-from crowdaudit.schema import COL
+from crowdaudit.schema import COL, LABEL_DETAILS
 
 __all__ = [
     "LabelRecord",
     "build_consolidated",
+    "build_label_details",
     "build_sources",
     "find_label_attributes",
     "find_task_type",
     "iter_consolidated",
+    "load_json",
     "parse_consolidation_response",
     "parse_manifest",
     "resolve_label_attribute",
@@ -45,6 +53,7 @@ class LabelRecord:
 
     task: str
     content: Mapping[str, object]
+    where: str = ""
 
 
 def parse_manifest(data: bytes, *, where: str, skips: SkipLog) -> list[LabelRecord]:
@@ -72,9 +81,23 @@ def parse_manifest(data: bytes, *, where: str, skips: SkipLog) -> list[LabelReco
                 )
             )
         else:
-            records.append(LabelRecord(str(index), content))
+            records.append(LabelRecord(str(index), content, f"{where}:{number}"))
         index += 1
     return records
+
+
+def load_json(data: bytes, *, what: str, where: str) -> object:
+    """The JSON document in ``data``.
+
+    Raises:
+        ManifestFormatError: (code ``malformed-json``) it is not JSON.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise ManifestFormatError(
+            what, where, f"malformed JSON: {exc}", code="malformed-json"
+        ) from exc
 
 
 def parse_consolidation_response(data: bytes, *, where: str) -> list[LabelRecord]:
@@ -83,15 +106,7 @@ def parse_consolidation_response(data: bytes, *, where: str) -> list[LabelRecord
     Raises:
         ManifestFormatError: the file is not such an array.
     """
-    try:
-        document = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise ManifestFormatError(
-            "cannot parse consolidation response",
-            where,
-            f"malformed JSON: {exc}",
-            code="malformed-json",
-        ) from exc
+    document = load_json(data, what="cannot parse consolidation response", where=where)
     if not isinstance(document, list):
         raise ManifestFormatError(
             "cannot parse consolidation response",
@@ -116,19 +131,27 @@ def parse_consolidation_response(data: bytes, *, where: str) -> list[LabelRecord
                 f"entry {index} lacks datasetObjectId or consolidatedAnnotation.content",
                 code="bad-consolidation",
             )
-        records.append(LabelRecord(str(task), content))
+        records.append(LabelRecord(str(task), content, where))
     return records
 
 
-def find_label_attributes(records: Iterable[LabelRecord]) -> dict[str, Mapping[str, object]]:
-    """Every label attribute seen, with the first metadata found for it, in order of appearance."""
+def find_label_attributes(
+    records: Iterable[LabelRecord], *, bare: bool = False
+) -> dict[str, Mapping[str, object]]:
+    """Every label attribute seen, with the first metadata found for it, in order of appearance.
+
+    With ``bare`` (consolidation responses of a custom Lambda), a key without ``-metadata`` is an
+    attribute too, with empty metadata until some record gives it one.
+    """
     found: dict[str, Mapping[str, object]] = {}
     for record in records:
         for key, value in record.content.items():
             if key.endswith("-metadata") and isinstance(value, Mapping):
                 name = key.removesuffix("-metadata")
-                if name not in _RESERVED and name not in found:
+                if name not in _RESERVED and not found.get(name):
                     found[name] = value
+            elif bare and key not in _RESERVED and not key.endswith("-metadata"):
+                found.setdefault(key, {})
     return found
 
 
@@ -154,6 +177,8 @@ def resolve_label_attribute(
     ]
     if len(by_job) == 1:
         return by_job[0]
+    if job_name in candidates:
+        return job_name
     by_type = [
         name
         for name, metadata in candidates.items()
@@ -161,6 +186,8 @@ def resolve_label_attribute(
     ]
     if len(by_type) == 1:
         return by_type[0]
+    if len(candidates) == 1:
+        return next(iter(candidates))
     if not candidates:
         raise LabelAttributeError("no label attribute found", where, "no '<name>-metadata' key")
     raise LabelAttributeError(
@@ -177,10 +204,12 @@ def _is_failed(metadata: Mapping[str, object]) -> bool:
 def iter_consolidated(
     records: Iterable[LabelRecord], attribute: str
 ) -> Iterator[tuple[str, object, Mapping[str, object] | None]]:
-    """Yield ``(task, value, metadata)`` for each record; ``None`` metadata means it failed."""
+    """Yield ``(task, value, metadata)`` for each record; ``None`` metadata means it failed (no
+    value, or a failure key in the metadata). A value without ``-metadata`` (a custom Lambda's
+    consolidation response) has empty metadata."""
     meta_key = f"{attribute}-metadata"
     for record in records:
-        metadata = record.content.get(meta_key)
+        metadata = record.content.get(meta_key, {})
         if (
             attribute not in record.content
             or not isinstance(metadata, Mapping)
@@ -222,3 +251,63 @@ def build_sources(records: Iterable[LabelRecord]) -> pl.DataFrame:
     return pl.DataFrame(
         {COL.TASK: tasks, SOURCE: sources}, schema={COL.TASK: pl.String(), SOURCE: pl.String()}
     )
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _confidence_map(metadata: Mapping[str, object]) -> str | None:
+    """Per-class or per-item confidences, as JSON keyed by class name where the metadata names
+    the classes."""
+    names = metadata.get("class-map")
+    names = names if isinstance(names, Mapping) else {}
+    by_class = metadata.get("confidence-map")
+    if isinstance(by_class, Mapping):
+        return orjson.dumps({str(names.get(k, k)): v for k, v in by_class.items()}).decode()
+    colours = metadata.get("internal-color-map")
+    if isinstance(colours, Mapping):
+        found = {
+            str(entry.get("class-name", key)): entry.get("confidence")
+            for key, entry in colours.items()
+            if isinstance(entry, Mapping) and "confidence" in entry
+        }
+        return orjson.dumps(found).decode() if found else None
+    for key in ("objects", "entities"):
+        items = metadata.get(key)
+        if isinstance(items, list):
+            scores = [i.get("confidence") for i in items if isinstance(i, Mapping)]
+            return orjson.dumps(scores).decode()
+    return None
+
+
+def _feedback(metadata: Mapping[str, object]) -> str | None:
+    entries = metadata.get("worker-feedback")
+    if not isinstance(entries, list):
+        return None
+    comments = [e.get("comment") for e in entries if isinstance(e, Mapping)]
+    return orjson.dumps([c for c in comments if isinstance(c, str)]).decode()
+
+
+def build_label_details(
+    metadata_by_task: Iterable[tuple[str, Mapping[str, object]]],
+) -> pl.DataFrame | None:
+    """Table ``schema.LABEL_DETAILS`` from each object's label metadata; ``None`` when no
+    metadata has any of those fields."""
+    rows = []
+    for task, metadata in metadata_by_task:
+        status = metadata.get("adjustment-status")
+        row = (
+            task,
+            _number(metadata.get("confidence")),
+            _confidence_map(metadata),
+            status if isinstance(status, str) else None,
+            _feedback(metadata),
+        )
+        if any(value is not None for value in row[1:]):
+            rows.append(row)
+    if not rows:
+        return None
+    return pl.DataFrame(rows, schema=LABEL_DETAILS, orient="row")

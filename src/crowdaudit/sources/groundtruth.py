@@ -9,10 +9,12 @@ The folder is ``<S3OutputPath>/<job-name>/``, on disk or in S3, laid out as::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import polars as pl
@@ -25,7 +27,7 @@ from crowdaudit.errors import (
     SkippedRecord,
     SourceError,
 )
-from crowdaudit.schema import COL
+from crowdaudit.schema import COL, IDENTITY_COLUMNS
 from crowdaudit.sources.cache import CachedFile, CacheState, Problem, ResponseCache
 from crowdaudit.sources.consolidated import (
     build_consolidated,
@@ -33,10 +35,17 @@ from crowdaudit.sources.consolidated import (
 )
 from crowdaudit.sources.fetch import Progress, fetch_objects, list_tree, no_progress
 from crowdaudit.sources.job_labels import (
+    ConsolidatedLabels,
     Consolidation,
     job_fetcher,
     parse_consolidated_labels,
     read_consolidation,
+    read_manifest,
+)
+from crowdaudit.sources.other_answers import (
+    OtherAnswers,
+    read_other_answers,
+    sample_other_answers,
 )
 from crowdaudit.sources.responses import (
     AnswerParser,
@@ -46,12 +55,17 @@ from crowdaudit.sources.responses import (
     match_response_key,
     parse_response_file,
 )
-from crowdaudit.sources.store import ObjectStore, StoredObject, join_key
-from crowdaudit.tasks.base import TaskType
+from crowdaudit.sources.store import REFUSALS, LocalStore, ObjectStore, StoredObject, join_key
+from crowdaudit.sources.times import describe_time_counts, screen_times
+from crowdaudit.tasks.base import Fetch, TaskType
+from crowdaudit.tasks.custom import Custom
 from crowdaudit.tasks.registry import TaskOptions
 from crowdaudit.tasks.single_label import Classification
 
-__all__ = ["Job", "read_job_folder"]
+if TYPE_CHECKING:
+    from crowdaudit.sources.ray_engine import RayEngine
+
+__all__ = ["Job", "parse_cached_file", "read_job_folder"]
 
 WORKER_RESPONSE = "annotations/worker-response/"
 
@@ -81,6 +95,9 @@ class Job:
         gold: ``task, gold`` (canonical texts) carried by the source itself, as platform exports
             flag ground-truth or control tasks; ``None`` when the source has none.
         people: ``worker, username, email`` where the source names its workers.
+        failed: answered objects whose labeling failed (see :func:`describe`).
+        label_details: per object, what the label's metadata adds (``schema.LABEL_DETAILS``:
+            confidence, confidence map, adjustment status), where any object has some.
     """
 
     name: str
@@ -99,6 +116,8 @@ class Job:
     task: TaskType | None = None
     gold: pl.DataFrame | None = None
     people: pl.DataFrame | None = None
+    failed: tuple[str, ...] = ()
+    label_details: pl.DataFrame | None = None
 
 
 def _no_label(content: object) -> None:
@@ -113,6 +132,26 @@ def _job_name_of(prefix: str, store: ObjectStore) -> str:
     return store.uri("").rstrip("/").rsplit("/", 1)[-1]
 
 
+_FRAME_KEY = re.compile(r"(?:^|/)iteration-\d+/[^/]+/[^/]+/[^/]+\.json$")
+"""Video-frame jobs: ``iteration-1/0/<40 hex>/frame_0019.jpeg.json``, one file per frame."""
+
+SEQUENCE_LABELS = "annotations/consolidated-annotation/output/"
+_SEQUENCE_LABEL = re.compile(r"/output/[^/]+/SeqLabel\.json$")
+
+
+def unsupported_layout(where: str) -> InputFormatError:
+    """The refusal of video-frame and 3D point-cloud jobs, recognised by their files."""
+    return InputFormatError(
+        "unsupported task type",
+        where,
+        "video-frame and 3D point-cloud jobs carry no per-worker answers in worker-response files",
+        code="unsupported-task-type",
+    )
+
+
+_LISTING_CODES = frozenset({"unexpected-key", *REFUSALS})
+"""Reasons for which a listed file is skipped before it is read."""
+
 _BATCH = 2000
 """Files parsed between two writes to the cache: what a killed run can lose at most."""
 
@@ -122,17 +161,21 @@ def _list_responses(
 ) -> dict[str, tuple[StoredObject, int, str]]:
     """Worker-response files by key, with their iteration and ``datasetObjectId``."""
     listed = list_tree(store, root, concurrency=concurrency, progress=progress)
-    listed = [obj for obj in listed if not obj.key.endswith("/")]
-    if not listed:
-        raise EmptyJobError(
-            "no worker responses found",
-            store.uri(root),
-            "is this the job's output folder, the one holding annotations/ and manifests/?",
-        )
+    listed = [obj for obj in listed if obj.refused or not obj.key.endswith("/")]
     wanted: dict[str, tuple[StoredObject, int, str]] = {}
+    frames: list[str] = []
     for obj in sorted(listed, key=lambda stored: stored.key):
+        if obj.refused is not None:
+            skips.skip(
+                ResponseFormatError(
+                    "refusing file", store.uri(obj.key), REFUSALS[obj.refused], code=obj.refused
+                )
+            )
+            continue
         matched = match_response_key(obj.key[len(root) :])
-        if matched is None:
+        if matched is None and _FRAME_KEY.search(obj.key[len(root) :]):
+            frames.append(obj.key)
+        elif matched is None:
             skips.skip(
                 ResponseFormatError(
                     "unexpected file in worker-response",
@@ -141,8 +184,19 @@ def _list_responses(
                     code="unexpected-key",
                 )
             )
-            continue
-        wanted[obj.key] = (obj, *matched)
+        else:
+            wanted[obj.key] = (obj, *matched)
+    if frames and not wanted:
+        raise unsupported_layout(store.uri(frames[0]))
+    for key in frames:
+        skips.skip(
+            ResponseFormatError(
+                "unexpected file in worker-response",
+                store.uri(key),
+                "a per-frame file in a job with per-object answers",
+                code="unexpected-key",
+            )
+        )
     return wanted
 
 
@@ -151,19 +205,49 @@ def _replay(problems: tuple[Problem, ...], skips: SkipLog) -> None:
         skips.skip(ResponseFormatError(what, where, why, code=code))
 
 
+def parse_cached_file(
+    data: bytes,
+    *,
+    where: str,
+    task: str,
+    iteration: int,
+    etag: str | None,
+    parse_answer: AnswerParser,
+    into: ResponseColumns,
+    skips: SkipLog,
+) -> CachedFile:
+    """Parse one worker-response file into ``into``; its cache entry holds what was wrong in it."""
+    before = len(skips.records)
+    try:
+        parse_response_file(
+            data,
+            where=where,
+            task=task,
+            iteration=iteration,
+            parse_answer=parse_answer,
+            into=into,
+            skips=skips,
+        )
+    except InputFormatError as exc:
+        skips.skip(exc)
+    problems = tuple(
+        (record.what, record.where, record.why, record.code) for record in skips.records[before:]
+    )
+    return CachedFile(where, etag or "", problems)
+
+
 def _read_responses(
     store: ObjectStore,
     prefix: str,
     *,
-    job: str,
     skips: SkipLog,
     concurrency: int,
     progress: Progress,
     parse_answer: AnswerParser,
     cache: ResponseCache | None,
 ) -> tuple[pl.DataFrame, dict[str, int], int]:
-    """The job's answers, fetching only what the cache does not hold; also how many files were
-    fetched."""
+    """The job's answers as parsed (``responses.RAW``), fetching only what the cache does not
+    hold; also the file counts and how many files were fetched."""
     root = join_key(prefix, WORKER_RESPONSE) + "/"
     wanted = _list_responses(store, root, skips=skips, concurrency=concurrency, progress=progress)
     state = cache.load() if cache is not None else CacheState()
@@ -202,24 +286,17 @@ def _read_responses(
                 skips.skip(ResponseFormatError(data.what, data.where, data.why, code="unreadable"))
                 continue
             where = store.uri(key)
-            before = len(skips.records)
-            try:
-                parse_response_file(
-                    data,
-                    where=where,
-                    task=task,
-                    iteration=iteration,
-                    parse_answer=parse_answer,
-                    into=columns,
-                    skips=skips,
-                )
-            except InputFormatError as exc:
-                skips.skip(exc)
-            problems = tuple(
-                (record.what, record.where, record.why, record.code)
-                for record in skips.records[before:]
+            parsed = parse_cached_file(
+                data,
+                where=where,
+                task=task,
+                iteration=iteration,
+                etag=obj.etag,
+                parse_answer=parse_answer,
+                into=columns,
+                skips=skips,
             )
-            batch.append((key, CachedFile(where, obj.etag or "", problems)))
+            batch.append((key, parsed))
             if len(batch) >= _BATCH:
                 flush()
     finally:
@@ -229,23 +306,31 @@ def _read_responses(
     if cache is not None and ResponseCache.needs_compaction(cache.n_parts):
         cache.replace_all(known.items(), pl.concat(raw_parts, how="vertical_relaxed"))
 
-    raw = pl.concat(raw_parts, how="vertical_relaxed")
-    if raw.height == 0:
-        first = f"; first: {skips.records[0].why}" if skips.records else ""
-        raise EmptyJobError(
-            "no usable worker answers",
-            store.uri(root),
-            f"{len(wanted)} files listed, none usable{first}",
-        )
-    responses, duplicates, bad_times = build_responses(raw, job=job)
     unusable = {record.where for record in skips.records if record.code != "bad-answer"}
     stats = {
-        "n_response_files": len(wanted) + sum(r.code == "unexpected-key" for r in skips.records),
+        "n_response_files": len(wanted) + sum(r.code in _LISTING_CODES for r in skips.records),
         "n_response_files_used": sum(store.uri(key) not in unusable for key in wanted),
-        "n_duplicate_answers": duplicates,
-        "n_unparsed_timestamps": bad_times,
     }
-    return responses, stats, len(fresh)
+    return pl.concat(raw_parts, how="vertical_relaxed"), stats, len(fresh)
+
+
+def _no_answers(store: ObjectStore, prefix: str, n_files: int, skips: SkipLog) -> EmptyJobError:
+    """Why a job has no answer at all, in the words a user can act on."""
+    root = store.uri(join_key(prefix, WORKER_RESPONSE) + "/")
+    if n_files == 0:
+        sequences = join_key(prefix, SEQUENCE_LABELS) + "/"
+        for obj in store.list_objects(sequences):
+            if _SEQUENCE_LABEL.search(obj.key):
+                raise unsupported_layout(store.uri(obj.key))
+        return EmptyJobError(
+            "no worker responses found",
+            root,
+            "is this the job's output folder, the one holding annotations/ and manifests/?",
+        )
+    first = f"; first: {skips.records[0].why}" if skips.records else ""
+    return EmptyJobError(
+        "no usable worker answers", root, f"{n_files} files listed, none usable{first}"
+    )
 
 
 def _sample_answers(store: ObjectStore, prefix: str) -> list[object]:
@@ -265,10 +350,20 @@ def _sample_answers(store: ObjectStore, prefix: str) -> list[object]:
 
 
 def _choose_task(
-    store: ObjectStore, prefix: str, metadata_type: str | None, options: TaskOptions
+    store: ObjectStore, prefix: str, consolidation: Consolidation, options: TaskOptions
 ) -> TaskType:
-    """The job's task type, said where the job is when it cannot be read."""
-    sample = [] if metadata_type or options.forced else _sample_answers(store, prefix)
+    """The job's task type, said where the job is when it cannot be read.
+
+    The answers' shape is looked at when the metadata does not say the type, and for custom
+    jobs, which may be built on a built-in element."""
+    metadata_type = consolidation.metadata_type
+    custom = (metadata_type or "").lower() in Custom.metadata_types
+    look = not options.forced and (not metadata_type or (custom and not options.answer_path))
+    sample = (
+        _sample_answers(store, prefix) or sample_other_answers(store, prefix, consolidation)
+        if look
+        else []
+    )
     if not (metadata_type or options.forced or options.answer_path or sample):
         # Nothing to recognise (no readable answer at all): reading the answers as single-label
         # reports each file's problem, or that there are no files.
@@ -279,6 +374,38 @@ def _choose_task(
         raise InputFormatError(
             exc.what, store.uri(prefix), f"{exc.where}: {exc.why}", code=exc.code
         ) from exc
+
+
+_BY_LINE = ("output-manifest", "intermediate-manifest")
+"""Sources of consolidated labels matched to objects by line index."""
+
+
+def _note_beyond_manifest(
+    responses: pl.DataFrame, consolidation: Consolidation, stats: dict[str, int], where: str
+) -> list[str]:
+    """Count the answered objects whose ``datasetObjectId`` is past the last line of a manifest
+    read by line index (into ``stats``); a warning when there are some."""
+    if consolidation.source not in _BY_LINE:
+        return []
+    lines = len(consolidation.manifest)
+    ids = responses.select(pl.col(COL.TASK).unique().cast(pl.Int64, strict=False))
+    beyond = stats["n_objects_beyond_manifest"] = ids.filter(pl.col(COL.TASK) >= lines).height
+    if not beyond:
+        return []
+    return [
+        f"{beyond} answered object(s) have no line in the {consolidation.source} of {lines} "
+        f"lines (beyond-manifest); counted as failed: {where}"
+    ]
+
+
+def _open_cache(
+    root: Path | None, store: ObjectStore, prefix: str, parser: str
+) -> ResponseCache | None:
+    if root is None:
+        return None
+    # A folder typed as a relative path is another folder when typed in another directory.
+    where = store.identity(prefix) if isinstance(store, LocalStore) else store.uri(prefix)
+    return ResponseCache(root, job_uri=where, parser=parser)
 
 
 def read_job_folder(
@@ -293,6 +420,8 @@ def read_job_folder(
     labels: bool = True,
     cache: Path | None = None,
     task_options: TaskOptions | None = None,
+    fetch_external: Fetch | None = None,
+    engine: RayEngine | None = None,
 ) -> Job:
     """Read a Ground Truth job's output folder.
 
@@ -310,6 +439,10 @@ def read_job_folder(
             parsed before are reused when their file's ETag is unchanged. ``None``: no cache.
         task_options: ``--task-type`` and the per-type options; the type is otherwise found from
             the label attribute's metadata, else from the shape of the answers.
+        fetch_external: reads a file a label names outside the job folder (an
+            ``annotation-ref`` elsewhere in S3 or on disk); ``None``: such labels are skipped.
+        engine: Ray tasks that fetch and parse the new files into ``cache`` first
+            (:mod:`crowdaudit.sources.ray_engine`); the read then takes them from the cache.
 
     Raises:
         EmptyJobError: the folder holds no worker answers that could be used.
@@ -323,7 +456,6 @@ def read_job_folder(
     skips = SkipLog(strict=strict)
     warnings: list[str] = []
     task: TaskType | None = None
-    consolidation = Consolidation(None, None, [], [], None)
     if labels:
         consolidation = read_consolidation(
             store,
@@ -335,35 +467,57 @@ def read_job_folder(
             progress=progress,
             warnings=warnings,
         )
-        options = task_options or TaskOptions()
-        task = _choose_task(store, prefix, consolidation.metadata_type, options)
-    responses, stats, fetched = _read_responses(
+        task = _choose_task(store, prefix, consolidation, task_options or TaskOptions())
+    else:
+        # Only to know which objects lack worker responses (their answers may be elsewhere).
+        consolidation = Consolidation(
+            None, None, [], read_manifest(store, prefix, skips=skips)[0], None
+        )
+    parse_answer = task.parse_answer if task else _no_label
+    parser = task.parser_id if task else "no-label-1"
+    job_cache = _open_cache(cache, store, prefix, parser)
+    prefetched = 0
+    if engine is not None and job_cache is not None:
+        prefetched = engine.prefill(
+            job_uri=where, cache=job_cache, parse_answer=parse_answer, progress=progress
+        )
+    raw, stats, fetched = _read_responses(
         store,
         prefix,
-        job=job,
         skips=skips,
         concurrency=concurrency,
         progress=progress,
-        parse_answer=task.parse_answer if task else _no_label,
-        cache=(
-            ResponseCache(cache, job_uri=where, parser=task.parser_id if task else "no-label-1")
-            if cache is not None
-            else None
-        ),
+        parse_answer=parse_answer,
+        cache=job_cache,
     )
-    consolidated = (
-        parse_consolidated_labels(consolidation, task, job_fetcher(store, prefix), skips)
+    fetch = job_fetcher(store, prefix, fetch_external)
+    other = read_other_answers(
+        store,
+        prefix,
+        consolidation=consolidation,
+        answered=frozenset(raw.get_column(COL.TASK).unique().to_list()),
+        parse_answer=parse_answer,
+        skips=skips,
+        concurrency=concurrency,
+        progress=progress,
+        fetch=fetch,
+    )
+    if raw.height + other.raw.height == 0:
+        raise _no_answers(store, prefix, stats["n_response_files"], skips)
+    responses = _combine_answers(raw, other, job=job, stats=stats)
+    labelled = (
+        parse_consolidated_labels(consolidation, task, fetch, skips)
         if task
-        else {}
+        else ConsolidatedLabels({}, frozenset(), frozenset())
     )
-    if stats["n_unparsed_timestamps"]:
-        warnings.append(f"{stats['n_unparsed_timestamps']} timestamps could not be parsed: {where}")
+    warnings.extend(_reading_warnings(stats, labelled, task, where))
     stats["n_manifest_objects"] = len(consolidation.manifest)
+    warnings += _note_beyond_manifest(responses, consolidation, stats, where)
     return Job(
         name=job,
         uri=where,
         responses=responses,
-        consolidated=build_consolidated(consolidated),
+        consolidated=build_consolidated(labelled.labels),
         sources=build_sources(consolidation.manifest),
         label_attribute=consolidation.attribute,
         task_type=consolidation.metadata_type or (task.name if task else None),
@@ -371,26 +525,99 @@ def read_job_folder(
         skipped=tuple(skips.records),
         stats=stats,
         warnings=tuple(warnings),
-        n_fetched=fetched,
+        n_fetched=fetched + prefetched,
         task=task,
+        failed=_failed_objects(responses, consolidation, labelled),
+        label_details=labelled.details,
     )
+
+
+def _combine_answers(
+    raw: pl.DataFrame, other: OtherAnswers, *, job: str, stats: dict[str, int]
+) -> pl.DataFrame:
+    """The responses table from worker-response answers and the others; counts go to ``stats``."""
+    responses, duplicates, bad_times = build_responses(
+        pl.concat([raw, other.raw], how="vertical_relaxed"), job=job
+    )
+    if other.raw.height:
+        responses = _fill_identity(responses)
+    responses, time_counts = screen_times(responses, now=datetime.now(UTC))
+    stats.update(_count_other_answers(responses, other))
+    stats["n_duplicate_answers"] = duplicates
+    stats["n_unparsed_timestamps"] = bad_times
+    stats.update(time_counts)
+    return responses
+
+
+def _reading_warnings(
+    stats: dict[str, int], labelled: ConsolidatedLabels, task: TaskType | None, where: str
+) -> list[str]:
+    """What the reader worked around; the count of unusable labels also goes to ``stats``."""
+    warnings = []
+    if stats["n_unparsed_timestamps"]:
+        warnings.append(f"{stats['n_unparsed_timestamps']} timestamps could not be parsed: {where}")
+    warnings += describe_time_counts(stats, where)
+    if labelled.unusable and task is not None:
+        stats["n_unusable_consolidated_labels"] = len(labelled.unusable)
+        warnings.append(
+            f"{len(labelled.unusable)} consolidated labels do not fit the {task.name} type and "
+            f"were left out (see skipped, code bad-consolidated): {where}"
+        )
+    return warnings
+
+
+def _fill_identity(responses: pl.DataFrame) -> pl.DataFrame:
+    """Answers read without identity data (consolidation requests, pass-through labels) take that
+    of the same worker id's other answers in the job: a worker id belongs to one worker."""
+    known = (
+        responses.filter(pl.col(COL.SUB).is_not_null())
+        .group_by(COL.WORKER)
+        .agg(pl.col(name).first().alias(f"_{name}") for name in IDENTITY_COLUMNS)
+    )
+    if known.height == 0:
+        return responses
+    filled = responses.join(known, on=COL.WORKER, how="left", maintain_order="left")
+    missing = pl.col(COL.SUB).is_null()
+    return filled.with_columns(
+        pl.when(missing).then(pl.col(f"_{name}")).otherwise(pl.col(name)).alias(name)
+        for name in IDENTITY_COLUMNS
+    ).select(responses.columns)
+
+
+def _count_other_answers(responses: pl.DataFrame, other: OtherAnswers) -> dict[str, int]:
+    """How many of the kept answers came from consolidation requests and pass-through labels."""
+    keys = responses.get_column(COL.SOURCE_KEY)
+    return {
+        "n_answers_from_consolidation_requests": int(keys.is_in(other.request_keys).sum()),
+        "n_answers_from_pass_through": int(keys.is_in(other.pass_through_keys).sum()),
+    }
+
+
+def _failed_objects(
+    responses: pl.DataFrame, consolidation: Consolidation, labelled: ConsolidatedLabels
+) -> tuple[str, ...]:
+    """Answered objects that really failed: their record says so, or a finished job's
+    consolidation has no record of them. Sorted as numbers ("9" before "10")."""
+    answered = set(responses.get_column(COL.TASK).unique().to_list())
+    failed = answered & labelled.failed
+    if consolidation.source in ("consolidation-response", "output-manifest"):
+        failed |= answered - {record.task for record in consolidation.records}
+    return tuple(sorted(failed, key=lambda task: (len(task), task)))
 
 
 def describe(job: Job) -> dict[str, Any]:
-    """The job's figures for ``summary.json``."""
+    """The job's figures for ``summary.json``.
+
+    ``n_failed_objects`` counts objects that failed (``failed_objects`` lists them);
+    ``n_objects_without_consolidated_label`` the other answered objects without a consolidated
+    label: a pass-through or absent Lambda, a job still running, a label that does not fit.
+    """
     answered = job.responses.select(pl.col(COL.TASK).n_unique()).item()
     with_label = job.consolidated.filter(pl.col(COL.CONSOLIDATED).is_not_null())
-    failed = (
-        job.responses.select(COL.TASK)
-        .unique()
-        .join(with_label, on=COL.TASK, how="anti")
-        # datasetObjectIds are digits: shorter first puts "9" before "10".
-        .sort(pl.col(COL.TASK).str.len_chars(), COL.TASK)
-        .get_column(COL.TASK)
-        .to_list()
-        if job.consolidated_from
-        else []
+    n_labelled = (
+        job.responses.select(COL.TASK).unique().join(with_label, on=COL.TASK, how="semi").height
     )
+    known = job.consolidated_from is not None
     return {
         "job": job.name,
         "source": job.uri,
@@ -401,8 +628,24 @@ def describe(job: Job) -> dict[str, Any]:
         "n_answers": job.responses.height,
         "n_workers": job.responses.select(pl.col(COL.WORKER).n_unique()).item(),
         "n_consolidated_objects": with_label.height,
-        "n_failed_objects": len(failed) if job.consolidated_from else None,
-        "failed_objects": failed,
+        "n_failed_objects": len(job.failed) if known else None,
+        "failed_objects": list(job.failed) if known else [],
+        "n_objects_without_consolidated_label": (
+            answered - n_labelled - len(job.failed) if known else None
+        ),
         **dict(job.stats),
+        **_count_adjusted(job.label_details),
         "n_files_skipped": len(job.skipped),
+    }
+
+
+def _count_adjusted(details: pl.DataFrame | None) -> dict[str, int]:
+    """``n_objects_adjusted`` and ``n_objects_unadjusted`` of an adjustment job (its metadata's
+    ``adjustment-status``, one per object); nothing for other jobs."""
+    if details is None or details.get_column(COL.ADJUSTMENT_STATUS).null_count() == details.height:
+        return {}
+    status = details.get_column(COL.ADJUSTMENT_STATUS)
+    return {
+        "n_objects_adjusted": int((status == "adjusted").sum()),
+        "n_objects_unadjusted": int((status == "unadjusted").sum()),
     }

@@ -10,11 +10,21 @@ one while the job runs).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from crowdaudit.errors import InputFormatError, ManifestFormatError, SkipLog, SourceError
+import polars as pl
+
+from crowdaudit.errors import (
+    InputFormatError,
+    ManifestFormatError,
+    SkipLog,
+    SourceError,
+    SourceNotFoundError,
+)
 from crowdaudit.sources.consolidated import (
     LabelRecord,
+    build_label_details,
     find_label_attributes,
     find_task_type,
     iter_consolidated,
@@ -26,7 +36,14 @@ from crowdaudit.sources.fetch import Progress, fetch_objects
 from crowdaudit.sources.store import ObjectStore, join_key
 from crowdaudit.tasks.base import Fetch, TaskType
 
-__all__ = ["Consolidation", "job_fetcher", "parse_consolidated_labels", "read_consolidation"]
+__all__ = [
+    "ConsolidatedLabels",
+    "Consolidation",
+    "job_fetcher",
+    "parse_consolidated_labels",
+    "read_consolidation",
+    "read_manifest",
+]
 
 CONSOLIDATION_RESPONSE = "annotations/consolidated-annotation/consolidation-response/"
 OUTPUT_MANIFEST = "manifests/output/output.manifest"
@@ -47,16 +64,24 @@ def _find_manifest(store: ObjectStore, prefix: str) -> tuple[str | None, str | N
     return (newest[1], "intermediate-manifest") if newest else (None, None)
 
 
+def read_manifest(
+    store: ObjectStore, prefix: str, *, skips: SkipLog
+) -> tuple[list[LabelRecord], str | None]:
+    """The lines of the job's output manifest (else the newest intermediate one), and which kind
+    it is (``output-manifest``, ``intermediate-manifest``; ``None`` when there is none)."""
+    manifest_key, manifest_kind = _find_manifest(store, prefix)
+    if manifest_key is None:
+        return [], None
+    data = store.read_bytes(manifest_key)
+    return parse_manifest(data, where=store.uri(manifest_key), skips=skips), manifest_kind
+
+
 def _read_label_records(
     store: ObjectStore, prefix: str, *, skips: SkipLog, concurrency: int, progress: Progress
-) -> tuple[list[LabelRecord], list[LabelRecord], str | None]:
-    """Return (consolidation records, manifest records, where the consolidation came from)."""
-    manifest_key, manifest_kind = _find_manifest(store, prefix)
-    manifest = (
-        parse_manifest(store.read_bytes(manifest_key), where=store.uri(manifest_key), skips=skips)
-        if manifest_key
-        else []
-    )
+) -> tuple[list[LabelRecord], list[LabelRecord], str | None, list[LabelRecord]]:
+    """Return (consolidation records, manifest records, where the consolidation came from, the
+    final manifest's lines of objects the consolidation responses lack)."""
+    manifest, manifest_kind = read_manifest(store, prefix, skips=skips)
     root = join_key(prefix, CONSOLIDATION_RESPONSE) + "/"
     keys = sorted(obj.key for obj in store.list_objects(root) if obj.key.endswith(".json"))
     consolidation: list[LabelRecord] = []
@@ -71,20 +96,37 @@ def _read_label_records(
         except InputFormatError as exc:
             skips.skip(exc)
     if consolidation:
-        return consolidation, manifest, "consolidation-response"
-    return manifest, manifest, manifest_kind
+        if manifest_kind == "output-manifest":
+            # An object the responses lack keeps its final manifest line: its label, or why it
+            # failed.
+            answered = {record.task for record in consolidation}
+            extra = [record for record in manifest if record.task not in answered]
+            return consolidation, manifest, "consolidation-response", extra
+        return consolidation, manifest, "consolidation-response", []
+    return manifest, manifest, manifest_kind, []
 
 
-def job_fetcher(store: ObjectStore, prefix: str) -> Fetch:
-    """Reads an S3 URI written in the job's own labels (a segmentation mask) from the store the
-    job is read from: the part from ``annotations/`` on is a path inside the job folder, wherever
-    the folder has been copied since."""
+def job_fetcher(store: ObjectStore, prefix: str, external: Fetch | None = None) -> Fetch:
+    """Reads a file named in the job's own labels (a segmentation mask, an ``annotation-ref``).
+
+    A relative path is a path inside the job folder. In a URI, the part from ``annotations/`` on
+    is read from the store the job is read from, wherever the folder has been copied since; any
+    other URI (or one the job folder does not hold) is read with ``external``, when given.
+    """
 
     def fetch(uri: str) -> bytes:
+        if "://" not in uri and not uri.startswith("/"):
+            return store.read_bytes(join_key(prefix, uri))
         at = uri.find("/annotations/")
-        if at < 0:
+        if at >= 0:
+            try:
+                return store.read_bytes(join_key(prefix, uri[at + 1 :]))
+            except SourceNotFoundError:
+                if external is None:
+                    raise
+        if external is None:
             raise SourceError("cannot read label file", uri, "not inside the job's annotations/")
-        return store.read_bytes(join_key(prefix, uri[at + 1 :]))
+        return external(uri)
 
     return fetch
 
@@ -110,16 +152,17 @@ def read_consolidation(
     warnings: list[str],
 ) -> Consolidation:
     where = store.uri(prefix)
-    records, manifest, source = _read_label_records(
+    records, manifest, source, missing = _read_label_records(
         store, prefix, skips=skips, concurrency=concurrency, progress=progress
     )
     if records:
+        candidates = find_label_attributes(records, bare=source == "consolidation-response")
         attribute = resolve_label_attribute(
-            find_label_attributes(records), job_name=job, requested=label_attribute, where=where
+            candidates, job_name=job, requested=label_attribute, where=where
         )
-        return Consolidation(
-            attribute, find_task_type(records, attribute), records, manifest, source
-        )
+        # A custom Lambda's responses carry no -metadata; the output manifest has it.
+        kind = find_task_type(records, attribute) or find_task_type(manifest, attribute)
+        return Consolidation(attribute, kind, [*records, *missing], manifest, source)
     if label_attribute is not None:
         raise InputFormatError(
             "cannot check label attribute",
@@ -136,18 +179,56 @@ def read_consolidation(
     return Consolidation(None, None, [], manifest, None)
 
 
+@dataclass(frozen=True, slots=True)
+class ConsolidatedLabels:
+    """The consolidated labels of a job, and what kept some objects from having one.
+
+    Attributes:
+        labels: ``datasetObjectId`` → canonical label, ``None`` where the object has none.
+        failed: objects whose record says they failed (a failure key in the metadata, or, in a
+            final manifest or consolidation response, no value).
+        unusable: objects whose consolidated value does not fit the task type (each also in the
+            skip log).
+        details: what the metadata says of each label (:data:`LABEL_DETAILS`), or ``None`` when
+            no object's metadata says any of it.
+    """
+
+    labels: dict[str, str | None]
+    failed: frozenset[str]
+    unusable: frozenset[str]
+    details: pl.DataFrame | None = None
+
+
 def parse_consolidated_labels(
     consolidation: Consolidation, task: TaskType, fetch: Fetch, skips: SkipLog
-) -> dict[str, str | None]:
+) -> ConsolidatedLabels:
     labels: dict[str, str | None] = {}
+    failed: set[str] = set()
+    unusable: set[str] = set()
     if consolidation.attribute is None:
-        return labels
+        return ConsolidatedLabels(labels, frozenset(), frozenset())
+    # While a job runs, an intermediate manifest writes unlabelled objects as their input line.
+    running = consolidation.source == "intermediate-manifest"
+    # A custom Lambda's responses have no -metadata: the output manifest's line has it.
+    meta_key = f"{consolidation.attribute}-metadata"
+    manifest_metadata = {
+        record.task: record.content.get(meta_key)
+        for record in consolidation.manifest
+        if consolidation.records is not consolidation.manifest
+    }
+    details: list[tuple[str, Mapping[str, object]]] = []
     for object_id, value, metadata in iter_consolidated(
         consolidation.records, consolidation.attribute
     ):
         if metadata is None:
             labels[object_id] = None
+            if not running:
+                failed.add(object_id)
             continue
+        if not metadata:
+            found = manifest_metadata.get(object_id)
+            metadata = found if isinstance(found, Mapping) else metadata
+        details.append((object_id, metadata))
         try:
             labels[object_id] = task.parse_consolidated(value, metadata, fetch=fetch)
         except (ValueError, SourceError) as exc:
@@ -161,4 +242,7 @@ def parse_consolidated_labels(
                 )
             )
             labels[object_id] = None
-    return labels
+            unusable.add(object_id)
+    return ConsolidatedLabels(
+        labels, frozenset(failed), frozenset(unusable), build_label_details(details)
+    )

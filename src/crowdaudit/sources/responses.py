@@ -25,12 +25,15 @@ __all__ = [
     "ResponseColumns",
     "build_raw",
     "build_responses",
+    "find_worker_comment",
     "match_response_key",
     "parse_response_file",
     "parse_timestamps",
 ]
 
-_KEY_PATTERN: Final = re.compile(r"(?:^|/)iteration-(\d+)/([^/]+)/[^/]+\.json$")
+# At most nine digits: an iteration number must fit the Int32 column; a longer one is an
+# unexpected key, counted as such.
+_KEY_PATTERN: Final = re.compile(r"(?:^|/)iteration-(\d{1,9})/([^/]+)/[^/]+\.json$")
 
 _NO_IDENTITY: Final[dict[str, str]] = {}
 
@@ -66,9 +69,44 @@ class ResponseColumns:
     provider: list[str | None] = field(default_factory=list)
     issuer: list[str | None] = field(default_factory=list)
     sub: list[str | None] = field(default_factory=list)
+    comment: list[str | None] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.file)
+
+    def add_file(self, task: str, iteration: int, where: str) -> int:
+        """Start a group of answers to one object from one file; return its index."""
+        self.file_task.append(task)
+        self.file_iteration.append(iteration)
+        self.file_key.append(where)
+        return len(self.file_task) - 1
+
+    def append_answer(self, file: int, worker: str, label: str | None, content: object) -> None:
+        """Append an answer that carries no times and no identity (one read from a
+        consolidation request or a pass-through label)."""
+        self.file.append(file)
+        self.worker.append(worker)
+        self.label.append(label)
+        self.comment.append(find_worker_comment(content))
+        for column in (self.accepted, self.submitted, self.provider, self.issuer, self.sub):
+            column.append(None)
+        self.seconds.append(None)
+
+
+def find_worker_comment(content: object) -> str | None:
+    """The ``workerComment`` a worker typed with the answer: a key of ``answerContent`` or of one
+    of its elements (templates place it either way); ``None`` when there is none."""
+    if type(content) is not dict:
+        return None
+    comment = content.get("workerComment")
+    if type(comment) is str:
+        return comment or None
+    for element in content.values():
+        if type(element) is dict:
+            comment = element.get("workerComment")
+            if type(comment) is str and comment:
+                return comment
+    return None
 
 
 def _text(value: object) -> str | None:
@@ -78,7 +116,8 @@ def _text(value: object) -> str | None:
 
 
 def _seconds(value: object) -> float | None:
-    if (type(value) is float or type(value) is int) and value >= 0:
+    # Negative or huge values are kept: sources.times counts them and leaves them out.
+    if type(value) is float or type(value) is int:
         return float(value)
     return None
 
@@ -114,10 +153,7 @@ def parse_response_file(
         raise ResponseFormatError(
             "cannot parse worker response", where, "'answers' is not a list", code="missing-answers"
         )
-    file = len(into.file_task)
-    into.file_task.append(task)
-    into.file_iteration.append(iteration)
-    into.file_key.append(where)
+    file = into.add_file(task, iteration, where)
     kept = 0
     for index, answer in enumerate(answers):
         try:
@@ -151,6 +187,7 @@ def parse_response_file(
         into.provider.append(_text(identity.get("identityProviderType")))
         into.issuer.append(_text(identity.get("issuer")))
         into.sub.append(_text(identity.get("sub")))
+        into.comment.append(find_worker_comment(answer["answerContent"]))
         kept += 1
     return kept
 
@@ -182,6 +219,7 @@ RAW: Final[dict[str, pl.DataType]] = {
     COL.IDENTITY_PROVIDER: pl.String(),
     COL.ISSUER: pl.String(),
     COL.SUB: pl.String(),
+    COL.WORKER_COMMENT: pl.String(),
 }
 """Answers as parsed from the files, before timestamps are read and duplicates dropped; this is
 what the incremental cache keeps."""
@@ -203,6 +241,7 @@ def build_raw(columns: ResponseColumns) -> pl.DataFrame:
         COL.IDENTITY_PROVIDER: columns.provider,
         COL.ISSUER: columns.issuer,
         COL.SUB: columns.sub,
+        COL.WORKER_COMMENT: columns.comment,
     }
     files = pl.DataFrame(per_file, schema={name: RAW[name] for name in per_file})
     answers = pl.DataFrame(per_answer, schema={name: RAW[name] for name in per_answer})
@@ -210,12 +249,26 @@ def build_raw(columns: ResponseColumns) -> pl.DataFrame:
     return pl.concat([files[index], answers], how="horizontal").select(*RAW)
 
 
+def _same_answer() -> pl.Expr:
+    """What makes two answers of one worker on one object the same answer: the submission time;
+    without one, only the label, acceptance time and seconds all alike do."""
+    parts = [pl.col(name).cast(pl.String).fill_null("\0") for name in (COL.LABEL, "_accepted")]
+    parts.append(pl.col("_seconds").cast(pl.String).fill_null("\0"))
+    return (
+        pl.when(pl.col("_submitted").is_not_null())
+        .then(pl.col("_submitted"))
+        .otherwise(pl.concat_str(parts, separator="\x1f") + "\x1f(no submission time)")
+        .alias("_same")
+    )
+
+
 def build_responses(raw: pl.DataFrame, *, job: str) -> tuple[pl.DataFrame, int, int]:
     """Turn parsed answers (``RAW``) into the responses table (``schema.RESPONSES``).
 
     Exact duplicates — the same object, worker and submission time, e.g. one answer stored in two
-    files — are dropped. Returns the table, the number of duplicates dropped and the number of
-    timestamps that could not be parsed (left null).
+    files — are dropped; answers without a submission time only when everything else is equal.
+    Returns the table, the number of duplicates dropped and the number of timestamps that could
+    not be parsed (left null).
     """
     parsed = raw.with_columns(
         parse_timestamps(pl.col("_accepted")).alias(COL.ACCEPTED_AT),
@@ -230,13 +283,14 @@ def build_responses(raw: pl.DataFrame, *, job: str) -> tuple[pl.DataFrame, int, 
     table = (
         parsed.with_columns(
             pl.lit(job, pl.String()).alias(COL.JOB),
-            pl.coalesce(pl.col("_seconds"), pl.when(elapsed >= 0).then(elapsed)).alias(COL.SECONDS),
+            pl.coalesce(pl.col("_seconds"), elapsed).alias(COL.SECONDS),
             pl.when(is_cognito)
             .then(pl.col(COL.ISSUER).str.split("/").list.last())
             .alias(COL.USER_POOL_ID),
         )
         .sort(COL.SOURCE_KEY, maintain_order=True)
-        .unique(subset=[COL.TASK, COL.WORKER, "_submitted"], keep="first", maintain_order=True)
+        .with_columns(_same_answer())
+        .unique(subset=[COL.TASK, COL.WORKER, "_same"], keep="first", maintain_order=True)
         .select([pl.col(name).cast(dtype) for name, dtype in RESPONSES.items()])
     )
     return table, raw.height - table.height, int(bad_times)

@@ -42,6 +42,7 @@ from crowdaudit.errors import (
     OutputError,
     SourceError,
     SourceNotFoundError,
+    redact,
 )
 from crowdaudit.sources.aws import (
     _BAD_CREDENTIALS,
@@ -117,9 +118,7 @@ def _reason(exc: BaseException, secrets: tuple[str, ...]) -> tuple[str, str, str
     else:
         first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
         reason = first if len(first) <= _MAX_REASON else first[: _MAX_REASON - 1] + "…"
-    for secret in secrets:
-        reason = reason.replace(secret, "***")
-    return code, status, reason
+    return code, status, redact(reason, secrets)
 
 
 def translate_obstore_error(

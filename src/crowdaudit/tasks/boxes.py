@@ -181,6 +181,10 @@ class BoundingBoxes:
             return None
         if not isinstance(value, Mapping):
             raise TaskShapeError(f"bounding-box value is {type(value).__name__}, not an object")
+        if "annotations" not in value:
+            # Never read as "no boxes": that would score every worker 0 without a word.
+            keys = ", ".join(sorted(map(str, value))) or "none"
+            raise TaskShapeError(f"bounding-box value has no 'annotations' (keys: {keys})")
         class_map = metadata.get("class-map")
         return _canonical(
             value.get("annotations"),

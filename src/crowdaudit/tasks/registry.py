@@ -30,6 +30,7 @@ from crowdaudit.tasks.boxes import BOX_ELEMENTS, BoundingBoxes
 from crowdaudit.tasks.custom import COMPARES, Compare, Custom
 from crowdaudit.tasks.entities import ENTITY_ELEMENTS, SPAN_MATCHES, Entities, SpanMatch
 from crowdaudit.tasks.multilabel import MULTI_SELECT_ELEMENTS, MultiLabel
+from crowdaudit.tasks.on_custom import OnCustomTemplate
 from crowdaudit.tasks.segmentation import SEGMENTATION_ELEMENTS, Segmentation
 from crowdaudit.tasks.single_label import Classification, Verification
 
@@ -112,6 +113,26 @@ def detect_answer_shape(content: object) -> TaskTypeName | None:
     return None
 
 
+_BARE_KEYS: Final[dict[TaskTypeName, str]] = {"classification": "label", "multilabel": "labels"}
+
+
+def _detect_element(content: object) -> TaskTypeName | None:
+    """The built-in element a custom template's answer comes from, or ``None``.
+
+    Boxes, entities and masks have keys of their own. A ``label`` or ``labels`` key is common in
+    any custom form, so a classifier is recognised only by an element holding nothing else (but
+    a ``workerComment``): ``{"category": {"label": "Correct"}}``.
+    """
+    detected = detect_answer_shape(content)
+    key = _BARE_KEYS.get(detected) if detected else None
+    if key is None or not isinstance(content, Mapping):
+        return detected
+    elements = [e for e in content.values() if isinstance(e, Mapping) and key in e]
+    if any(set(element) - {key, "workerComment"} for element in elements):
+        return None
+    return detected
+
+
 def _build(
     name: TaskTypeName,
     *,
@@ -119,6 +140,7 @@ def _build(
     compare: Compare,
     iou_threshold: float,
     span_match: SpanMatch,
+    label_path: str | None,
 ) -> TaskType:
     if name == "multilabel":
         return MultiLabel()
@@ -131,7 +153,7 @@ def _build(
     if name == "verification":
         return Verification()
     if name == "custom":
-        return Custom(answer_path=answer_path, compare=compare)
+        return Custom(answer_path=answer_path, compare=compare, label_path=label_path)
     return Classification()
 
 
@@ -144,8 +166,13 @@ def task_type_for(
     compare: str = "exact",
     iou_threshold: float = 0.5,
     span_match: str = "exact",
+    label_path: str | None = None,
 ) -> TaskType:
     """The task type of a job, configured with the options that apply to it.
+
+    A ``groundtruth/custom`` job whose answers have the shape of a built-in element (and no
+    ``answer_path``), or that is forced to a built-in type, is compared as that type, its Lambda's
+    labels read by :class:`~crowdaudit.tasks.on_custom.OnCustomTemplate`.
 
     Args:
         metadata_type: the label attribute's ``-metadata.type`` (any case), if known.
@@ -156,6 +183,7 @@ def task_type_for(
         compare: for ``custom``: ``exact``, ``jaccard`` or ``number``.
         iou_threshold: for ``bounding-box``: the least IoU of a match.
         span_match: for ``entities``: ``exact`` or ``overlap``.
+        label_path: dotted path to the label inside a custom job's consolidated value.
 
     Raises:
         ValueError: ``forced``, ``compare``, ``span_match`` or ``iou_threshold`` is not a valid
@@ -166,14 +194,20 @@ def task_type_for(
     checked_compare = _as_compare(compare)
     checked_span_match = _as_span_match(span_match)
 
+    kind = (metadata_type or "").strip().lower()
+
     def build(name: TaskTypeName) -> TaskType:
-        return _build(
+        task = _build(
             name,
             answer_path=answer_path,
             compare=checked_compare,
             iou_threshold=iou_threshold,
             span_match=checked_span_match,
+            label_path=label_path,
         )
+        if kind in Custom.metadata_types and name != "custom":
+            return OnCustomTemplate(task, label_path=label_path)
+        return task
 
     if forced is not None:
         name = _as_name(forced)
@@ -182,8 +216,12 @@ def task_type_for(
                 f"unknown task type {forced!r}; choose one of {', '.join(TASK_TYPE_NAMES)}"
             )
         return build(name)
+    if kind in Custom.metadata_types and answer_path is None:
+        for content in sample_answers:
+            detected = _detect_element(content)
+            if detected is not None:
+                return build(detected)
     if metadata_type:
-        kind = metadata_type.strip().lower()
         if kind.startswith(_NO_WORKER_ANSWERS):
             raise _unsupported(
                 kind,
@@ -215,6 +253,7 @@ class TaskOptions:
     compare: str = "exact"
     iou_threshold: float = 0.5
     span_match: str = "exact"
+    label_path: str | None = None
 
     def choose(self, metadata_type: str | None, sample_answers: Sequence[object] = ()) -> TaskType:
         """The job's task type: see :func:`task_type_for`."""
@@ -226,6 +265,7 @@ class TaskOptions:
             compare=self.compare,
             iou_threshold=self.iou_threshold,
             span_match=self.span_match,
+            label_path=self.label_path,
         )
 
 

@@ -500,6 +500,11 @@
       body.appendChild(h("p", { class: "note" }, D.too_many_labels ? "Too many distinct labels for a confusion matrix." : "No answer of this worker has a gold or consolidated label to compare with."));
     }
 
+    if (d.c && d.c.length) {
+      body.appendChild(h("h3", null, "Comments"));
+      body.appendChild(h("ul", { class: "comments" }, d.c.map(function (c) { return h("li", null, "object " + c[0] + ": " + c[1]); })));
+    }
+
     body.appendChild(h("h3", null, "Time per object"));
     if (d.q) {
       add(body, [h("p", { class: "note" }, "median " + fmtSeconds(d.q[2]) + "; 25\u201375%: " + fmtSeconds(d.q[1]) + "\u2013" + fmtSeconds(d.q[3]) + "; 5\u201395%: " + fmtSeconds(d.q[0]) + "\u2013" + fmtSeconds(d.q[4]) + "; " + fmtInt(d.q[5]) + " timed answers"),
