@@ -84,8 +84,7 @@ class COL:
     FLAG_INVERTED: Final = "flag_inverted"
     FLAG_FAST_AND_DISAGREEING: Final = "flag_fast_and_disagreeing"
 
-    # items table (crowdaudit.metrics.skill)
-    N_ANSWERS: Final = "n_answers"
+    # items table (crowdaudit.metrics.skill); N_ANSWERS is declared with the similarity items
     LABEL_PROBABILITY: Final = "label_probability"
     LABEL_VOTES: Final = "label_votes"
     LABEL_SHARE: Final = "label_share"
