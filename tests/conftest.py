@@ -150,6 +150,16 @@ def job_uri(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     return locate
 
 
+@pytest.fixture
+def reports_bucket(moto_reset: str, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """An S3 client on a fresh moto server with an empty bucket ``reports``, the endpoint set
+    through ``AWS_ENDPOINT_URL`` for the command to find."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_reset)
+    client = make_client("s3", moto_reset)
+    client.create_bucket(Bucket="reports")
+    return client
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",

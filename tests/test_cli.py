@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DATA, PETS, make_client
+from conftest import DATA, PETS
 from golden import check_csv, check_json
 from typer.main import get_command
 from typer.testing import CliRunner
@@ -84,12 +84,8 @@ def test_audit_writes_the_golden_outputs(
     assert "1 failed objects" in result.stdout
 
 
-def test_outputs_and_seed_json_can_go_to_s3(
-    tmp_path: Path, moto_reset: str, monkeypatch: Any
-) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_reset)
-    s3 = make_client("s3", moto_reset)
-    s3.create_bucket(Bucket="reports")
+def test_outputs_and_seed_json_can_go_to_s3(reports_bucket: Any) -> None:
+    s3 = reports_bucket
     result = run(
         "audit",
         str(PETS),

@@ -57,8 +57,8 @@ PREVIOUS_EXPORT: dict[str, Row] = {
         0,
         0,
         None,
-        346193.271,
-        346193.271,
+        None,  # a lead_time of four days is over 24 h: implausible-seconds, left out
+        None,
         "2021-07-06T06:06:25.927570",
         "2021-07-06T06:06:25.927570",
     )

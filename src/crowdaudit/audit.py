@@ -19,8 +19,9 @@ from crowdaudit.errors import (
     LabelAttributeError,
     SourceError,
 )
+from crowdaudit.metrics.accuracy import compute_label_accuracy
 from crowdaudit.metrics.history import compute_history
-from crowdaudit.metrics.jobs import JOB_FIGURES, compute_job_skill
+from crowdaudit.metrics.job_skill import JOB_FIGURES, compute_job_skill
 from crowdaudit.metrics.workers import (
     compute_seed_metrics,
     compute_worker_table,
@@ -135,10 +136,7 @@ def _count_unused_gold(gold: Gold | None, jobs: Sequence[Job]) -> int:
 
 def _gold_accuracy_of_consolidated(answers: pl.DataFrame) -> float | None:
     objects = answers.select(COL.JOB, COL.TASK, COL.CONSOLIDATED, COL.GOLD).unique()
-    scored = objects.filter(pl.col(COL.GOLD).is_not_null() & pl.col(COL.CONSOLIDATED).is_not_null())
-    if scored.height == 0:
-        return None
-    return float(scored.select((pl.col(COL.CONSOLIDATED) == pl.col(COL.GOLD)).mean()).item())
+    return compute_label_accuracy(objects, label=COL.CONSOLIDATED)
 
 
 def build_audit(
@@ -178,6 +176,7 @@ def build_audit(
         if entry.get("n_objects_without_consolidated_label") is not None
     ]
     skipped = [record.to_dict() for job in jobs for record in job.skipped]
+    skipped += [record.to_dict() for record in (gold.skipped if gold else ())]
     summary: dict[str, Any] = {
         "crowdaudit_version": __version__,
         "n_jobs": len(jobs),

@@ -20,6 +20,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 
 from crowdaudit._cli_account import build_engine, warn_unreadable
 from crowdaudit._cli_shared import LimitOpt, ReadArgs, with_read_options
@@ -29,6 +30,8 @@ from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
 from crowdaudit.errors import CrowdAuditError, SkippedRecord
 from crowdaudit.ledger import contributions as build_ledger
 from crowdaudit.model import Job
+from crowdaudit.report.commit import write_all
+from crowdaudit.report.plain import plain
 from crowdaudit.report.terminal import (
     render_contributions_table,
     render_summary_line,
@@ -40,12 +43,12 @@ from crowdaudit.report.writers import (
     render_seed_json,
     render_table,
     render_table_files,
-    write_files,
 )
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.exports import FORMAT_NAMES, ExportOptions
 from crowdaudit.sources.groundtruth import read_job_folder
-from crowdaudit.sources.locations import open_output_file, open_output_folder
+from crowdaudit.sources.locations import Location, open_output_file, open_output_folder
+from crowdaudit.sources.store import join_key
 from crowdaudit.tasks.custom import COMPARES, check_path
 from crowdaudit.tasks.entities import SPAN_MATCHES
 from crowdaudit.tasks.registry import TASK_TYPE_NAMES, TaskOptions
@@ -100,47 +103,48 @@ class _ProgressBars:
         self.bars.__exit__(None, None, None)
 
 
+def _tell(label: str, style: str, message: str) -> None:
+    """One line on stderr: a styled label, then ``message`` as literal text (paths, ids and server
+    messages are never read as markup, their control characters are shown escaped)."""
+    line = Text.assemble((label, style), " " if label else "", plain(message))
+    stderr.print(line, highlight=False, soft_wrap=True)
+
+
 @contextmanager
 def _cli_errors() -> Iterator[None]:
     """Print crowdaudit's errors as one line and exit 1; anything else is a bug and keeps its traceback."""
     try:
         yield
     except CrowdAuditError as exc:
-        stderr.print(
-            f"[bold red]error:[/] {exc.message}", highlight=False, markup=True, soft_wrap=True
-        )
+        _tell("error:", "bold red", exc.message)
         raise typer.Exit(1) from None
 
 
 def _warn_skipped(records: tuple[SkippedRecord, ...] | list[SkippedRecord]) -> None:
     if not records:
         return
-    stderr.print(
-        f"[yellow]warning:[/] skipped {len(records)} unusable file(s) or record(s):",
-        highlight=False,
-    )
+    _tell("warning:", "yellow", f"skipped {len(records)} unusable file(s) or record(s):")
     for record in records[:_MAX_LISTED_SKIPS]:
-        stderr.print(
-            f"  {record.where} ({record.why})", highlight=False, markup=False, soft_wrap=True
-        )
+        _tell("", "", f"  {record.where} ({record.why})")
     if len(records) > _MAX_LISTED_SKIPS:
-        stderr.print(f"  … and {len(records) - _MAX_LISTED_SKIPS} more, listed in summary.json")
+        _tell("", "", f"  … and {len(records) - _MAX_LISTED_SKIPS} more, listed in summary.json")
 
 
 def _show(result: Audit, *, limit: int | None) -> None:
     for warning in result.summary["warnings"]:
-        stderr.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
-    _warn_skipped([record for job in result.jobs for record in job.skipped])
+        _tell("warning:", "yellow", warning)
+    _warn_skipped([SkippedRecord(**record) for record in result.summary["skipped"]])
     # Piped or redirected output keeps whole worker ids rather than fitting 80 columns.
     console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
     console.print(render_worker_table(result.workers, limit=limit, width=console.width))
-    console.print(render_summary_line(result.summary), highlight=False)
+    console.print(plain(render_summary_line(result.summary)), highlight=False)
 
 
 def _write_outputs(
     result: Audit, *, out: str | None, seed_json: str | None, aws: AwsConfig
 ) -> None:
-    # Everything is rendered before the first byte is written: a failure leaves no half set.
+    # Everything is rendered, then staged, then moved into place: a failure anywhere (a full
+    # disk, a folder named report.html, an unwritable --seed-json) leaves what was there before.
     files = render_table_files(result.workers, "workers") if out else {}
     if out:
         if result.items.height:
@@ -149,17 +153,20 @@ def _write_outputs(
         if len(result.jobs) > 1:
             files["history.csv"] = render_table(result.history, "csv")
         files["report.html"] = result.report().encode()
-    seed = render_seed_json(result.seed_metrics()) if seed_json else b""
+    outputs: list[tuple[Location, bytes]] = []
     if out:
-        location = open_output_folder(out, aws)
-        write_files(location, files)
-        stderr.print(f"wrote {', '.join(files)} to {location.uri}", highlight=False, soft_wrap=True)
+        folder = open_output_folder(out, aws)
+        outputs += [
+            (Location(folder.store, join_key(folder.key, name)), data)
+            for name, data in files.items()
+        ]
     if seed_json:
-        target = open_output_file(seed_json, aws)
-        target.store.write_bytes(target.key, seed)
-        stderr.print(
-            f"wrote the seed notebook's JSON to {target.uri}", highlight=False, soft_wrap=True
-        )
+        outputs.append((open_output_file(seed_json, aws), render_seed_json(result.seed_metrics())))
+    write_all(outputs)
+    if out:
+        _tell("", "", f"wrote {', '.join(files)} to {folder.uri}")
+    if seed_json:
+        _tell("", "", f"wrote the seed notebook's JSON to {outputs[-1][0].uri}")
 
 
 SourcesArg = Annotated[
@@ -297,9 +304,8 @@ def _note_cache(jobs: Sequence[Job], *, quiet: bool) -> None:
     for job in jobs:
         total = job.stats.get("n_response_files", 0)
         if job.n_fetched < total:
-            stderr.print(
-                f"{job.name}: {total - job.n_fetched:,} of {total:,} files from the cache",
-                highlight=False,
+            _tell(
+                "", "", f"{job.name}: {total - job.n_fetched:,} of {total:,} files from the cache"
             )
 
 
@@ -490,28 +496,22 @@ def contributions(
             )
         data = render_table(ledger.table, table_format)
         target = open_output_file(out, aws)
-        target.store.write_bytes(target.key, data)
+        write_all([(target, data)])
+    for warning in (warning for job in ledger.jobs for warning in job.warnings):
+        _tell("warning:", "yellow", warning)
     _warn_skipped([record for job in ledger.jobs for record in job.skipped])
     warn_unreadable(stderr, ledger.unreadable)
     if ledger.identity_error is not None:
-        stderr.print(
-            f"[yellow]warning:[/] names left empty: {ledger.identity_error.message}",
-            highlight=False,
-            soft_wrap=True,
-        )
+        _tell("warning:", "yellow", f"names left empty: {ledger.identity_error.message}")
     if ledger.unresolved:
-        stderr.print(
-            f"[yellow]warning:[/] {len(ledger.unresolved)} Cognito user(s) not found "
-            "(deleted?); their rows have no name",
-            highlight=False,
+        _tell(
+            "warning:",
+            "yellow",
+            f"{len(ledger.unresolved)} Cognito user(s) not found (deleted?); their rows have no name",
         )
     console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
     console.print(render_contributions_table(ledger.table, limit=read.limit or None))
-    stderr.print(
-        f"wrote {ledger.table.height} rows to {target.uri} (it holds personal data)",
-        highlight=False,
-        soft_wrap=True,
-    )
+    _tell("", "", f"wrote {ledger.table.height} rows to {target.uri} (it holds personal data)")
 
 
 def _version(value: bool) -> None:

@@ -23,13 +23,19 @@ named, so a hint never passes for a reason.
 
 An error that wraps another keeps its class: :meth:`CrowdAuditError.reworded` gives the same class
 with new context, and an S3 write refused for the credentials stays an :class:`AccessDeniedError`.
+
+The ``why`` often quotes a server (an S3 error message, a
+botocore exception); every one passes through :func:`redact`, so that a server echoing the
+request's headers or a presigned URL cannot put a session token or a signature on the screen.
 """
 
 from __future__ import annotations
 
 import copy as copy_module
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Self
+from typing import Final, Self
 
 __all__ = [
     "AccessDeniedError",
@@ -47,7 +53,34 @@ __all__ = [
     "SkippedRecord",
     "SourceError",
     "SourceNotFoundError",
+    "redact",
 ]
+
+_SECRET_FIELDS: Final = re.compile(
+    # A header or query parameter that carries a credential, then its value: "X-Amz-Signature=…",
+    # "x-amz-security-token: …", "Authorization: AWS4-HMAC-SHA256 Credential=…, Signature=…".
+    r"(?i)\b(x-amz-security-token|x-amz-signature|x-amz-credential|x-amz-content-sha256"
+    r"|authorization|awsaccesskeyid|signature|credential|security-token|session-token"
+    r"|aws_secret_access_key|aws_session_token|secret_?access_?key)"
+    r"([\"']?\s*[=:]\s*)(\"[^\"]*\"|'[^']*'|[^\s&,;\"'<>]+(?:[ ][^\s&,;\"'<>=]+(?=,|$))?)"
+)
+_ACCESS_KEY_ID: Final = re.compile(r"\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b")
+MASK: Final = "***"
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with credentials masked: the values of credential headers and query parameters
+    (``X-Amz-Security-Token``, ``X-Amz-Signature``, ``X-Amz-Credential``, ``Authorization``…),
+    AWS access key ids, and each of ``secrets`` (e.g. the credentials in use) wherever it occurs.
+
+    >>> redact("denied: X-Amz-Security-Token=FQoGZXIvYXdzE&x=1")
+    'denied: X-Amz-Security-Token=***&x=1'
+    """
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, MASK)
+    text = _SECRET_FIELDS.sub(lambda match: f"{match.group(1)}{match.group(2)}{MASK}", text)
+    return _ACCESS_KEY_ID.sub(MASK, text)
 
 
 class CrowdAuditError(Exception):
@@ -63,7 +96,7 @@ class CrowdAuditError(Exception):
     def __init__(self, what: str, *, where: str = "", why: str = "", hint: str = "") -> None:
         self.what = what
         self.where = where
-        self.why = why
+        self.why = redact(why) if why else why
         self.hint = hint
         super().__init__(self.message)
 

@@ -76,6 +76,7 @@ class Gold:
     where: str
     by_task: pl.DataFrame
     by_source: pl.DataFrame
+    skipped: tuple[SkippedRecord, ...] = ()
 
     @property
     def size(self) -> int:

@@ -9,9 +9,15 @@ import polars as pl
 from rich.table import Table
 from rich.text import Text
 
+from crowdaudit.report.plain import plain
 from crowdaudit.schema import COL
 
-__all__ = ["render_contributions_table", "render_summary_line", "render_worker_table"]
+__all__ = [
+    "render_contributions_table",
+    "render_label_accuracy",
+    "render_summary_line",
+    "render_worker_table",
+]
 
 
 def _percent(value: float | None) -> str:
@@ -26,11 +32,20 @@ def _seconds(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
 
 
+_VERDICT_STYLES: Mapping[str, str] = {"trusted": "green", "check": "bold yellow", "ok": ""}
+
+
+def _verdict(verdict: str | None) -> Text:
+    if verdict is None:
+        return Text("")
+    return Text(verdict, style=_VERDICT_STYLES.get(verdict, "dim"))
+
+
 def _flags(row: Mapping[str, Any]) -> Text:
     names = [
         key.removeprefix("flag_").replace("_", " ")
         for key, value in row.items()
-        if key.startswith("flag_") and value
+        if key.startswith("flag_") and key != COL.FLAG_REASON and value
     ]
     return Text(", ".join(names), style="bold red") if names else Text("")
 
@@ -39,9 +54,10 @@ _NUMBERS: tuple[tuple[str, str, str], ...] = (
     # (header, source column, how shown); a column that is null for every worker is left out.
     ("gold", COL.GOLD_ACCURACY, "percent"),
     ("95% CI", COL.GOLD_ACCURACY_LOW, "interval"),
+    ("skill", COL.SKILL, "percent"),
+    ("90% CI", COL.SKILL_LOW, "skill interval"),
     ("consensus", COL.CONSENSUS_AGREEMENT, "percent"),
     ("LOO", COL.LOO_AGREEMENT, "percent"),
-    ("DS acc.", COL.DS_ACCURACY, "percent"),
     ("spam", COL.SPAM_SCORE, "score"),
     ("median s", COL.MEDIAN_SECONDS, "seconds"),
 )
@@ -50,6 +66,8 @@ _NUMBERS: tuple[tuple[str, str, str], ...] = (
 def _cell(row: Mapping[str, Any], column: str, kind: str) -> str:
     if kind == "interval":
         return _interval(row[COL.GOLD_ACCURACY_LOW], row[COL.GOLD_ACCURACY_HIGH])
+    if kind == "skill interval":
+        return _interval(row[COL.SKILL_LOW], row[COL.SKILL_HIGH])
     if kind == "seconds":
         return _seconds(row[column])
     if kind == "score":
@@ -66,6 +84,7 @@ def render_worker_table(
     """
     several_jobs = workers.select(pl.col(COL.JOB).n_unique()).item() > 1
     flags = [name for name in workers.columns if name.startswith("flag_")]
+    flags = [name for name in flags if name != COL.FLAG_REASON]
     numbers = [
         spec
         for spec in _NUMBERS
@@ -84,16 +103,21 @@ def render_worker_table(
     table.add_column("worker", no_wrap=True, overflow="ellipsis", max_width=room)
     table.add_column("objects", justify="right", no_wrap=True, min_width=7)
     for header, _, kind in numbers:
-        style = "dim" if kind == "interval" else None
+        style = "dim" if kind.endswith("interval") else None
         table.add_column(header, justify="right", style=style, no_wrap=True, min_width=len(header))
+    verdicts = COL.VERDICT in workers.columns
+    if verdicts:
+        table.add_column("verdict", no_wrap=True)
     if flags:
         table.add_column("flags")
     for rank, row in enumerate(shown.iter_rows(named=True), start=1):
         cells: list[str | Text] = [str(rank)]
         if several_jobs:
-            cells.append(row[COL.JOB])
-        cells += [row[COL.WORKER], str(row[COL.N_OBJECTS])]
+            cells.append(plain(row[COL.JOB]))
+        cells += [plain(row[COL.WORKER]), str(row[COL.N_OBJECTS])]
         cells += [_cell(row, column, kind) for _, column, kind in numbers]
+        if verdicts:
+            cells.append(_verdict(row[COL.VERDICT]))
         if flags:
             cells.append(_flags(row))
         table.add_row(*cells)
@@ -116,16 +140,35 @@ def render_summary_line(summary: Mapping[str, Any]) -> str:
         )
     if summary.get("n_gold_objects"):
         parts.append(f"{summary['n_gold_objects']:,} with gold")
-    accuracy = summary.get("consolidated_gold_accuracy")
-    if accuracy is not None:
-        parts.append(f"consolidated labels {_percent(accuracy)} correct on gold")
-    if summary.get("estimated_label_accuracy") is not None:
-        parts.append(f"estimated label accuracy {_percent(summary['estimated_label_accuracy'])}")
+    parts += render_label_accuracy(summary)
     if summary.get("krippendorff_alpha") is not None:
         parts.append(f"Krippendorff's α {summary['krippendorff_alpha']:.3f}")
     if summary.get("n_files_skipped"):
         parts.append(f"{summary['n_files_skipped']:,} files skipped")
     return " · ".join(parts)
+
+
+def render_label_accuracy(summary: Mapping[str, Any]) -> list[str]:
+    """How good the labels are: measured on gold first where there is gold, then the estimate
+    made without gold, always with its range and said to be estimated; why not, if none."""
+    parts = []
+    accuracy = summary.get("consolidated_gold_accuracy")
+    if accuracy is not None:
+        parts.append(f"consolidated labels {_percent(accuracy)} correct on gold")
+    measured = summary.get("label_accuracy")
+    if isinstance(measured, Mapping) and measured.get("recommended") is not None:
+        parts.append(f"recommended labels {_percent(measured['recommended'])} correct on gold")
+    estimate = summary.get("estimated_label_accuracy")
+    low = summary.get("estimated_label_accuracy_low")
+    high = summary.get("estimated_label_accuracy_high")
+    if estimate is not None and low is not None and high is not None:
+        parts.append(
+            f"label accuracy estimated without gold {_percent(estimate)} "
+            f"(range {_interval(low, high)}%)"
+        )
+    elif summary.get("skill_reason"):
+        parts.append(f"no skill estimates: {summary['skill_reason']}")
+    return parts
 
 
 def _hours(seconds: float | None) -> str:
@@ -134,11 +177,11 @@ def _hours(seconds: float | None) -> str:
 
 def _person(row: Mapping[str, Any]) -> Text:
     if row[COL.USERNAME]:
-        return Text(row[COL.USERNAME])
+        return plain(row[COL.USERNAME])
     if row[COL.IDENTITY_PROVIDER] == "none":
         return Text("(no identity: public workforce)", style="dim")
     if row[COL.IDENTITY_PROVIDER] == "Oidc":
-        return Text(f"(OIDC) {row[COL.SUB]}", style="dim")
+        return plain(f"(OIDC) {row[COL.SUB]}", style="dim")
     return Text("(not found in Cognito)", style="yellow")
 
 
@@ -163,8 +206,8 @@ def render_contributions_table(table: pl.DataFrame, *, limit: int | None = 25) -
     if payout:
         out.add_column("payout USD", justify="right", no_wrap=True)
     for row in shown.iter_rows(named=True):
-        cells: list[str | Text] = [row[COL.JOB]] if by_job else []
-        cells += [_person(row), row[COL.WORKER], f"{row[COL.N_OBJECTS]:,}"]
+        cells: list[str | Text] = [plain(row[COL.JOB])] if by_job else []
+        cells += [_person(row), plain(row[COL.WORKER]), f"{row[COL.N_OBJECTS]:,}"]
         if not by_job:
             cells.append(str(row[COL.N_JOBS]))
         cells += [_hours(row[COL.TOTAL_SECONDS]), str(row[COL.ACTIVE_DAYS])]

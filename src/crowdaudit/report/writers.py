@@ -1,8 +1,7 @@
 """Machine-readable outputs: CSV, Parquet, JSON and the seed notebook's JSON.
 
-``render_*`` functions build bytes in memory (pure); :func:`write_files` writes them. All outputs
-are rendered before the first is written, so an error leaves no half set behind, and each file is
-written atomically.
+``render_*`` functions build bytes in memory (pure); :func:`crowdaudit.report.commit.write_all`
+writes a set of them all or nothing.
 """
 
 from __future__ import annotations
@@ -14,18 +13,15 @@ from typing import Any
 import orjson
 import polars as pl
 
-from crowdaudit.sources.locations import Location
-from crowdaudit.sources.store import join_key
-
 __all__ = [
     "ISO_FORMAT",
     "TABLE_FORMATS",
+    "neutralise_formulas",
     "render_json",
     "render_seed_json",
     "render_table",
     "render_table_files",
     "with_iso_datetimes",
-    "write_files",
 ]
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%.fZ"
@@ -48,6 +44,23 @@ def render_json(value: Any) -> bytes:
 
 TABLE_FORMATS = ("csv", "parquet", "json")
 
+_FORMULA_START = r"^[=+\-@\t\r]"
+"""What a spreadsheet may evaluate at the start of a cell: OWASP's list for CSV injection."""
+
+
+def neutralise_formulas(table: pl.DataFrame) -> pl.DataFrame:
+    """Text cells a spreadsheet would read as a formula (``=``, ``+``, ``-``, ``@``, tab or carriage
+    return first) get a leading ``'``, as OWASP advises; every other cell is left as it is.
+
+    Only CSV needs this: Parquet and JSON keep the raw value.
+    """
+    return table.with_columns(
+        pl.when(pl.col(pl.String).str.contains(_FORMULA_START))
+        .then(pl.lit("'") + pl.col(pl.String))
+        .otherwise(pl.col(pl.String))
+        .name.keep()
+    )
+
 
 def render_table(table: pl.DataFrame, format: str) -> bytes:
     """One table as CSV, Parquet or JSON (a list of records); datetimes as ISO 8601 in text."""
@@ -57,7 +70,7 @@ def render_table(table: pl.DataFrame, format: str) -> bytes:
         return parquet.getvalue()
     text = with_iso_datetimes(table)
     if format == "csv":
-        return text.write_csv().encode()
+        return neutralise_formulas(text).write_csv().encode()
     if format == "json":
         return render_json(text.to_dicts())
     raise ValueError(f"unknown table format {format!r}; expected one of {', '.join(TABLE_FORMATS)}")
@@ -71,13 +84,3 @@ def render_table_files(table: pl.DataFrame, stem: str) -> dict[str, bytes]:
 def render_seed_json(metrics: Mapping[str, Mapping[str, Any]]) -> bytes:
     """The seed notebook's JSON: one object keyed by worker id (compact, as the notebook wrote it)."""
     return orjson.dumps(metrics)
-
-
-def write_files(location: Location, files: Mapping[str, bytes]) -> list[str]:
-    """Write every file under the folder ``location``; return where each went."""
-    written = []
-    for name, data in files.items():
-        key = join_key(location.key, name)
-        location.store.write_bytes(key, data)
-        written.append(location.store.uri(key))
-    return written

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Final
 
 import polars as pl
@@ -21,6 +22,7 @@ from crowdaudit.model import Job
 from crowdaudit.schema import COL, IDENTITY_COLUMNS, RESPONSES
 from crowdaudit.sources.consolidated import build_consolidated, build_sources
 from crowdaudit.sources.responses import parse_timestamps
+from crowdaudit.sources.times import describe_time_counts, screen_times
 from crowdaudit.tasks.base import TaskType
 from crowdaudit.tasks.registry import TaskOptions
 
@@ -227,8 +229,10 @@ def build_export_job(
     skips: SkipLog,
     stats: Mapping[str, int],
     warnings: tuple[str, ...] = (),
+    now: datetime | None = None,
 ) -> Job:
-    """The :class:`Job` of a platform export's answers (pure).
+    """The :class:`Job` of a platform export's answers (pure but for ``now``, the current time
+    by default, against which implausible times are judged: :mod:`crowdaudit.sources.times`).
 
     ``rows.gold`` maps tasks to canonical gold labels (``Job.gold``); ``rows.people`` maps
     worker ids to ``(name, e-mail)`` (``Job.people``).
@@ -237,6 +241,7 @@ def build_export_job(
     _report_timestamps(table, skips)
     table, repeated = _keep_latest(table, skips)
     responses = table.select(pl.col(column).cast(dtype) for column, dtype in RESPONSES.items())
+    responses, time_counts = screen_times(responses, now=now or datetime.now(UTC))
     gold = pl.DataFrame(
         {COL.TASK: list(rows.gold), COL.GOLD: list(rows.gold.values())},
         schema={COL.TASK: pl.String(), COL.GOLD: pl.String()},
@@ -259,8 +264,13 @@ def build_export_job(
         task_type=task_type,
         consolidated_from=None,
         skipped=tuple(skips.records),
-        stats={**stats, "n_answers_repeated": repeated, "n_gold_in_export": gold.height},
-        warnings=warnings,
+        stats={
+            **stats,
+            "n_answers_repeated": repeated,
+            "n_gold_in_export": gold.height,
+            **time_counts,
+        },
+        warnings=(*warnings, *describe_time_counts(time_counts, where)),
         task=task,
         gold=gold if gold.height else None,
         people=people if people.height else None,

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 import orjson
 import polars as pl
 
-from crowdaudit.errors import GoldFormatError
+from crowdaudit.errors import GoldFormatError, SkippedRecord
 from crowdaudit.model import Gold
 from crowdaudit.schema import COL
 
@@ -49,13 +49,28 @@ def _parse_csv(data: bytes, where: str) -> Gold:
             where=where,
             why=f"CSV needs columns task,label; found: {found}",
         )
+    columns = table.select(COL.TASK, COL.LABEL).with_row_index("_line", offset=2)
+    empty = pl.any_horizontal(
+        pl.col(name).is_null() | (pl.col(name).str.strip_chars() == "")
+        for name in (COL.TASK, COL.LABEL)
+    )
+    skipped = tuple(
+        SkippedRecord(
+            "cannot use gold label",
+            f"{where}:{line}",
+            "task or label is empty",
+            "incomplete-gold-row",
+        )
+        for line in columns.filter(empty).get_column("_line")
+    )
     by_task = (
-        table.select(COL.TASK, COL.LABEL)
-        .drop_nulls()
+        columns.filter(~empty)
+        .select(COL.TASK, COL.LABEL)
         .unique(subset=COL.TASK, keep="last", maintain_order=True)
         .with_columns(pl.col(COL.LABEL).map_elements(_json_text, return_dtype=pl.String))
     )
-    return Gold(where, by_task, pl.DataFrame(schema={SOURCE: pl.String(), COL.LABEL: pl.String()}))
+    empty_sources = pl.DataFrame(schema={SOURCE: pl.String(), COL.LABEL: pl.String()})
+    return Gold(where, by_task, empty_sources, skipped)
 
 
 def _parse_json_lines(data: bytes, where: str) -> Gold:

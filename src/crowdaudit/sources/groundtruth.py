@@ -10,6 +10,7 @@ The folder is ``<S3OutputPath>/<job-name>/``, on disk or in S3, laid out as::
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +59,8 @@ from crowdaudit.sources.responses import (
     match_response_key,
     parse_response_file,
 )
-from crowdaudit.sources.store import ObjectStore, StoredObject, join_key
+from crowdaudit.sources.store import REFUSALS, LocalStore, ObjectStore, StoredObject, join_key
+from crowdaudit.sources.times import describe_time_counts, screen_times
 from crowdaudit.tasks.base import Fetch, TaskType
 from crowdaudit.tasks.custom import Custom
 from crowdaudit.tasks.registry import TaskOptions
@@ -101,6 +103,9 @@ def unsupported_layout(where: str) -> InputFormatError:
     )
 
 
+_LISTING_CODES = frozenset({"unexpected-key", *REFUSALS})
+"""Reasons for which a listed file is skipped before it is read."""
+
 _BATCH = 2000
 """Files parsed between two writes to the cache: what a killed run can lose at most."""
 
@@ -110,10 +115,20 @@ def _list_responses(
 ) -> dict[str, tuple[StoredObject, int, str]]:
     """Worker-response files by key, with their iteration and ``datasetObjectId``."""
     listed = list_tree(store, root, concurrency=concurrency, progress=progress)
-    listed = [obj for obj in listed if not obj.key.endswith("/")]
+    listed = [obj for obj in listed if obj.refused or not obj.key.endswith("/")]
     wanted: dict[str, tuple[StoredObject, int, str]] = {}
     frames: list[str] = []
     for obj in sorted(listed, key=lambda stored: stored.key):
+        if obj.refused is not None:
+            skips.skip(
+                ResponseFormatError(
+                    "refusing file",
+                    where=store.uri(obj.key),
+                    why=REFUSALS[obj.refused],
+                    code=obj.refused,
+                )
+            )
+            continue
         matched = match_response_key(obj.key[len(root) :])
         if matched is None and _FRAME_KEY.search(obj.key[len(root) :]):
             frames.append(obj.key)
@@ -250,7 +265,7 @@ def _read_responses(
 
     unusable = {record.where for record in skips.records if record.code != "bad-answer"}
     stats = {
-        "n_response_files": len(wanted) + sum(r.code == "unexpected-key" for r in skips.records),
+        "n_response_files": len(wanted) + sum(r.code in _LISTING_CODES for r in skips.records),
         "n_response_files_used": sum(store.uri(key) not in unusable for key in wanted),
     }
     return pl.concat(raw_parts, how="vertical_relaxed"), stats, len(fresh)
@@ -316,6 +331,38 @@ def _choose_task(
         raise InputFormatError(
             exc.what, where=store.uri(prefix), why=f"{exc.where}: {exc.why}", code=exc.code
         ) from exc
+
+
+_BY_LINE = ("output-manifest", "intermediate-manifest")
+"""Sources of consolidated labels matched to objects by line index."""
+
+
+def _note_beyond_manifest(
+    responses: pl.DataFrame, consolidation: Consolidation, stats: dict[str, int], where: str
+) -> list[str]:
+    """Count the answered objects whose ``datasetObjectId`` is past the last line of a manifest
+    read by line index (into ``stats``); a warning when there are some."""
+    if consolidation.source not in _BY_LINE:
+        return []
+    lines = len(consolidation.manifest)
+    ids = responses.select(pl.col(COL.TASK).unique().cast(pl.Int64, strict=False))
+    beyond = stats["n_objects_beyond_manifest"] = ids.filter(pl.col(COL.TASK) >= lines).height
+    if not beyond:
+        return []
+    return [
+        f"{beyond} answered object(s) have no line in the {consolidation.source} of {lines} "
+        f"lines (beyond-manifest); counted as failed: {where}"
+    ]
+
+
+def _open_cache(
+    root: Path | None, store: ObjectStore, prefix: str, parser: str
+) -> ResponseCache | None:
+    if root is None:
+        return None
+    # A folder typed as a relative path is another folder when typed in another directory.
+    where = store.identity(prefix) if isinstance(store, LocalStore) else store.uri(prefix)
+    return ResponseCache(root, job_uri=where, parser=parser)
 
 
 def read_job_folder(
@@ -385,7 +432,7 @@ def read_job_folder(
         )
     parse_answer = task.parse_answer if task else _no_label
     parser = task.parser_id if task else "no-label-1"
-    job_cache = ResponseCache(cache, job_uri=where, parser=parser) if cache is not None else None
+    job_cache = _open_cache(cache, store, prefix, parser)
     prefetched = 0
     if engine is not None and job_cache is not None:
         prefetched = engine.prefill(
@@ -422,6 +469,7 @@ def read_job_folder(
     )
     warnings.extend(_reading_warnings(stats, labelled, task, where))
     stats["n_manifest_objects"] = len(consolidation.manifest)
+    warnings += _note_beyond_manifest(responses, consolidation, stats, where)
     return Job(
         name=job,
         uri=where,
@@ -450,9 +498,11 @@ def _combine_answers(
     )
     if other.raw.height:
         responses = _fill_identity(responses)
+    responses, time_counts = screen_times(responses, now=datetime.now(UTC))
     stats.update(_count_other_answers(responses, other))
     stats["n_duplicate_answers"] = duplicates
     stats["n_unparsed_timestamps"] = bad_times
+    stats.update(time_counts)
     return responses
 
 
@@ -463,6 +513,7 @@ def _reading_warnings(
     warnings = []
     if stats["n_unparsed_timestamps"]:
         warnings.append(f"{stats['n_unparsed_timestamps']} timestamps could not be parsed: {where}")
+    warnings += describe_time_counts(stats, where)
     if labelled.unusable and task is not None:
         stats["n_unusable_consolidated_labels"] = len(labelled.unusable)
         warnings.append(

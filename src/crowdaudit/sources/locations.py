@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from crowdaudit.errors import SourceNotFoundError
+from crowdaudit.errors import SourceError, SourceNotFoundError
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.s3 import is_s3_uri, split_s3_uri
 from crowdaudit.sources.s3_obstore import HybridS3Store
@@ -42,9 +42,15 @@ def open_folder(text: str, aws: AwsConfig) -> Location:
         key = location.key if not location.key or location.key.endswith("/") else location.key + "/"
         return Location(location.store, key)
     path = Path(text).expanduser()
-    if not path.exists():
+    try:
+        exists, is_folder = path.exists(), path.is_dir()
+    except OSError as exc:  # a name too long, a loop of symlinks
+        raise SourceError(
+            "cannot read folder", where=str(path), why=exc.strerror or str(exc)
+        ) from exc
+    if not exists:
         raise SourceNotFoundError("folder not found", where=str(path))
-    if not path.is_dir():
+    if not is_folder:
         raise SourceNotFoundError(
             "not a folder", where=str(path), why="expected a job's output folder"
         )
@@ -74,5 +80,5 @@ def read_location(text: str, aws: AwsConfig) -> tuple[bytes, str]:
         location = _s3(text, aws)
         return location.store.read_bytes(location.key), location.uri
     path = Path(text).expanduser()
-    store = LocalStore(path.parent)
+    store = LocalStore(path.parent, confined=False)  # the user named this file, link or not
     return store.read_bytes(path.name), str(path)

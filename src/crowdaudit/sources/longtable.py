@@ -8,6 +8,7 @@ are ignored. This is the layout of crowd-kit and of most published crowdsourcing
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from typing import Final
 
 import polars as pl
@@ -18,6 +19,7 @@ from crowdaudit.schema import COL, IDENTITY_COLUMNS, RESPONSES
 from crowdaudit.sources.consolidated import build_consolidated, build_sources
 from crowdaudit.sources.export_job import ExportOptions, header_names
 from crowdaudit.sources.responses import parse_timestamps
+from crowdaudit.sources.times import describe_time_counts, screen_times
 from crowdaudit.tasks.single_label import Classification
 
 __all__ = [
@@ -65,11 +67,84 @@ def _read_frame(data: bytes, where: str) -> pl.DataFrame:
         ) from exc
 
 
-def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False) -> Job:
+def _readable(dtype: pl.DataType) -> bool:
+    if dtype.is_numeric() or isinstance(dtype, pl.Datetime | pl.Enum):
+        return True
+    return dtype in (pl.String, pl.Boolean, pl.Null, pl.Date, pl.Categorical)
+
+
+def _check_types(frame: pl.DataFrame, where: str) -> None:
+    """Every column read must hold text, numbers, booleans or times: a list, a struct or bytes
+    have no one value to compare."""
+    for column in (*REQUIRED, COL.SECONDS, COL.SUBMITTED_AT):
+        if column in frame.columns and not _readable(frame.schema[column]):
+            raise InputFormatError(
+                "cannot read answers table",
+                where=where,
+                why=f"column {column!r} holds {frame.schema[column]}, not text or numbers",
+                code="bad-column-type",
+            )
+
+
+def _drop_incomplete(text: pl.DataFrame, where: str, skips: SkipLog) -> tuple[pl.DataFrame, int]:
+    """The rows with a task, worker and label, and how many lacked one (each skipped)."""
+    # An empty or blank label is no class; an empty task or worker names no one.
+    blank = pl.any_horizontal(
+        pl.col(column).is_null() | (pl.col(column).str.strip_chars() == "") for column in REQUIRED
+    )
+    incomplete = text.filter(blank)
+    for row in incomplete.get_column("_row").head(100):
+        skips.skip(
+            InputFormatError(
+                "cannot use answer",
+                where=f"{where}:{row}",
+                why="task, worker or label is empty or blank",
+                code="incomplete-row",
+            )
+        )
+    return text.filter(~blank), incomplete.height
+
+
+def _report_unparsed(responses: pl.DataFrame, where: str, skips: SkipLog) -> None:
+    """One skip per column for ``seconds`` or ``submitted_at`` values that could not be read."""
+    for column, label in ((COL.SECONDS, "_seconds"), (COL.SUBMITTED_AT, "_submitted_at")):
+        if label in responses.columns:
+            bad = responses.filter(pl.col(label).is_not_null() & pl.col(column).is_null())
+            if bad.height:
+                skips.skip(
+                    InputFormatError(
+                        f"cannot parse {column}",
+                        where=f"{where}:{bad.get_column('_row')[0]}",
+                        why=f"{bad.height} value(s) left empty, first {bad.get_column(label)[0]!r}",
+                        code=f"bad-{column}",
+                    )
+                )
+
+
+def _screen(
+    responses: pl.DataFrame, where: str, now: datetime
+) -> tuple[pl.DataFrame, dict[str, int], list[str]]:
+    """Implausible times left out and repeated answers counted, with a warning for each."""
+    responses, counts = screen_times(responses, now=now)
+    warnings = describe_time_counts(counts, where)
+    repeated = responses.height - responses.select(COL.TASK, COL.WORKER).n_unique()
+    if repeated:
+        warnings.append(
+            f"{repeated} answer(s) repeat a task and worker pair already answered "
+            f"(repeated-answer); accuracy and agreement use the last, time counts all: {where}"
+        )
+    return responses, {"n_answers_repeated": repeated, **counts}, warnings
+
+
+def parse_long_table(
+    data: bytes, *, where: str, name: str, strict: bool = False, now: datetime | None = None
+) -> Job:
     """Read a long table of answers into a :class:`Job` (pure).
 
     Rows missing ``task``, ``worker`` or ``label`` are skipped and counted (fatal with
     ``strict``); so are unparseable ``seconds`` or ``submitted_at`` values, which are left null.
+    Implausible times (:mod:`crowdaudit.sources.times`, judged against ``now``, the current time
+    by default) are counted and left null.
 
     Raises:
         InputFormatError: the file cannot be read or lacks a required column.
@@ -84,6 +159,7 @@ def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False
             why=f"missing column(s) {', '.join(missing)}; need task, worker, label",
             code="missing-column",
         )
+    _check_types(frame, where)
     skips = SkipLog(strict=strict)
     text = frame.select(
         *(pl.col(column).cast(pl.String) for column in REQUIRED),
@@ -93,17 +169,7 @@ def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False
             if column in frame.columns
         ),
     ).with_row_index("_row", offset=0 if data.startswith(_PARQUET_MAGIC) else 2)
-    incomplete = text.filter(pl.any_horizontal(pl.col(*REQUIRED).is_null()))
-    for row in incomplete.get_column("_row").head(100):
-        skips.skip(
-            InputFormatError(
-                "cannot use answer",
-                where=f"{where}:{row}",
-                why="task, worker or label is empty",
-                code="incomplete-row",
-            )
-        )
-    complete = text.filter(pl.all_horizontal(pl.col(*REQUIRED).is_not_null()))
+    complete, n_incomplete = _drop_incomplete(text, where, skips)
     if complete.height == 0:
         raise EmptyJobError(
             "no usable answers", where=where, why=f"{frame.height} rows, none complete"
@@ -130,19 +196,9 @@ def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False
         ),
         pl.format("{}:{}", pl.lit(where), pl.col("_row")).alias(COL.SOURCE_KEY),
     )
-    for column, label in ((COL.SECONDS, "_seconds"), (COL.SUBMITTED_AT, "_submitted_at")):
-        if label in responses.columns:
-            bad = responses.filter(pl.col(label).is_not_null() & pl.col(column).is_null())
-            if bad.height:
-                skips.skip(
-                    InputFormatError(
-                        f"cannot parse {column}",
-                        where=f"{where}:{bad.get_column('_row')[0]}",
-                        why=f"{bad.height} value(s) left empty, first {bad.get_column(label)[0]!r}",
-                        code=f"bad-{column}",
-                    )
-                )
+    _report_unparsed(responses, where, skips)
     responses = responses.select(pl.col(name).cast(dtype) for name, dtype in RESPONSES.items())
+    responses, counts, warnings = _screen(responses, where, now or datetime.now(UTC))
     return Job(
         name=name,
         uri=where,
@@ -153,6 +209,7 @@ def parse_long_table(data: bytes, *, where: str, name: str, strict: bool = False
         task_type="long-table",
         consolidated_from=None,
         skipped=tuple(skips.records),
-        stats={"n_rows": frame.height, "n_rows_skipped": incomplete.height},
+        stats={"n_rows": frame.height, "n_rows_skipped": n_incomplete, **counts},
+        warnings=tuple(warnings),
         task=Classification(),
     )

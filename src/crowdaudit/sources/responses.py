@@ -31,7 +31,9 @@ __all__ = [
     "parse_timestamps",
 ]
 
-_KEY_PATTERN: Final = re.compile(r"(?:^|/)iteration-(\d+)/([^/]+)/[^/]+\.json$")
+# At most nine digits: an iteration number must fit the Int32 column; a longer one is an
+# unexpected key, counted as such.
+_KEY_PATTERN: Final = re.compile(r"(?:^|/)iteration-(\d{1,9})/([^/]+)/[^/]+\.json$")
 
 _NO_IDENTITY: Final[dict[str, str]] = {}
 
@@ -114,7 +116,8 @@ def _text(value: object) -> str | None:
 
 
 def _seconds(value: object) -> float | None:
-    if (type(value) is float or type(value) is int) and value >= 0:
+    # Negative or huge values are kept: sources.times counts them and leaves them out.
+    if type(value) is float or type(value) is int:
         return float(value)
     return None
 
@@ -254,12 +257,26 @@ def build_raw(columns: ResponseColumns) -> pl.DataFrame:
     return pl.concat([files[index], answers], how="horizontal").select(*RAW)
 
 
+def _same_answer() -> pl.Expr:
+    """What makes two answers of one worker on one object the same answer: the submission time;
+    without one, only the label, acceptance time and seconds all alike do."""
+    parts = [pl.col(name).cast(pl.String).fill_null("\0") for name in (COL.LABEL, "_accepted")]
+    parts.append(pl.col("_seconds").cast(pl.String).fill_null("\0"))
+    return (
+        pl.when(pl.col("_submitted").is_not_null())
+        .then(pl.col("_submitted"))
+        .otherwise(pl.concat_str(parts, separator="\x1f") + "\x1f(no submission time)")
+        .alias("_same")
+    )
+
+
 def build_responses(raw: pl.DataFrame, *, job: str) -> tuple[pl.DataFrame, int, int]:
     """Turn parsed answers (``RAW``) into the responses table (``schema.RESPONSES``).
 
     Exact duplicates — the same object, worker and submission time, e.g. one answer stored in two
-    files — are dropped. Returns the table, the number of duplicates dropped and the number of
-    timestamps that could not be parsed (left null).
+    files — are dropped; answers without a submission time only when everything else is equal.
+    Returns the table, the number of duplicates dropped and the number of timestamps that could
+    not be parsed (left null).
     """
     parsed = raw.with_columns(
         parse_timestamps(pl.col("_accepted")).alias(COL.ACCEPTED_AT),
@@ -274,13 +291,14 @@ def build_responses(raw: pl.DataFrame, *, job: str) -> tuple[pl.DataFrame, int, 
     table = (
         parsed.with_columns(
             pl.lit(job, pl.String()).alias(COL.JOB),
-            pl.coalesce(pl.col("_seconds"), pl.when(elapsed >= 0).then(elapsed)).alias(COL.SECONDS),
+            pl.coalesce(pl.col("_seconds"), elapsed).alias(COL.SECONDS),
             pl.when(is_cognito)
             .then(pl.col(COL.ISSUER).str.split("/").list.last())
             .alias(COL.USER_POOL_ID),
         )
         .sort(COL.SOURCE_KEY, maintain_order=True)
-        .unique(subset=[COL.TASK, COL.WORKER, "_submitted"], keep="first", maintain_order=True)
+        .with_columns(_same_answer())
+        .unique(subset=[COL.TASK, COL.WORKER, "_same"], keep="first", maintain_order=True)
         .select([pl.col(name).cast(dtype) for name, dtype in RESPONSES.items()])
     )
     return table, raw.height - table.height, int(bad_times)

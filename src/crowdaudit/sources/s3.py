@@ -101,5 +101,14 @@ class S3Store:
                 translate_aws_error(exc, "cannot write S3 object", self.uri(key))
             ) from exc
 
+    def delete(self, key: str) -> None:
+        """Remove ``key`` (no error when it is absent, as in S3 itself)."""
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:
+            raise as_write_error(
+                translate_aws_error(exc, "cannot delete S3 object", self.uri(key))
+            ) from exc
+
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"

@@ -41,6 +41,7 @@ from crowdaudit.errors import (
     CrowdAuditError,
     SourceError,
     SourceNotFoundError,
+    redact,
 )
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.aws_errors import (
@@ -117,9 +118,7 @@ def _reason(exc: BaseException, secrets: tuple[str, ...]) -> tuple[str, str]:
     else:
         first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
         reason = first if len(first) <= _MAX_REASON else first[: _MAX_REASON - 1] + "…"
-    for secret in secrets:
-        reason = reason.replace(secret, "***")
-    return code, reason
+    return code, redact(reason, secrets)
 
 
 _KIND_OF_EXCEPTION: tuple[tuple[type[BaseException], AwsErrorKind], ...] = (

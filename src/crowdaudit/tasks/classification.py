@@ -33,6 +33,13 @@ def _label_text(value: object) -> str | None:
     return None
 
 
+def _not_empty(label: str) -> str:
+    # An empty label is no class a worker chose: kept, it would become a class of its own.
+    if not label.strip():
+        raise AnswerShapeError("the label is empty")
+    return label
+
+
 def parse_answer(content: object) -> str:
     """Return the class a worker chose from its ``answerContent``.
 
@@ -50,14 +57,14 @@ def parse_answer(content: object) -> str:
             isinstance(element, Mapping)
             and (label := _label_text(element.get("label"))) is not None
         ):
-            return label
+            return _not_empty(label)
     candidates = [
         label
         for element in content.values()
         if isinstance(element, Mapping) and (label := _label_text(element.get("label"))) is not None
     ]
     if len(candidates) == 1:
-        return candidates[0]
+        return _not_empty(candidates[0])
     keys = ", ".join(sorted(map(str, content))) or "none"
     raise AnswerShapeError(
         f"unknown answer shape: no single 'label' in answerContent (keys: {keys})"

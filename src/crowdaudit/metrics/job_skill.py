@@ -8,6 +8,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from crowdaudit.metrics.accuracy import compute_label_accuracy
 from crowdaudit.metrics.skill import compute_skill
 from crowdaudit.metrics.workers import latest_answers
 from crowdaudit.schema import COL
@@ -19,6 +20,10 @@ JOB_FIGURES: Final = (
     "fleiss_kappa",
     "fleiss_kappa_reason",
     "estimated_label_accuracy",
+    "estimated_label_accuracy_low",
+    "estimated_label_accuracy_high",
+    "recommended_model",
+    "skill_reason",
     "label_accuracy",
 )
 """Figures copied to the top of ``summary.json`` when the audit has a single job."""
@@ -32,8 +37,9 @@ class JobSkill:
 
     Attributes:
         workers: ``job``, ``worker`` and the skill columns (``ds_accuracy``, ``spam_score``, flags…).
-        items: one row per job and object, least certain first: ``job``, ``task``, ``n_answers``,
-            ``majority_vote``, ``ds_label``, ``ds_posterior``, ``consolidated``, ``gold``.
+        items: one row per job and object, most likely wrong first: ``job`` and the items table of
+            :mod:`.skill`, then ``consolidated``, ``gold`` and ``differs_from_consolidated``
+            (the consolidated label is not the recommended one; null without consolidation).
         summaries: job name → its figures (Krippendorff's alpha, Fleiss' kappa, estimated label
             accuracy, ``label_accuracy`` per method including ``consolidated``…).
     """
@@ -41,13 +47,6 @@ class JobSkill:
     workers: pl.DataFrame
     items: pl.DataFrame
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-
-def _accuracy_on_gold(objects: pl.DataFrame, column: str) -> float | None:
-    scored = objects.filter(pl.col(COL.GOLD).is_not_null() & pl.col(column).is_not_null())
-    if scored.height == 0:
-        return None
-    return float(scored.select((pl.col(column) == pl.col(COL.GOLD)).mean()).item())
 
 
 def compute_job_skill(answers: pl.DataFrame) -> JobSkill:
@@ -66,17 +65,22 @@ def compute_job_skill(answers: pl.DataFrame) -> JobSkill:
         )
         workers.append(report.workers.with_columns(pl.lit(job, pl.String).alias(COL.JOB)))
         job_items = report.items.join(objects, on=COL.TASK, how="left", maintain_order="left")
+        job_items = job_items.with_columns(
+            pl.when(pl.col(COL.CONSOLIDATED).is_not_null())
+            .then(pl.col(COL.CONSOLIDATED) != pl.col(COL.LABEL))
+            .alias(COL.DIFFERS_FROM_CONSOLIDATED)
+        )
         items.append(job_items.with_columns(pl.lit(job, pl.String).alias(COL.JOB)))
         summary: dict[str, Any] = {k: v for k, v in report.summary.items() if k not in _NOT_PER_JOB}
         by_method = summary.get("label_accuracy")
         if isinstance(by_method, dict):
-            consolidated = _accuracy_on_gold(objects, COL.CONSOLIDATED)
+            consolidated = compute_label_accuracy(objects, label=COL.CONSOLIDATED)
             summary["label_accuracy"] = {"consolidated": consolidated, **by_method}
         summaries[str(job)] = summary
     if not workers:
         return JobSkill(pl.DataFrame(), pl.DataFrame())
     item_table = pl.concat(items, how="vertical_relaxed")
     item_table = item_table.select(COL.JOB, *(c for c in item_table.columns if c != COL.JOB)).sort(
-        "ds_posterior", COL.JOB, COL.TASK, nulls_last=True
+        COL.LABEL_PROBABILITY, COL.JOB, COL.TASK, nulls_last=True
     )
     return JobSkill(pl.concat(workers, how="vertical_relaxed"), item_table, summaries)
