@@ -26,6 +26,7 @@ entries and one ``np.bincount`` over (task, class). No Python loop touches indiv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Self
 
 import numpy as np
@@ -78,6 +79,40 @@ def _clamp(probas: FloatArray, gold: IntArray | None) -> FloatArray:
         probas[known] = 0.0
         probas[known, gold[known]] = 1.0
     return probas
+
+
+def _run_em(
+    log_likelihood: Callable[[FloatArray], FloatArray],
+    m_step: Callable[[FloatArray], tuple[FloatArray, FloatArray]],
+    probas: FloatArray,
+    gold: IntArray | None,
+    *,
+    n_answers: int,
+    max_iter: int,
+    tol: float,
+) -> tuple[FloatArray, FloatArray, FloatArray, list[float], bool]:
+    """The EM loop both Dawid-Skene models share, from the start ``probas``.
+
+    ``m_step(probas)`` gives ``(priors, parameters)``; ``log_likelihood(parameters)`` gives each
+    task's log-likelihood of its answers under each class, ``(n_tasks, n_classes)``. Posteriors of
+    gold tasks stay clamped. Stops after ``max_iter`` iterations or once the per-answer log
+    evidence changes by less than ``tol``.
+
+    Returns:
+        ``(probas, priors, parameters, per-answer log evidence per iteration, converged)``.
+    """
+    priors, parameters = m_step(probas)
+    history: list[float] = []
+    for _ in range(max_iter):
+        log_joint = log_likelihood(parameters)
+        log_joint += np.log(priors)
+        probas, evidence = _normalise_log(log_joint)
+        probas = _clamp(probas, gold)
+        priors, parameters = m_step(probas)
+        history.append(evidence / max(n_answers, 1))
+        if len(history) > 1 and abs(history[-1] - history[-2]) < tol:
+            return probas, priors, parameters, history, True
+    return probas, priors, parameters, history, False
 
 
 def _normalise_log(log_joint: FloatArray) -> tuple[FloatArray, float]:
@@ -226,21 +261,23 @@ class DawidSkene(_ExpectationMaximisation):
         cell_flat = cell.ravel()
         del base, order
 
-        probas = _clamp(_majority_probas(enc), gold_codes)
-        priors, confusion = self._m_step(probas, per_task, cell_flat, n_workers, k)
-        history: list[float] = []
-        converged = False
-        for _ in range(self.max_iter):
+        def log_likelihood(confusion: FloatArray) -> FloatArray:
             log_conf = np.log(confusion).ravel()
-            log_joint: FloatArray = np.add.reduceat(log_conf[cell], starts, axis=0)
-            log_joint += np.log(priors)
-            probas, evidence = _normalise_log(log_joint)
-            probas = _clamp(probas, gold_codes)
-            priors, confusion = self._m_step(probas, per_task, cell_flat, n_workers, k)
-            history.append(evidence / max(enc.n_answers, 1))
-            if len(history) > 1 and abs(history[-1] - history[-2]) < self.tol:
-                converged = True
-                break
+            summed: FloatArray = np.add.reduceat(log_conf[cell], starts, axis=0)
+            return summed
+
+        def m_step(probas: FloatArray) -> tuple[FloatArray, FloatArray]:
+            return self._m_step(probas, per_task, cell_flat, n_workers, k)
+
+        probas, priors, confusion, history, converged = _run_em(
+            log_likelihood,
+            m_step,
+            _clamp(_majority_probas(enc), gold_codes),
+            gold_codes,
+            n_answers=enc.n_answers,
+            max_iter=self.max_iter,
+            tol=self.tol,
+        )
 
         self.probas_ = probas
         self.priors_ = priors
@@ -333,25 +370,24 @@ class OneCoinDawidSkene(_ExpectationMaximisation):
         self.classes_, self.tasks_, self.workers_ = enc.classes, enc.tasks, enc.workers
         answer_class = enc.task * k + enc.label
 
-        probas = _clamp(_majority_probas(enc), gold_codes)
-        priors, skills = self._m_step(enc, probas)
-        history: list[float] = []
-        converged = False
-        for _ in range(self.max_iter if k > 1 else 0):
+        def log_likelihood(skills: FloatArray) -> FloatArray:
             log_right = np.log(skills)
             log_wrong = np.log((1.0 - skills) / (k - 1))
             # Every answer adds log_wrong to all classes and log_right - log_wrong to its own.
             own = _scatter_add(answer_class, (log_right - log_wrong)[enc.worker], enc.n_tasks * k)
             log_joint = own.reshape(enc.n_tasks, k)
             log_joint += _scatter_add(enc.task, log_wrong[enc.worker], enc.n_tasks)[:, None]
-            log_joint += np.log(priors)
-            probas, evidence = _normalise_log(log_joint)
-            probas = _clamp(probas, gold_codes)
-            priors, skills = self._m_step(enc, probas)
-            history.append(evidence / max(enc.n_answers, 1))
-            if len(history) > 1 and abs(history[-1] - history[-2]) < self.tol:
-                converged = True
-                break
+            return log_joint
+
+        probas, priors, skills, history, converged = _run_em(
+            log_likelihood,
+            lambda probas: self._m_step(enc, probas),
+            _clamp(_majority_probas(enc), gold_codes),
+            gold_codes,
+            n_answers=enc.n_answers,
+            max_iter=self.max_iter if k > 1 else 0,
+            tol=self.tol,
+        )
 
         off = (1.0 - skills) / max(k - 1, 1)
         confusion = np.repeat(off[:, None, None], k, axis=1).repeat(k, axis=2)
