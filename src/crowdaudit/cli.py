@@ -12,14 +12,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.text import Text
 
 from crowdaudit._cli_account import (
@@ -35,6 +27,15 @@ from crowdaudit._cli_account import (
     build_job_filter,
     warn_unreadable,
 )
+from crowdaudit._cli_terminal import (
+    MinObjectsOpt,
+    OnlyOpt,
+    PlainGroup,
+    PlainHelp,
+    ProgressBars,
+    SortOpt,
+    View,
+)
 from crowdaudit._version import __version__
 from crowdaudit.audit import Audit, build_audit, read_gold, read_selected_jobs
 from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
@@ -43,6 +44,7 @@ from crowdaudit.ledger import contributions as build_ledger
 from crowdaudit.report.commit import write_all
 from crowdaudit.report.plain import plain
 from crowdaudit.report.terminal import (
+    render_check_list,
     render_contributions_table,
     render_summary_line,
     render_worker_table,
@@ -71,7 +73,8 @@ app = typer.Typer(
     help="Audit the people behind your labels: accuracy against gold, agreement, time and "
     "contributions of the workers of SageMaker Ground Truth labeling jobs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    cls=PlainGroup,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -81,37 +84,6 @@ stderr = Console(stderr=True)
 
 _MAX_LISTED_SKIPS = 10
 _PIPED_WIDTH = 160
-
-
-class _ProgressBars:
-    """A progress callback drawing one bar per stage on stderr; silent when not a terminal."""
-
-    def __init__(self, *, enabled: bool) -> None:
-        self.enabled = enabled and stderr.is_terminal
-        self.bars = Progress(
-            TextColumn("{task.description:<20}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=True,
-            disable=not self.enabled,
-        )
-        self.tasks: dict[str, TaskID] = {}
-
-    def __call__(self, stage: str, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        if stage not in self.tasks:
-            self.tasks[stage] = self.bars.add_task(stage, total=total)
-        self.bars.update(self.tasks[stage], completed=done, total=total)
-
-    def __enter__(self) -> _ProgressBars:
-        self.bars.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.bars.__exit__(None, None, None)
 
 
 def _tell(label: str, style: str, message: str) -> None:
@@ -141,14 +113,36 @@ def _warn_skipped(records: tuple[SkippedRecord, ...] | list[SkippedRecord]) -> N
         _tell("", "", f"  … and {len(records) - _MAX_LISTED_SKIPS} more, listed in summary.json")
 
 
-def _show(result: Audit, *, limit: int | None) -> None:
+@contextmanager
+def _interrupts(progress: ProgressBars, *, cached: bool) -> Iterator[None]:
+    """Ctrl-C: one line saying how far reading got and that a re-run resumes, then exit 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        done, total = progress.read
+        how = "read and cached; run the same command to resume" if cached else "read (no cache)"
+        _tell("interrupted:", "bold yellow", f"{done:,} of {total:,} files {how}")
+        raise typer.Exit(130) from None
+
+
+def _show(result: Audit, *, view: View) -> None:
     for warning in result.summary["warnings"]:
         _tell("warning:", "yellow", warning)
     _warn_skipped([SkippedRecord(**record) for record in result.summary["skipped"]])
     # Piped or redirected output keeps whole worker ids rather than fitting 80 columns.
     console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
-    console.print(render_worker_table(result.workers, limit=limit, width=console.width))
+    table = render_worker_table(
+        result.workers,
+        limit=view.limit or None,
+        width=console.width,
+        sort=view.sort,
+        only=view.only,
+        min_objects=view.min_objects,
+    )
+    console.print(table)
     console.print(plain(render_summary_line(result.summary)), highlight=False)
+    for line in render_check_list(result.workers, width=console.width):
+        console.print(line, highlight=False)
 
 
 def _write_outputs(
@@ -211,7 +205,11 @@ EndpointOpt = Annotated[
     ),
 ]
 LimitOpt = Annotated[
-    int, typer.Option(help="Rows of the worker table to show; 0 shows all.", min=0)
+    int,
+    typer.Option(
+        help="Rows of the worker table to show; 0 shows all. Workers to check are always shown.",
+        min=0,
+    ),
 ]
 TaskTypeOpt = Annotated[
     str | None,
@@ -374,7 +372,7 @@ def _note_cache(jobs: Sequence[Job], *, quiet: bool) -> None:
             )
 
 
-@app.command(no_args_is_help=True)
+@app.command(cls=PlainHelp)
 def audit(
     sources: SourcesArg = None,
     job: JobOpt = None,
@@ -420,6 +418,9 @@ def audit(
     answer_column: AnswerColumnOpt = None,
     include_rejected: IncludeRejectedOpt = False,
     limit: LimitOpt = 25,
+    sort: SortOpt = "best",
+    only: OnlyOpt = None,
+    min_objects: MinObjectsOpt = 0,
     quiet: QuietOpt = False,
     all_jobs: AllJobsOpt = False,
     since: SinceOpt = None,
@@ -434,12 +435,18 @@ def audit(
 
     Examples:
 
+        crowdaudit audit ./my-job/ --gold golden.manifest --out audit/ --sort worst
+
         crowdaudit audit s3://bucket/output/my-job/ --gold s3://bucket/golden.manifest --out audit/
 
         crowdaudit audit --job my-job --profile labeling --out s3://bucket/audits/my-job/
 
         crowdaudit audit --all-jobs --since 2026-07-01 --status Completed --out audit/
     """
+    if not sources and not job and not all_jobs:
+        _tell("error:", "bold red", "give a SOURCE or --job (or --all-jobs); see --help")
+        raise typer.Exit(2)
+    view = View(limit, sort, only, min_objects)
     aws = AwsConfig(
         profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
     )
@@ -458,7 +465,8 @@ def audit(
         gold_labels = read_gold(gold, aws=aws) if gold else None
         with (
             build_engine(engine, ray_address, aws=aws, concurrency=concurrency) as ray_engine,
-            _ProgressBars(enabled=not quiet) as progress,
+            ProgressBars(stderr, enabled=not quiet) as progress,
+            _interrupts(progress, cached=not no_cache),
         ):
             jobs, unreadable = read_selected_jobs(
                 sources or [],
@@ -479,20 +487,25 @@ def audit(
     warn_unreadable(stderr, unreadable or [])
     with _cli_errors():
         _write_outputs(result, out=out, seed_json=seed_json, aws=aws)
-    _show(result, limit=limit or None)
+    _show(result, view=view)
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def demo(
     out: Annotated[str, typer.Option(help="Folder for the outputs.")] = "crowdaudit-demo",
     limit: LimitOpt = 25,
+    sort: SortOpt = "best",
+    only: OnlyOpt = None,
+    min_objects: MinObjectsOpt = 0,
+    quiet: QuietOpt = False,
 ) -> None:
     """Audit the bundled real job: a 2019 Ground Truth image-classification job with gold labels."""
+    view = View(limit, sort, only, min_objects)
     with _cli_errors():
         store = load_demo_store()
         result = build_audit([read_job_folder(store, f"{DEMO_JOB}/")], load_demo_gold())
         _write_outputs(result, out=out, seed_json=str(Path(out) / "seed.json"), aws=AwsConfig())
-    _show(result, limit=limit or None)
+    _show(result, view=view)
 
 
 def _ledger_format(out: str) -> str:
@@ -504,7 +517,7 @@ def _ledger_format(out: str) -> str:
     return suffix
 
 
-@app.command(no_args_is_help=True)
+@app.command(no_args_is_help=True, cls=PlainHelp)
 def contributions(
     sources: SourcesArg = None,
     job: JobOpt = None,
@@ -586,7 +599,7 @@ def contributions(
     with _cli_errors():
         with (
             build_engine(engine, ray_address, aws=aws, concurrency=concurrency) as ray_engine,
-            _ProgressBars(enabled=not quiet) as progress,
+            ProgressBars(stderr, enabled=not quiet) as progress,
         ):
             ledger = build_ledger(
                 *(sources or []),
