@@ -140,16 +140,17 @@ def test_audit_help_has_a_local_example() -> None:
     assert "crowdaudit audit ./" in result.output
 
 
-def test_demo_takes_quiet_and_the_view_options(tmp_path: Path) -> None:
+def test_demo_lists_workers_to_check_with_reasons(tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["demo", "-q", "--out", str(tmp_path), "--only", "flagged", "--sort", "worst"]
+        app, ["demo", "-q", "--out", str(tmp_path), "--only", "check", "--sort", "worst"]
     )
     assert result.exit_code == 0, result.output
-    flagged = pl.read_csv(tmp_path / "workers.csv").filter(
-        pl.any_horizontal(pl.col("^flag_.*$").cast(pl.Boolean))
-    )
-    assert flagged.height > 0
-    assert f"Workers (97), {flagged.height} match the filters" in result.output
+    to_check = pl.read_csv(tmp_path / "workers.csv").filter(pl.col("verdict") == "check")
+    assert to_check.height > 0
+    assert f"Workers (97), {to_check.height} match the filters" in result.output
+    assert f"To check ({to_check.height}), and why:" in result.output
+    for worker, reason in to_check.select("worker", "verdict_reason").iter_rows():
+        assert f"check {worker}  {reason}" in result.output
 
 
 def test_unknown_sort_is_a_usage_error(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ Get-Another-Label) checked by hand, plus bad rows, and the same table from S3.""
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -127,24 +128,42 @@ def test_missing_column_is_one_error_line(tmp_path: Path) -> None:
 def test_gal_toy_skill_flags_and_items(gal_toy: tuple[Path, Path]) -> None:
     answers, gold = gal_toy
     result = audit(answers, gold=gold)
-    flags = {
-        row[COL.WORKER]: (row[COL.FLAG_SAME_ANSWER], row[COL.FLAG_INVERTED])
-        for row in result.workers.iter_rows(named=True)
+    verdicts = dict(result.workers.select(COL.WORKER, COL.VERDICT).iter_rows())
+    # SOURCE.md: worker1 is uninformative (always the same answer), worker5 inverted. On five
+    # answers each that is a reason to check them, not yet the evidence a flag needs.
+    assert verdicts == {
+        "worker1": "check",
+        "worker2": "ok",
+        "worker3": "ok",
+        "worker4": "ok",
+        "worker5": "check",
     }
-    # SOURCE.md: worker1 is uninformative (always the same answer), worker5 inverted.
-    assert flags == {
-        "worker1": (True, False),
-        "worker2": (False, False),
-        "worker3": (False, False),
-        "worker4": (False, False),
-        "worker5": (False, True),
-    }
+    assert not result.workers[COL.FLAG_SAME_ANSWER].any()
     assert set(result.summary["label_accuracy"]) == {
         "consolidated",
         "majority_vote",
         "dawid_skene",
         "one_coin",
+        "pooled",
+        "recommended",
     }
     assert result.summary["label_accuracy"]["consolidated"] is None  # a long table has none
     assert result.items.height == 5
-    assert result.items["ds_posterior"].is_sorted()
+    assert result.items[COL.LABEL_PROBABILITY].is_sorted()
+
+
+def test_one_worker_two_answers_print_no_skill_numbers(tmp_path: Path) -> None:
+    table = tmp_path / "answers.csv"
+    table.write_text("task,worker,label\n1,alice,cat\n2,alice,dog\n")
+    out = tmp_path / "out"
+    result: Any = CliRunner().invoke(app, ["audit", str(table), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "estimated without gold" not in result.stdout
+    assert "no skill estimates: the job has 1 worker" in " ".join(result.stdout.split())
+    workers = pl.read_csv(out / "workers.csv")
+    row = workers.row(0, named=True)
+    assert (row[COL.SKILL], row[COL.DS_ACCURACY], row[COL.ONE_COIN_ACCURACY]) == (None,) * 3
+    assert row[COL.VERDICT] == "not enough data"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["estimated_label_accuracy"] is None
+    assert summary["skill_reason"].startswith("the job has 1 worker")

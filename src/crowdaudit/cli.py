@@ -142,7 +142,7 @@ def _show(result: Audit, *, view: View) -> None:
     console.print(table)
     console.print(plain(render_summary_line(result.summary)), highlight=False)
     for line in render_check_list(result.workers, width=console.width):
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 def _write_outputs(

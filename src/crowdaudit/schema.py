@@ -68,6 +68,13 @@ class COL:
     LAST_SUBMITTED_AT: Final = "last_submitted_at"
 
     # skill columns of the workers table (crowdaudit.metrics.skill)
+    SKILL: Final = "skill"
+    SKILL_LOW: Final = "skill_low"
+    SKILL_HIGH: Final = "skill_high"
+    VERDICT: Final = "verdict"
+    VERDICT_REASON: Final = "verdict_reason"
+    FLAG_LOW_SKILL: Final = "flag_low_skill"
+    FLAG_REASON: Final = "flag_reason"
     DS_ACCURACY: Final = "ds_accuracy"
     ONE_COIN_ACCURACY: Final = "one_coin_accuracy"
     KAPPA: Final = "kappa"
@@ -77,8 +84,18 @@ class COL:
     FLAG_INVERTED: Final = "flag_inverted"
     FLAG_FAST_AND_DISAGREEING: Final = "flag_fast_and_disagreeing"
 
-    # history table (crowdaudit.metrics.history); SKILL is the trust model's column
-    SKILL: Final = "skill"
+    # items table (crowdaudit.metrics.skill); N_ANSWERS is declared with the similarity items
+    LABEL_PROBABILITY: Final = "label_probability"
+    LABEL_VOTES: Final = "label_votes"
+    LABEL_SHARE: Final = "label_share"
+    MAJORITY_VOTE: Final = "majority_vote"
+    ONE_COIN_LABEL: Final = "one_coin_label"
+    DS_LABEL: Final = "ds_label"
+    POOLED_LABEL: Final = "pooled_label"
+    DS_POSTERIOR: Final = "ds_posterior"
+    DIFFERS_FROM_CONSOLIDATED: Final = "differs_from_consolidated"
+
+    # history table (crowdaudit.metrics.history); SKILL is declared with the skill columns
     JOB_STARTED_AT: Final = "job_started_at"
     JOB_ORDER: Final = "job_order"
     QUALITY: Final = "quality"

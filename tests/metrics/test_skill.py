@@ -20,7 +20,7 @@ from crowdaudit.metrics.skill import (
     SkillReport,
     compute_skill,
 )
-from crowdaudit.metrics.spam import FlagThresholds
+from crowdaudit.metrics.verdicts import FlagThresholds
 
 SUMMARY_KEYS = {
     "n_answers",
@@ -33,6 +33,15 @@ SUMMARY_KEYS = {
     "fleiss_kappa",
     "fleiss_kappa_reason",
     "estimated_label_accuracy",
+    "estimated_label_accuracy_low",
+    "estimated_label_accuracy_high",
+    "skill_reason",
+    "median_skill",
+    "pooling_strength",
+    "skill_prior_strength",
+    "recommended_model",
+    "held_out_log_likelihood",
+    "label_temperature",
     "ds_iterations",
     "ds_converged",
     "one_coin_iterations",
@@ -42,7 +51,12 @@ SUMMARY_KEYS = {
     "label_accuracy",
     "n_flag_same_answer",
     "n_flag_inverted",
+    "n_flag_low_skill",
     "n_flag_fast_and_disagreeing",
+    "n_verdict_trusted",
+    "n_verdict_ok",
+    "n_verdict_check",
+    "n_verdict_not_enough_data",
 }
 
 
@@ -55,20 +69,25 @@ def test_gal_toy_report() -> None:
     assert report.workers.columns == list(SKILL_WORKER_COLUMNS)
     assert report.items.columns == list(SKILL_ITEM_COLUMNS)
     assert report.workers["worker"].to_list() == [f"worker{i}" for i in range(1, 6)]
-    assert _by_worker(report, "flag_same_answer") == {
-        "worker1": True,
-        "worker2": False,
-        "worker3": False,
-        "worker4": False,
-        "worker5": False,
+    # Five answers each: too few for a flag, enough for the verdict to ask for a check of the
+    # always-"porn" worker and of the one who disagrees with the others on every object.
+    for flag in ("flag_same_answer", "flag_inverted", "flag_low_skill"):
+        assert set(_by_worker(report, flag).values()) == {False}
+    assert _by_worker(report, "verdict") == {
+        "worker1": "check",
+        "worker2": "ok",
+        "worker3": "ok",
+        "worker4": "ok",
+        "worker5": "check",
     }
-    assert _by_worker(report, "flag_inverted") == {
-        "worker1": False,
-        "worker2": False,
-        "worker3": False,
-        "worker4": False,
-        "worker5": True,
-    }
+    reasons = _by_worker(report, "verdict_reason")
+    assert reasons["worker1"] == (
+        "answered 'porn' on all 5 objects; the job's labels of those objects are 'porn' on 40 %"
+    )
+    # By hand: on url5 the other four tie 2-2, so 4 objects are compared.
+    assert str(reasons["worker5"]).startswith(
+        "agreed with the other workers' majority on 0 of 4 objects"
+    )
     assert set(_by_worker(report, "flag_fast_and_disagreeing").values()) == {None}
     spam = _by_worker(report, "spam_score")
     assert spam["worker1"] == pytest.approx(1.0, abs=0.01)
@@ -86,7 +105,8 @@ def test_gal_toy_report() -> None:
     assert summary["n_gold_tasks"] == 5
     assert summary["fleiss_kappa_reason"] is None
     assert summary["n_flag_fast_and_disagreeing"] is None
-    assert (summary["n_flag_same_answer"], summary["n_flag_inverted"]) == (1, 1)
+    assert (summary["n_flag_same_answer"], summary["n_flag_inverted"]) == (0, 0)
+    assert summary["n_verdict_check"] == 2
 
     ds = run_crowdkit(CKDawidSkene(n_iter=100, tol=1e-5), GAL_TOY)
     one_coin = run_crowdkit(CKOneCoin(n_iter=100, tol=1e-5), GAL_TOY)
@@ -94,10 +114,14 @@ def test_gal_toy_report() -> None:
         "majority_vote": pytest.approx(0.4),  # by hand, see test_estimators
         "dawid_skene": pytest.approx(accuracy(crowdkit_labels(ds), GAL_TOY_GOLD)),
         "one_coin": pytest.approx(accuracy(crowdkit_labels(one_coin), GAL_TOY_GOLD)),
+        "pooled": pytest.approx(accuracy(dict(report.pooled.labels_.iter_rows()), GAL_TOY_GOLD)),
+        "recommended": pytest.approx(
+            accuracy(dict(report.items.select("task", "label").iter_rows()), GAL_TOY_GOLD)
+        ),
     }
 
 
-def test_items_least_certain_first() -> None:
+def test_items_most_likely_wrong_first() -> None:
     answers = pl.DataFrame(
         {
             "task": ["a", "a", "a", "b", "b", "b", "c", "c", "c"],
@@ -106,8 +130,9 @@ def test_items_least_certain_first() -> None:
         }
     )
     items = compute_skill(answers).items
-    posteriors = items["ds_posterior"].to_list()
-    assert posteriors == sorted(posteriors)
+    probabilities = items["label_probability"].to_list()
+    assert probabilities == sorted(probabilities)
+    assert items["task"].to_list()[-1] == "a"  # the unanimous object last
     assert items.filter(pl.col("task") == "a")["majority_vote"].item() == "1"
     assert items["n_answers"].to_list() == [3, 3, 3]
 
@@ -130,6 +155,8 @@ def test_gold_without_answered_tasks() -> None:
         "majority_vote": None,
         "dawid_skene": None,
         "one_coin": None,
+        "pooled": None,
+        "recommended": None,
     }
 
 
@@ -152,6 +179,14 @@ def test_one_worker_one_label() -> None:
     assert row["kappa"] is None
     assert row["n_kappa"] == 0
     assert row["spam_score"] is None
+    # One worker: no skill number as if it meant something, and the summary says why.
+    assert (row["skill"], row["ds_accuracy"], row["one_coin_accuracy"]) == (None, None, None)
+    assert row["verdict"] == "not enough data"
+    assert report.summary["skill_reason"] == (
+        "the job has 1 worker; skill needs at least 3 workers answering the same objects"
+    )
+    assert row["verdict_reason"] == report.summary["skill_reason"]
+    assert report.summary["estimated_label_accuracy"] is None
     assert report.summary["krippendorff_alpha"] is None
     assert report.summary["fleiss_kappa_reason"] == "every task has a single answer"
 
@@ -204,8 +239,11 @@ def jobs(draw: st.DrawFn) -> pl.DataFrame:
 
 _ODD = FlagThresholds(
     min_answers=2,
+    min_skill_answers=1,
+    min_workers=1,
+    min_job_answers=1,
     same_answer_share=0.9123,
-    inverted_max_accuracy=0.4321,
+    inverted_max_skill=0.4321,
     inverted_max_spam=0.5123,
 )
 """Thresholds that float noise from a different summation order cannot straddle."""

@@ -1,18 +1,11 @@
-"""Spam score and worker flags, checked by hand."""
+"""Spam score, checked by hand."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 import pytest
 
-from crowdaudit.metrics.spam import (
-    FlagThresholds,
-    WorkerFlags,
-    compute_spam_score,
-    compute_worker_flags,
-)
+from crowdaudit.metrics.spam import compute_spam_score
 
 _EVEN = np.array([0.5, 0.5])
 
@@ -45,49 +38,34 @@ def test_spam_score_needs_two_classes() -> None:
     assert np.isnan(compute_spam_score(np.ones((2, 1, 1)), np.ones(1))).all()
 
 
-def _flags(**overrides: Any) -> WorkerFlags:
-    base: dict[str, Any] = {
-        "n_answers": np.array([10, 10, 10, 10, 2]),
-        "top_share": np.array([1.0, 0.6, 0.5, 0.55, 1.0]),
-        "consensus_top_share": np.array([0.5, 0.5, 0.5, 0.5, 0.5]),
-        "ds_accuracy": np.array([0.5, 0.9, 0.1, 0.45, 0.5]),
-        "spam_score": np.array([1.0, 0.2, 0.1, 0.95, 1.0]),
-        "kappa": np.array([0.0, 0.8, -0.8, np.nan, 0.0]),
-        "median_seconds": None,
-        "job_median_seconds": None,
-        "thresholds": FlagThresholds(),
-    }
-    base.update(overrides)
-    return compute_worker_flags(**base)
+def _direct_spam(confusion: np.ndarray, priors: np.ndarray) -> np.ndarray:
+    """The module docstring's formula over all pairs at once (a K^3 table; fine for small K)."""
+    k = confusion.shape[1]
+    first, second = np.triu_indices(k, 1)
+    weight = priors[first] * priors[second]
+    tv = 0.5 * np.abs(confusion[:, first, :] - confusion[:, second, :]).sum(axis=2)
+    return np.clip(1.0 - (tv @ weight) / weight.sum(), 0.0, 1.0)
 
 
-def test_same_answer_and_inverted_flags() -> None:
-    flags = _flags()
-    # worker 4 also always answers the same label but has too few answers.
-    assert flags.same_answer.tolist() == [True, False, False, False, False]
-    # worker 3 is inaccurate but near-random (spam 0.95): not "inverted".
-    assert flags.inverted.tolist() == [False, False, True, False, False]
-    assert flags.fast_and_disagreeing is None
-
-
-def test_same_answer_not_flagged_when_truth_is_the_same() -> None:
-    flags = _flags(consensus_top_share=np.array([0.97, 0.5, 0.5, 0.5, 0.5]))
-    assert not flags.same_answer[0]
-
-
-def test_fast_flag_needs_speed_and_disagreement() -> None:
-    flags = _flags(
-        median_seconds=np.array([2.0, 2.0, 20.0, 2.0, 2.0]),
-        job_median_seconds=10.0,
+@pytest.mark.parametrize("k", [2, 3, 7, 40])
+def test_blocked_spam_equals_the_formula(k: int) -> None:
+    rng = np.random.default_rng(k)
+    confusion = rng.dirichlet(np.ones(k), size=(6, k))
+    priors = rng.dirichlet(np.ones(k))
+    np.testing.assert_allclose(
+        compute_spam_score(confusion, priors), _direct_spam(confusion, priors), atol=1e-12
     )
-    # 0: fast, kappa 0 -> flagged; 1: fast but agrees; 2: disagrees but slow;
-    # 3: fast, kappa undefined -> speed alone never flags; 4: too few answers.
-    assert flags.fast_and_disagreeing is not None
-    assert flags.fast_known is not None
-    assert flags.fast_and_disagreeing.tolist() == [True, False, False, False, False]
-    assert flags.fast_known.all()
-    unknown = _flags(
-        median_seconds=np.array([np.nan, 2.0, 20.0, 2.0, 2.0]), job_median_seconds=10.0
-    )
-    assert unknown.fast_known is not None
-    assert unknown.fast_known.tolist() == [False, True, True, True, True]
+
+
+def test_spam_memory_does_not_grow_as_k_cubed() -> None:
+    # 20 workers, 300 classes: the all-pairs table would hold 20 * 44,850 * 300 cells (2.2 GB).
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    confusion = rng.dirichlet(np.ones(300), size=(20, 300))
+    priors = np.full(300, 1 / 300)
+    tracemalloc.start()
+    compute_spam_score(confusion, priors)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 200 * 2**20

@@ -130,6 +130,8 @@ def build_job(
         "krippendorff_alpha": 0.61234,
         "fleiss_kappa": 0.6011,
         "estimated_label_accuracy": 0.912,
+        "estimated_label_accuracy_low": 0.85,
+        "estimated_label_accuracy_high": 0.95,
         "label_accuracy": {"majority vote": 0.9, "dawid_skene": 0.93},
         "jobs": [{"job": "birds", "n_objects": n_tasks, "n_workers": workers.height}],
         "task_type": "image classification",

@@ -60,7 +60,8 @@ def test_is_one_html_document_with_every_section(page: str) -> None:
 def test_summary_shows_known_and_other_keys(page: str) -> None:
     assert "Krippendorff&#x27;s alpha" in page
     assert "0.6123" in page
-    assert "91.2%" in page  # estimated label accuracy
+    assert "91.2%" in page  # estimated label accuracy, never without its range and its words
+    assert "label accuracy estimated without gold (range 85.0% to 95.0%)" in page
     assert "dawid_skene" in page
     assert "93.0%" in page
     assert "task_type" in page

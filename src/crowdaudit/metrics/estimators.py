@@ -258,11 +258,21 @@ class DawidSkene(_ExpectationMaximisation):
         priors = np.clip(probas.mean(axis=0), _EPS, None)
         priors /= priors.sum()
         spread = np.repeat(probas, per_task, axis=0).ravel()
-        counts = _scatter_add(cell_flat, spread, n_workers * k * k)
-        counts = counts.reshape(n_workers, k, k) + self.smoothing
+        counts = _scatter_add(cell_flat, spread, n_workers * k * k).reshape(n_workers, k, k)
+        prior = self._pseudo_counts(counts)
+        self._finish(counts, prior)
+        counts += prior
         np.clip(counts, _EPS, None, out=counts)
         confusion = counts / counts.sum(axis=2, keepdims=True)
         return priors, confusion
+
+    def _pseudo_counts(self, counts: FloatArray) -> FloatArray:
+        """The Dirichlet pseudo-counts added to every worker's ``(K, K)`` expected counts."""
+        k = counts.shape[1]
+        return np.full((k, k), self.smoothing)
+
+    def _finish(self, counts: FloatArray, prior: FloatArray) -> None:
+        """Keep what a subclass needs of the last M-step (nothing here)."""
 
 
 class OneCoinDawidSkene(_ExpectationMaximisation):

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
-__all__ = ["Z_95", "wilson_interval"]
+__all__ = ["Z_90", "Z_95", "wilson_bounds", "wilson_interval"]
 
 Z_95: Final = 1.959963984540054
 """The 97.5th percentile of the standard normal distribution."""
+
+Z_90: Final = 1.6448536269514722
+"""The 95th percentile of the standard normal distribution (two-sided 90 % intervals)."""
 
 
 def wilson_interval(
@@ -49,4 +54,28 @@ def wilson_interval(
         .then(1.0)
         .otherwise((centre + half).clip(0.0, 1.0))
     )
+    return low, high
+
+
+def wilson_bounds(
+    successes: NDArray[np.float64], trials: NDArray[np.float64], *, z: float = Z_90
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`wilson_interval` on numpy arrays; NaN where ``trials`` is 0.
+
+    Example:
+        >>> low, high = wilson_bounds(np.array([8.0]), np.array([10.0]), z=Z_95)
+        >>> round(float(low[0]), 4), round(float(high[0]), 4)
+        (0.4902, 0.9433)
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = trials.astype(np.float64)
+        p = successes / n
+        z2 = z * z
+        denominator = 1.0 + z2 / n
+        centre = (p + z2 / (2.0 * n)) / denominator
+        half = z * np.sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n)) / denominator
+        low = np.where(successes <= 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+        high = np.where(successes >= trials, 1.0, np.clip(centre + half, 0.0, 1.0))
+    low[n <= 0] = np.nan
+    high[n <= 0] = np.nan
     return low, high

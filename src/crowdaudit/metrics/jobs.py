@@ -19,6 +19,10 @@ JOB_FIGURES: Final = (
     "fleiss_kappa",
     "fleiss_kappa_reason",
     "estimated_label_accuracy",
+    "estimated_label_accuracy_low",
+    "estimated_label_accuracy_high",
+    "recommended_model",
+    "skill_reason",
     "label_accuracy",
 )
 """Figures copied to the top of ``summary.json`` when the audit has a single job."""
@@ -32,8 +36,9 @@ class JobSkill:
 
     Attributes:
         workers: ``job``, ``worker`` and the skill columns (``ds_accuracy``, ``spam_score``, flags…).
-        items: one row per job and object, least certain first: ``job``, ``task``, ``n_answers``,
-            ``majority_vote``, ``ds_label``, ``ds_posterior``, ``consolidated``, ``gold``.
+        items: one row per job and object, most likely wrong first: ``job`` and the items table of
+            :mod:`.skill`, then ``consolidated``, ``gold`` and ``differs_from_consolidated``
+            (the consolidated label is not the recommended one; null without consolidation).
         summaries: job name → its figures (Krippendorff's alpha, Fleiss' kappa, estimated label
             accuracy, ``label_accuracy`` per method including ``consolidated``…).
     """
@@ -66,6 +71,11 @@ def compute_job_skill(answers: pl.DataFrame) -> JobSkill:
         )
         workers.append(report.workers.with_columns(pl.lit(job, pl.String).alias(COL.JOB)))
         job_items = report.items.join(objects, on=COL.TASK, how="left", maintain_order="left")
+        job_items = job_items.with_columns(
+            pl.when(pl.col(COL.CONSOLIDATED).is_not_null())
+            .then(pl.col(COL.CONSOLIDATED) != pl.col(COL.LABEL))
+            .alias(COL.DIFFERS_FROM_CONSOLIDATED)
+        )
         items.append(job_items.with_columns(pl.lit(job, pl.String).alias(COL.JOB)))
         summary: dict[str, Any] = {k: v for k, v in report.summary.items() if k not in _NOT_PER_JOB}
         by_method = summary.get("label_accuracy")
@@ -77,6 +87,6 @@ def compute_job_skill(answers: pl.DataFrame) -> JobSkill:
         return JobSkill(pl.DataFrame(), pl.DataFrame())
     item_table = pl.concat(items, how="vertical_relaxed")
     item_table = item_table.select(COL.JOB, *(c for c in item_table.columns if c != COL.JOB)).sort(
-        "ds_posterior", COL.JOB, COL.TASK, nulls_last=True
+        COL.LABEL_PROBABILITY, COL.JOB, COL.TASK, nulls_last=True
     )
     return JobSkill(pl.concat(workers, how="vertical_relaxed"), item_table, summaries)

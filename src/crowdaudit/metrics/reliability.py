@@ -21,6 +21,7 @@ __all__ = [
     "compute_fleiss_kappa",
     "compute_krippendorff_alpha",
     "compute_loo_kappa",
+    "compute_loo_majority_agreement",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -146,6 +147,41 @@ def compute_cohen_kappa(rater_a: Sequence[str], rater_b: Sequence[str]) -> float
     return (observed - expected) / (1.0 - expected)
 
 
+def _loo_references(enc: EncodedAnswers) -> tuple[NDArray[np.bool_], IntArray]:
+    """For every answer, whether the other answers of its task have a unique majority, and it."""
+    k = enc.n_classes
+    usable = np.zeros(enc.n_answers, dtype=np.bool_)
+    reference = np.zeros(enc.n_answers, dtype=np.int64)
+    counts = enc.label_counts()
+    # In blocks of answers, so that the (answers, K) table of the others' votes stays small.
+    block = max(1, 4_000_000 // max(k, 1))
+    for start in range(0, enc.n_answers, block):
+        rows = slice(start, start + block)
+        others = counts[enc.task[rows]]
+        others[np.arange(others.shape[0]), enc.label[rows]] -= 1
+        top = others.max(axis=1, initial=0)
+        if k:
+            reference[rows] = others.argmax(axis=1)
+        usable[rows] = (top > 0) & ((others == top[:, None]).sum(axis=1) == 1)
+    return usable, reference
+
+
+def compute_loo_majority_agreement(enc: EncodedAnswers) -> tuple[IntArray, IntArray]:
+    """Answers of each worker equal to the unique majority of the other workers on the task.
+
+    Returns:
+        ``(agree, n_used)`` per worker; ``n_used`` counts the answers whose task has another
+        answer and no tie among the others (as :func:`compute_loo_kappa`).
+    """
+    usable, reference = _loo_references(enc)
+    worker = enc.worker[usable]
+    agree = np.bincount(
+        worker, weights=enc.label[usable] == reference[usable], minlength=enc.n_workers
+    )
+    n_used = np.bincount(worker, minlength=enc.n_workers)
+    return agree.astype(np.int64), n_used.astype(np.int64)
+
+
 def compute_loo_kappa(enc: EncodedAnswers) -> tuple[FloatArray, IntArray]:
     """Cohen's kappa of each worker against the leave-one-out majority of the other workers.
 
@@ -163,12 +199,7 @@ def compute_loo_kappa(enc: EncodedAnswers) -> tuple[FloatArray, IntArray]:
         answers used.
     """
     k, n_workers = enc.n_classes, enc.n_workers
-    others = enc.label_counts()[enc.task]
-    others[np.arange(enc.n_answers), enc.label] -= 1
-    top = others.max(axis=1, initial=0)
-    reference = others.argmax(axis=1) if k else np.zeros(enc.n_answers, dtype=np.int64)
-    usable = (top > 0) & ((others == top[:, None]).sum(axis=1) == 1)
-    del others
+    usable, reference = _loo_references(enc)
     worker, label, reference = enc.worker[usable], enc.label[usable], reference[usable]
     n_used = np.bincount(worker, minlength=n_workers)
     agree = np.bincount(worker, weights=(label == reference), minlength=n_workers)

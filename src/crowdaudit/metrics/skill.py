@@ -1,7 +1,8 @@
-"""Worker skill without gold, agreement and spam signals for one job: :func:`compute_skill`.
+"""Worker skill without gold, flags, verdicts and recommended labels for one job: :func:`compute_skill`.
 
-The answers are encoded once, then majority vote, Dawid-Skene and one-coin Dawid-Skene are fitted,
-and the per-worker columns, per-item table and job summary below are built from them.
+The answers are encoded once; majority vote, one-coin Dawid-Skene, Dawid-Skene and the pooled
+Dawid-Skene (:mod:`.pooled`) are fitted; the recommended labels are chosen among them without gold
+(:mod:`.labels`), and the per-worker columns, items table and job summary below are built.
 
 Workers table (one row per worker, sorted by ``worker``):
 
@@ -9,34 +10,39 @@ Workers table (one row per worker, sorted by ``worker``):
 column                         dtype    meaning
 =============================  =======  ===========================================================
 ``worker``                     String   worker id
-``ds_accuracy``                Float64  expected accuracy under the Dawid-Skene confusion matrix and
-                                        class priors, ``sum_k p_k pi_w[k, k]``
+``skill``                      Float64  estimated probability that the worker's answer is right,
+                                        ``sum_k p_k pi_w[k, k]`` under the pooled model; null for
+                                        a worker with too few answers or a job too small to judge
+``skill_low``, ``skill_high``  Float64  its 90 % interval (:mod:`.calibration`)
+``ds_accuracy``                Float64  the same under plain Dawid-Skene (smoothed toward uniform)
 ``one_coin_accuracy``          Float64  the worker's accuracy under one-coin Dawid-Skene
-``kappa``                      Float64  Cohen's kappa against the leave-one-out majority (tasks
-                                        where the others tie or nobody else answered left out);
-                                        null when undefined
+``kappa``                      Float64  Cohen's kappa against the leave-one-out majority; null
+                                        when undefined
 ``n_kappa``                    Int64    answers used for ``kappa``
-``spam_score``                 Float64  0 informative .. 1 uninformative (see :mod:`.spam`); null
-                                        with fewer than two classes
-``flag_same_answer``           Boolean  (nearly) always the same label, unlike the estimated truth
-``flag_inverted``              Boolean  informative but mostly wrong: systematic confusion
-``flag_fast_and_disagreeing``  Boolean  much faster than the job's median and low kappa; null when
-                                        the worker's time is unknown
+``spam_score``                 Float64  0 informative .. 1 uninformative (:mod:`.spam`), from the
+                                        Dawid-Skene confusion matrix
+``flag_*``                     Boolean  flags raised on evidence only (:mod:`.verdicts`);
+                                        ``flag_fast_and_disagreeing`` null without timings
+``flag_reason``                String   the evidence in words and numbers; null when unflagged
+``verdict``                    String   ``trusted``, ``ok``, ``check`` or ``not enough data``
+``verdict_reason``             String   one line of why
 =============================  =======  ===========================================================
 
-Items table (one row per task, least certain first): ``task``, ``n_answers`` (Int64),
-``majority_vote``, ``ds_label`` (String), ``ds_posterior`` (Float64, Dawid-Skene posterior of
-``ds_label``).
+Items table (one row per task, most likely wrong first): ``task``, ``n_answers``, ``label`` (the
+recommended label), ``label_probability`` (its calibrated probability), ``label_votes`` and
+``label_share`` (answers equal to it), ``majority_vote``, ``one_coin_label``, ``ds_label``,
+``pooled_label``, ``ds_posterior`` (plain Dawid-Skene posterior of ``ds_label``).
 
 Summary keys (JSON-able): ``n_answers``, ``n_tasks``, ``n_workers``, ``n_classes``, ``classes``,
-``class_priors`` (label -> Dawid-Skene prior), ``krippendorff_alpha``, ``fleiss_kappa``,
-``fleiss_kappa_reason`` (null when computed), ``estimated_label_accuracy`` (mean Dawid-Skene
-posterior of the chosen labels), ``ds_iterations``, ``ds_converged``, ``one_coin_iterations``,
-``one_coin_converged``, ``gold_clamped``, ``n_gold_tasks`` (answered tasks with gold; null
-without gold), ``label_accuracy`` (null without gold, else a dict with keys ``majority_vote``,
-``dawid_skene``, ``one_coin`` -> accuracy on the gold tasks, fitted *without* gold clamping; null
-entries when no gold task was answered), ``n_flag_same_answer``, ``n_flag_inverted``,
-``n_flag_fast_and_disagreeing`` (null without timings).
+``class_priors``, ``krippendorff_alpha``, ``fleiss_kappa``, ``fleiss_kappa_reason``,
+``skill_reason`` (null when skill could be estimated, else why not), ``pooling_strength``,
+``recommended_model``, ``held_out_log_likelihood`` (model -> per answer), ``label_temperature``,
+``estimated_label_accuracy`` with ``estimated_label_accuracy_low``/``_high`` (90 %, without gold;
+null when the job is too small), ``ds_iterations``, ``ds_converged``, ``one_coin_iterations``,
+``one_coin_converged``, ``gold_clamped``, ``n_gold_tasks``, ``label_accuracy`` (null without gold,
+else model -> accuracy on gold, fitted *without* gold clamping, including ``pooled`` and
+``recommended``), ``n_flag_<name>`` per flag (``n_flag_fast_and_disagreeing`` null without
+timings) and ``n_verdict_<verdict>`` per verdict.
 """
 
 from __future__ import annotations
@@ -50,13 +56,24 @@ from numpy.typing import NDArray
 
 from crowdaudit.errors import EmptyJobError
 from crowdaudit.metrics._encoding import EncodedAnswers, encode_answers
+from crowdaudit.metrics.calibration import compute_skill_interval
 from crowdaudit.metrics.estimators import DawidSkene, MajorityVote, OneCoinDawidSkene
+from crowdaudit.metrics.labels import MODELS, LabelChoice, choose_labels
+from crowdaudit.metrics.pooled import PooledDawidSkene
 from crowdaudit.metrics.reliability import (
     compute_fleiss_kappa,
     compute_krippendorff_alpha,
     compute_loo_kappa,
+    compute_loo_majority_agreement,
 )
-from crowdaudit.metrics.spam import FlagThresholds, compute_spam_score, compute_worker_flags
+from crowdaudit.metrics.spam import compute_spam_score
+from crowdaudit.metrics.verdicts import (
+    FLAG_NAMES,
+    FlagThresholds,
+    WorkerEvidence,
+    WorkerJudgments,
+    judge_workers,
+)
 from crowdaudit.schema import COL
 
 __all__ = ["SKILL_ITEM_COLUMNS", "SKILL_WORKER_COLUMNS", "SkillReport", "compute_skill"]
@@ -64,9 +81,15 @@ __all__ = ["SKILL_ITEM_COLUMNS", "SKILL_WORKER_COLUMNS", "SkillReport", "compute
 JSONValue: TypeAlias = "bool | int | float | str | list[JSONValue] | dict[str, JSONValue] | None"
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 SKILL_WORKER_COLUMNS: tuple[str, ...] = (
     COL.WORKER,
+    COL.SKILL,
+    COL.SKILL_LOW,
+    COL.SKILL_HIGH,
+    COL.VERDICT,
+    COL.VERDICT_REASON,
     COL.DS_ACCURACY,
     COL.ONE_COIN_ACCURACY,
     COL.KAPPA,
@@ -74,16 +97,24 @@ SKILL_WORKER_COLUMNS: tuple[str, ...] = (
     COL.SPAM_SCORE,
     COL.FLAG_SAME_ANSWER,
     COL.FLAG_INVERTED,
+    COL.FLAG_LOW_SKILL,
     COL.FLAG_FAST_AND_DISAGREEING,
+    COL.FLAG_REASON,
 )
 """Columns of :attr:`SkillReport.workers`, in order."""
 
 SKILL_ITEM_COLUMNS: tuple[str, ...] = (
     COL.TASK,
-    "n_answers",
-    "majority_vote",
-    "ds_label",
-    "ds_posterior",
+    COL.N_ANSWERS,
+    COL.LABEL,
+    COL.LABEL_PROBABILITY,
+    COL.LABEL_VOTES,
+    COL.LABEL_SHARE,
+    COL.MAJORITY_VOTE,
+    COL.ONE_COIN_LABEL,
+    COL.DS_LABEL,
+    COL.POOLED_LABEL,
+    COL.DS_POSTERIOR,
 )
 """Columns of :attr:`SkillReport.items`, in order."""
 
@@ -94,10 +125,11 @@ class SkillReport:
 
     Attributes:
         workers: per-worker columns, keyed by ``worker`` (module docstring).
-        items: per-task labels and certainty, least certain first.
+        items: per-task labels and certainty, most likely wrong first.
         summary: job-level values, JSON-able.
         dawid_skene: the fitted Dawid-Skene estimator (confusion matrices, posteriors).
         one_coin: the fitted one-coin estimator.
+        pooled: the fitted pooled Dawid-Skene estimator.
     """
 
     workers: pl.DataFrame
@@ -105,6 +137,15 @@ class SkillReport:
     summary: dict[str, JSONValue]
     dawid_skene: DawidSkene
     one_coin: OneCoinDawidSkene
+    pooled: PooledDawidSkene
+
+
+@dataclass(frozen=True, slots=True)
+class _Fits:
+    mv: MajorityVote
+    ds: DawidSkene
+    one_coin: OneCoinDawidSkene
+    pooled: PooledDawidSkene
 
 
 def _nullable(values: FloatArray, name: str) -> pl.Series:
@@ -142,6 +183,276 @@ def _worker_medians(enc: EncodedAnswers) -> tuple[FloatArray | None, float | Non
     return out, float(np.nanmedian(enc.seconds))
 
 
+def _job_reason(enc: EncodedAnswers, thresholds: FlagThresholds) -> str | None:
+    """Why no skill can be estimated for this job, or None when it can."""
+    if enc.n_workers < thresholds.min_workers:
+        return (
+            f"the job has {enc.n_workers} worker{'s' if enc.n_workers != 1 else ''}; skill needs "
+            f"at least {thresholds.min_workers} workers answering the same objects"
+        )
+    if enc.n_answers < thresholds.min_job_answers:
+        return (
+            f"the job has {enc.n_answers} answers; skill needs at least "
+            f"{thresholds.min_job_answers}"
+        )
+    if not bool(np.any(np.bincount(enc.task, minlength=enc.n_tasks) >= 2)):
+        return "no object was answered by two workers, so no answer can be checked against another"
+    return None
+
+
+def _gold_counts(
+    enc: EncodedAnswers, gold: pl.DataFrame | None
+) -> tuple[FloatArray | None, FloatArray | None]:
+    if gold is None:
+        return None, None
+    codes = enc.encode_gold(gold)[enc.task]
+    known = codes >= 0
+    n_gold = np.bincount(enc.worker, weights=known, minlength=enc.n_workers)
+    right = np.bincount(enc.worker, weights=known & (codes == enc.label), minlength=enc.n_workers)
+    return right.astype(np.float64), n_gold.astype(np.float64)
+
+
+def _evidence(
+    enc: EncodedAnswers,
+    fits: _Fits,
+    skill: list[FloatArray],
+    spam: FloatArray,
+    kappa: FloatArray,
+    gold: pl.DataFrame | None,
+    job_reason: str | None,
+    label_codes: IntArray,
+) -> WorkerEvidence:
+    k = enc.n_classes
+    n_answers = np.bincount(enc.worker, minlength=enc.n_workers)
+    own = np.bincount(enc.worker * k + enc.label, minlength=enc.n_workers * k)
+    own = own.reshape(enc.n_workers, k)
+    top = own.argmax(axis=1)
+    consensus_top = np.bincount(
+        enc.worker, weights=label_codes[enc.task] == top[enc.worker], minlength=enc.n_workers
+    )
+    agree, used = compute_loo_majority_agreement(enc)
+    medians, job_median = _worker_medians(enc)
+    gold_right, n_gold = _gold_counts(enc, gold)
+    return WorkerEvidence(
+        n_answers=n_answers.astype(np.int64),
+        top_label=[enc.classes[c] for c in top],
+        top_count=own.max(axis=1).astype(np.int64),
+        consensus_top_share=consensus_top / np.maximum(n_answers, 1),
+        skill=skill[0],
+        skill_low=skill[1],
+        skill_high=skill[2],
+        spam_score=spam,
+        kappa=kappa,
+        loo_agree=agree,
+        loo_used=used,
+        median_seconds=medians,
+        job_median_seconds=job_median,
+        gold_correct=gold_right,
+        n_gold=n_gold,
+        n_classes=k,
+        job_ok=job_reason is None,
+        job_reason=job_reason,
+    )
+
+
+def _workers_frame(
+    enc: EncodedAnswers,
+    fits: _Fits,
+    ev: WorkerEvidence,
+    judged: WorkerJudgments,
+    n_kappa: IntArray,
+    thresholds: FlagThresholds,
+) -> pl.DataFrame:
+    hidden = ~((ev.n_answers >= thresholds.min_skill_answers) & ev.job_ok)
+
+    def masked(values: FloatArray, name: str) -> pl.Series:
+        return _nullable(np.where(hidden, np.nan, values), name)
+
+    flag_columns = []
+    for name in FLAG_NAMES:
+        values = judged.flags[name]
+        column = f"flag_{name}"
+        if values is None:
+            flag_columns.append(pl.Series(column, [None] * enc.n_workers, dtype=pl.Boolean))
+            continue
+        series = pl.Series(column, values, dtype=pl.Boolean)
+        if name == "fast_and_disagreeing" and ev.median_seconds is not None:
+            series = series.scatter(np.flatnonzero(np.isnan(ev.median_seconds)), None)
+        flag_columns.append(series)
+    columns = [
+        enc.workers,
+        masked(ev.skill, COL.SKILL),
+        masked(ev.skill_low, COL.SKILL_LOW),
+        masked(ev.skill_high, COL.SKILL_HIGH),
+        pl.Series(COL.VERDICT, judged.verdict, dtype=pl.String),
+        pl.Series(COL.VERDICT_REASON, judged.verdict_reason, dtype=pl.String),
+        masked(fits.ds.accuracy_, COL.DS_ACCURACY),
+        masked(fits.one_coin.skills_, COL.ONE_COIN_ACCURACY),
+        _nullable(ev.kappa, COL.KAPPA),
+        pl.Series(COL.N_KAPPA, n_kappa, dtype=pl.Int64),
+        masked(ev.spam_score, COL.SPAM_SCORE),
+        *flag_columns,
+        pl.Series(COL.FLAG_REASON, judged.flag_reason, dtype=pl.String),
+    ]
+    return pl.DataFrame(columns).select(SKILL_WORKER_COLUMNS)
+
+
+def _items_frame(
+    enc: EncodedAnswers, fits: _Fits, label_codes: IntArray, probability: FloatArray
+) -> pl.DataFrame:
+    counts = enc.label_counts()
+    classes = pl.Series(COL.LABEL, list(enc.classes), dtype=pl.String)
+    rows = np.arange(enc.n_tasks)
+    n_answers = counts.sum(axis=1)
+    votes = counts[rows, label_codes] if enc.n_tasks else np.zeros(0, dtype=np.int64)
+    return pl.DataFrame(
+        [
+            enc.tasks,
+            pl.Series(COL.N_ANSWERS, n_answers, dtype=pl.Int64),
+            classes.gather(label_codes),
+            pl.Series(COL.LABEL_PROBABILITY, probability, dtype=pl.Float64),
+            pl.Series(COL.LABEL_VOTES, votes, dtype=pl.Int64),
+            pl.Series(COL.LABEL_SHARE, votes / np.maximum(n_answers, 1), dtype=pl.Float64),
+            fits.mv.labels_[COL.LABEL].alias(COL.MAJORITY_VOTE),
+            fits.one_coin.labels_[COL.LABEL].alias(COL.ONE_COIN_LABEL),
+            fits.ds.labels_[COL.LABEL].alias(COL.DS_LABEL),
+            fits.pooled.labels_[COL.LABEL].alias(COL.POOLED_LABEL),
+            pl.Series(COL.DS_POSTERIOR, fits.ds.probas_.max(axis=1), dtype=pl.Float64),
+        ]
+    ).sort([COL.LABEL_PROBABILITY, COL.TASK])
+
+
+def _fit(
+    enc: EncodedAnswers, clamp: pl.DataFrame | None, options: tuple[float, int, float]
+) -> _Fits:
+    smoothing, max_iter, tol = options
+    return _Fits(
+        mv=MajorityVote().fit(enc),
+        ds=DawidSkene(max_iter=max_iter, tol=tol, smoothing=smoothing).fit(enc, gold=clamp),
+        one_coin=OneCoinDawidSkene(max_iter=max_iter, tol=tol, smoothing=smoothing).fit(
+            enc, gold=clamp
+        ),
+        pooled=PooledDawidSkene(max_iter=max_iter, tol=tol, smoothing=smoothing).fit(
+            enc, gold=clamp
+        ),
+    )
+
+
+def _gold_figures(
+    enc: EncodedAnswers,
+    fits: _Fits,
+    gold: pl.DataFrame | None,
+    items: pl.DataFrame,
+    refit: tuple[float, int, float] | None,
+) -> tuple[JSONValue, int | None]:
+    """``label_accuracy`` and ``n_gold_tasks``; with ``refit`` (the fits were clamped to gold),
+    from fits and a recommendation made again without gold."""
+    if gold is None:
+        return None, None
+    plain, recommended = fits, items.select(COL.TASK, COL.LABEL)
+    if refit is not None:
+        plain = _fit(enc, None, refit)
+        plain_choice = _choose(enc, plain)
+        codes = plain_choice.labels[plain_choice.recommended]
+        recommended = pl.DataFrame(
+            [enc.tasks, pl.Series(COL.LABEL, list(enc.classes)).gather(codes)]
+        )
+    n_gold = int(enc.tasks.is_in(gold[COL.TASK].cast(pl.String).drop_nulls().implode()).sum())
+    return _label_accuracy(plain, gold, recommended), n_gold
+
+
+def _choose(enc: EncodedAnswers, fits: _Fits) -> LabelChoice:
+    return choose_labels(
+        enc, dawid_skene=fits.ds, one_coin=fits.one_coin, pooled=fits.pooled, majority=fits.mv
+    )
+
+
+def _label_accuracy(
+    plain: _Fits, gold: pl.DataFrame, recommended: pl.DataFrame
+) -> dict[str, JSONValue]:
+    return {
+        "majority_vote": _gold_accuracy(plain.mv.labels_, gold),
+        "dawid_skene": _gold_accuracy(plain.ds.labels_, gold),
+        "one_coin": _gold_accuracy(plain.one_coin.labels_, gold),
+        "pooled": _gold_accuracy(plain.pooled.labels_, gold),
+        "recommended": _gold_accuracy(recommended, gold),
+    }
+
+
+def _estimate(
+    enc: EncodedAnswers, choice: LabelChoice, probability: FloatArray, job_ok: bool
+) -> dict[str, JSONValue]:
+    """The estimated label accuracy and its range (README: how the estimate is made).
+
+    The point is the mean calibrated probability of the recommended labels. The high end is the
+    calibrated interval's. The low end is also at most the expected share of right *answers*:
+    if the workers' mistakes were fully shared, combining answers would gain nothing, so the
+    labels would be no better than a typical answer. Conditional independence, which every model
+    here assumes, cannot rule that out from the answers alone.
+    """
+    cal = choice.calibrated[choice.recommended]
+    if not job_ok or probability.size == 0:
+        return {
+            "estimated_label_accuracy": None,
+            "estimated_label_accuracy_low": None,
+            "estimated_label_accuracy_high": None,
+        }
+    estimate = float(probability.mean())
+    return {
+        "estimated_label_accuracy": estimate,
+        "estimated_label_accuracy_low": max(
+            0.0,
+            min(
+                estimate - (cal.accuracy - cal.accuracy_low),
+                float(cal.probas[enc.task, enc.label].mean()),
+            ),
+        ),
+        "estimated_label_accuracy_high": min(1.0, estimate + (cal.accuracy_high - cal.accuracy)),
+    }
+
+
+def _counts_summary(judged: WorkerJudgments) -> dict[str, JSONValue]:
+    out: dict[str, JSONValue] = {}
+    for name in FLAG_NAMES:
+        values = judged.flags[name]
+        out[f"n_flag_{name}"] = None if values is None else int(values.sum())
+    for verdict in ("trusted", "ok", "check", "not enough data"):
+        out[f"n_verdict_{verdict.replace(' ', '_')}"] = judged.verdict.count(verdict)
+    return out
+
+
+def _job_figures(
+    enc: EncodedAnswers,
+    fits: _Fits,
+    choice: LabelChoice,
+    judged: WorkerJudgments,
+    job_reason: str | None,
+) -> dict[str, JSONValue]:
+    counts = enc.label_counts()
+    fleiss, fleiss_reason = compute_fleiss_kappa(counts)
+    return {
+        "n_answers": enc.n_answers,
+        "n_tasks": enc.n_tasks,
+        "n_workers": enc.n_workers,
+        "n_classes": enc.n_classes,
+        "classes": list(enc.classes),
+        "class_priors": {c: float(p) for c, p in zip(enc.classes, fits.ds.priors_, strict=True)},
+        "krippendorff_alpha": _optional_float(compute_krippendorff_alpha(counts)),
+        "fleiss_kappa": _optional_float(fleiss),
+        "fleiss_kappa_reason": fleiss_reason,
+        "skill_reason": job_reason,
+        "median_skill": judged.median_skill,
+        "pooling_strength": fits.pooled.pooling_,
+        "recommended_model": choice.recommended,
+        "held_out_log_likelihood": {m: choice.calibrated[m].held_out for m in MODELS},
+        "label_temperature": choice.calibrated[choice.recommended].temperature,
+        "ds_iterations": fits.ds.n_iter_,
+        "ds_converged": fits.ds.converged_,
+        "one_coin_iterations": fits.one_coin.n_iter_,
+        "one_coin_converged": fits.one_coin.converged_,
+    }
+
+
 def compute_skill(
     answers: pl.DataFrame,
     *,
@@ -152,19 +463,20 @@ def compute_skill(
     tol: float = 1e-5,
     thresholds: FlagThresholds | None = None,
 ) -> SkillReport:
-    """Estimate worker skill without gold, agreement and spam signals for one job.
+    """Estimate worker skill without gold, flags, verdicts and recommended labels for one job.
 
     Args:
         answers: columns ``task``, ``worker``, ``label`` (String) and optionally ``seconds``
             (Float64); at most one answer per (task, worker).
-        gold: optional ``task``, ``label`` table; gives ``label_accuracy`` in the summary.
-        clamp_gold: also fix the posteriors of gold tasks to their gold labels in the Dawid-Skene
-            and one-coin fits behind the worker and item tables (``label_accuracy`` always comes
-            from fits without clamping, else it would be 1 by construction).
+        gold: optional ``task``, ``label`` table; gives ``label_accuracy`` in the summary and the
+            gold guard of the flags (never used to fit skill).
+        clamp_gold: also fix the posteriors of gold tasks to their gold labels in the fits behind
+            the worker and item tables (``label_accuracy`` always comes from fits without
+            clamping, else it would be 1 by construction).
         smoothing: Dirichlet pseudo-count per confusion-matrix cell (see :class:`DawidSkene`).
         max_iter: most EM iterations per estimator.
         tol: EM stops when the log-likelihood per answer changes by less than this.
-        thresholds: flag thresholds; ``FlagThresholds()`` when None.
+        thresholds: flag and verdict thresholds; ``FlagThresholds()`` when None.
 
     Returns:
         The workers table, items table and summary described in the module docstring.
@@ -179,116 +491,42 @@ def compute_skill(
         ...     "task": ["1", "1", "1", "2", "2", "2"], "worker": ["a", "b", "c"] * 2,
         ...     "label": ["x", "x", "y", "y", "y", "x"]})
         >>> report = compute_skill(answers)
-        >>> report.items["ds_label"].to_list(), report.summary["n_workers"]
+        >>> sorted(report.items["label"].to_list()), report.summary["n_workers"]
         (['x', 'y'], 3)
     """
     if answers.height == 0:
         raise EmptyJobError("cannot estimate worker skill", "", "no answers")
     thresholds = thresholds or FlagThresholds()
     enc = encode_answers(answers)
-    k = enc.n_classes
-    clamp = gold if clamp_gold else None
-
-    mv = MajorityVote().fit(enc)
-    ds = DawidSkene(max_iter=max_iter, tol=tol, smoothing=smoothing).fit(enc, gold=clamp)
-    one_coin = OneCoinDawidSkene(max_iter=max_iter, tol=tol, smoothing=smoothing)
-    one_coin.fit(enc, gold=clamp)
-
-    counts = enc.label_counts()
+    options = (smoothing, max_iter, tol)
+    fits = _fit(enc, gold if clamp_gold else None, options)
+    job_reason = _job_reason(enc, thresholds)
+    choice = _choose(enc, fits)
+    label_codes = choice.labels[choice.recommended]
+    probability = choice.calibrated[choice.recommended].probas[np.arange(enc.n_tasks), label_codes]
+    *skill, skill_strength = compute_skill_interval(enc, fits.pooled.probas_)
+    spam = compute_spam_score(fits.ds.confusion_, fits.ds.priors_)
     kappa, n_kappa = compute_loo_kappa(enc)
-    spam = compute_spam_score(ds.confusion_, ds.priors_)
+    ev = _evidence(enc, fits, skill, spam, kappa, gold, job_reason, label_codes)
+    judged = judge_workers(ev, thresholds)
+    workers = _workers_frame(enc, fits, ev, judged, n_kappa, thresholds)
+    items = _items_frame(enc, fits, label_codes, probability)
 
-    n_answers = np.bincount(enc.worker, minlength=enc.n_workers)
-    own = np.bincount(enc.worker * k + enc.label, minlength=enc.n_workers * k)
-    own = own.reshape(enc.n_workers, k)
-    top = own.argmax(axis=1)
-    top_share = own.max(axis=1) / n_answers
-    ds_codes = ds.probas_.argmax(axis=1)
-    consensus_top = np.bincount(
-        enc.worker, weights=ds_codes[enc.task] == top[enc.worker], minlength=enc.n_workers
-    )
-    medians, job_median = _worker_medians(enc)
-    flags = compute_worker_flags(
-        n_answers=n_answers,
-        top_share=top_share,
-        consensus_top_share=consensus_top / n_answers,
-        ds_accuracy=ds.accuracy_,
-        spam_score=spam,
-        kappa=kappa,
-        median_seconds=medians,
-        job_median_seconds=job_median,
-        thresholds=thresholds,
-    )
-    fast = pl.Series("flag_fast_and_disagreeing", [None] * enc.n_workers, dtype=pl.Boolean)
-    if flags.fast_and_disagreeing is not None and flags.fast_known is not None:
-        fast = pl.Series("flag_fast_and_disagreeing", flags.fast_and_disagreeing, dtype=pl.Boolean)
-        fast = fast.scatter(np.flatnonzero(~flags.fast_known), None)
-    workers = pl.DataFrame(
-        [
-            enc.workers,
-            pl.Series("ds_accuracy", ds.accuracy_, dtype=pl.Float64),
-            pl.Series("one_coin_accuracy", one_coin.skills_, dtype=pl.Float64),
-            _nullable(kappa, "kappa"),
-            pl.Series("n_kappa", n_kappa, dtype=pl.Int64),
-            _nullable(spam, "spam_score"),
-            pl.Series("flag_same_answer", flags.same_answer, dtype=pl.Boolean),
-            pl.Series("flag_inverted", flags.inverted, dtype=pl.Boolean),
-            fast,
-        ]
-    )
-
-    posterior = ds.probas_.max(axis=1)
-    items = pl.DataFrame(
-        [
-            enc.tasks,
-            pl.Series("n_answers", counts.sum(axis=1), dtype=pl.Int64),
-            mv.labels_[COL.LABEL].alias("majority_vote"),
-            ds.labels_[COL.LABEL].alias("ds_label"),
-            pl.Series("ds_posterior", posterior, dtype=pl.Float64),
-        ]
-    ).sort(["ds_posterior", COL.TASK])
-
-    label_accuracy: JSONValue = None
-    n_gold: int | None = None
-    if gold is not None:
-        plain_ds, plain_one_coin = ds, one_coin
-        if clamp_gold:
-            plain_ds = DawidSkene(max_iter=max_iter, tol=tol, smoothing=smoothing).fit(enc)
-            plain_one_coin = OneCoinDawidSkene(max_iter=max_iter, tol=tol, smoothing=smoothing)
-            plain_one_coin.fit(enc)
-        label_accuracy = {
-            "majority_vote": _gold_accuracy(mv.labels_, gold),
-            "dawid_skene": _gold_accuracy(plain_ds.labels_, gold),
-            "one_coin": _gold_accuracy(plain_one_coin.labels_, gold),
-        }
-        n_gold = int(enc.tasks.is_in(gold[COL.TASK].cast(pl.String).drop_nulls().implode()).sum())
-
-    fleiss, fleiss_reason = compute_fleiss_kappa(counts)
-    fast_count = None
-    if flags.fast_and_disagreeing is not None:
-        fast_count = int(flags.fast_and_disagreeing.sum())
-    summary: dict[str, JSONValue] = {
-        "n_answers": enc.n_answers,
-        "n_tasks": enc.n_tasks,
-        "n_workers": enc.n_workers,
-        "n_classes": k,
-        "classes": list(enc.classes),
-        "class_priors": {c: float(p) for c, p in zip(enc.classes, ds.priors_, strict=True)},
-        "krippendorff_alpha": _optional_float(compute_krippendorff_alpha(counts)),
-        "fleiss_kappa": _optional_float(fleiss),
-        "fleiss_kappa_reason": fleiss_reason,
-        "estimated_label_accuracy": float(posterior.mean()),
-        "ds_iterations": ds.n_iter_,
-        "ds_converged": ds.converged_,
-        "one_coin_iterations": one_coin.n_iter_,
-        "one_coin_converged": one_coin.converged_,
+    label_accuracy, n_gold = _gold_figures(enc, fits, gold, items, options if clamp_gold else None)
+    summary = {
+        **_job_figures(enc, fits, choice, judged, job_reason),
+        "skill_prior_strength": skill_strength,
+        **_estimate(enc, choice, probability, job_reason is None),
         "gold_clamped": bool(clamp_gold and gold is not None),
         "n_gold_tasks": n_gold,
         "label_accuracy": label_accuracy,
-        "n_flag_same_answer": int(flags.same_answer.sum()),
-        "n_flag_inverted": int(flags.inverted.sum()),
-        "n_flag_fast_and_disagreeing": fast_count,
+        **_counts_summary(judged),
     }
     return SkillReport(
-        workers=workers, items=items, summary=summary, dawid_skene=ds, one_coin=one_coin
+        workers=workers,
+        items=items,
+        summary=summary,
+        dawid_skene=fits.ds,
+        one_coin=fits.one_coin,
+        pooled=fits.pooled,
     )

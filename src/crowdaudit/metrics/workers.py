@@ -161,9 +161,9 @@ def _type_columns(latest: pl.DataFrame, task: TaskType) -> pl.DataFrame | None:
 
 def rank_workers(table: pl.DataFrame) -> pl.DataFrame:
     """Best first: by the lower Wilson bound on gold (which discounts small samples), then by the
-    Dawid-Skene accuracy where the table has it, then by leave-one-out agreement, then by objects;
-    ties by worker id so the order is reproducible."""
-    keys = [COL.JOB, COL.GOLD_ACCURACY_LOW, COL.DS_ACCURACY, COL.LOO_AGREEMENT, COL.N_OBJECTS]
+    lower end of the estimated skill where the table has it, then by leave-one-out agreement, then
+    by objects; ties by worker id so the order is reproducible."""
+    keys = [COL.JOB, COL.GOLD_ACCURACY_LOW, COL.SKILL_LOW, COL.LOO_AGREEMENT, COL.N_OBJECTS]
     keys = [key for key in keys if key in table.columns]
     return table.sort(
         [*keys, COL.WORKER],

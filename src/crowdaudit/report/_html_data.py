@@ -38,6 +38,9 @@ _RATE_COLUMNS: Final = frozenset(
         COL.GOLD_ACCURACY_HIGH,
         COL.CONSENSUS_AGREEMENT,
         COL.LOO_AGREEMENT,
+        COL.SKILL,
+        COL.SKILL_LOW,
+        COL.SKILL_HIGH,
         "ds_accuracy",
         "one_coin_accuracy",
     }
@@ -55,6 +58,12 @@ _TITLES: Final[Mapping[str, str]] = {
     COL.CONSENSUS_AGREEMENT: "agreement with consensus",
     COL.N_LOO: "objects shared",
     COL.LOO_AGREEMENT: "agreement with others",
+    COL.SKILL: "skill (estimated, 90% interval)",
+    COL.SKILL_LOW: "skill, low end",
+    COL.SKILL_HIGH: "skill, high end",
+    COL.VERDICT: "verdict",
+    COL.VERDICT_REASON: "why",
+    COL.FLAG_REASON: "flag evidence",
     "ds_accuracy": "Dawid-Skene accuracy",
     "one_coin_accuracy": "one-coin accuracy",
     "kappa": "kappa vs consensus",
@@ -65,6 +74,7 @@ _TITLES: Final[Mapping[str, str]] = {
     COL.LAST_SUBMITTED_AT: "last answer",
     "flag_same_answer": "same answer",
     "flag_inverted": "inverted",
+    "flag_low_skill": "low skill",
     "flag_fast_and_disagreeing": "fast and disagreeing",
 }
 
@@ -81,6 +91,11 @@ _PREFERRED_ORDER: Final[tuple[str, ...]] = (
     COL.CONSENSUS_AGREEMENT,
     COL.N_LOO,
     COL.LOO_AGREEMENT,
+    COL.SKILL,
+    COL.SKILL_LOW,
+    COL.SKILL_HIGH,
+    COL.VERDICT,
+    COL.VERDICT_REASON,
     "ds_accuracy",
     "one_coin_accuracy",
     "kappa",
@@ -93,7 +108,7 @@ _PREFERRED_ORDER: Final[tuple[str, ...]] = (
 
 _Y_PREFERENCE: Final = (
     COL.GOLD_ACCURACY,
-    "ds_accuracy",
+    COL.SKILL,
     COL.CONSENSUS_AGREEMENT,
     COL.LOO_AGREEMENT,
 )
@@ -169,6 +184,15 @@ def build_payload(
         "time": time_axis,
         "detail": detail,
     }
+
+
+def flag_columns(workers: pl.DataFrame) -> list[str]:
+    """The boolean ``flag_*`` columns (not ``flag_reason``, their words)."""
+    return [
+        name
+        for name, dtype in workers.schema.items()
+        if name.startswith(FLAG_PREFIX) and dtype == pl.Boolean
+    ]
 
 
 def _columns(workers: pl.DataFrame) -> list[_Column]:

@@ -16,7 +16,7 @@ from typing import Final, Literal, TypeGuard
 import orjson
 import polars as pl
 
-from crowdaudit.report._html_data import FLAG_PREFIX
+from crowdaudit.report._html_data import FLAG_PREFIX, flag_columns
 from crowdaudit.schema import COL
 
 __all__ = ["render_summary_block", "render_top_rows"]
@@ -34,13 +34,20 @@ _FIGURES: Final[tuple[tuple[str, str, _Format, bool], ...]] = (
     ("n_files_skipped", "files skipped", "int", True),
     ("krippendorff_alpha", "Krippendorff's alpha", "float", False),
     ("fleiss_kappa", "Fleiss' kappa", "float", False),
-    ("estimated_label_accuracy", "estimated label accuracy", "rate", False),
 )
 _STRUCTURED: Final = frozenset({"label_accuracy", "jobs"})
 MAX_LISTED: Final = 50
 """Rows of a list or mapping in the summary shown in the page (``skipped`` may hold thousands)."""
 MAX_IN_CELL: Final = 5
-_KNOWN: Final = frozenset(key for key, *_ in _FIGURES) | _STRUCTURED
+_ACCURACY_KEYS: Final = frozenset(
+    {
+        "consolidated_gold_accuracy",
+        "estimated_label_accuracy",
+        "estimated_label_accuracy_low",
+        "estimated_label_accuracy_high",
+    }
+)
+_KNOWN: Final = frozenset(key for key, *_ in _FIGURES) | _STRUCTURED | _ACCURACY_KEYS
 
 _TOP_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     (COL.JOB, "job"),
@@ -49,9 +56,33 @@ _TOP_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     (COL.GOLD_ACCURACY, "gold accuracy (95% CI)"),
     (COL.CONSENSUS_AGREEMENT, "agreement with consensus"),
     (COL.LOO_AGREEMENT, "agreement with others"),
-    ("ds_accuracy", "Dawid-Skene accuracy"),
+    (COL.SKILL, "skill (estimated)"),
+    (COL.VERDICT, "verdict"),
     (COL.MEDIAN_SECONDS, "median time / object"),
 )
+
+
+def _accuracy_cards(summary: Mapping[str, object]) -> list[str]:
+    """Label accuracy first: measured on gold where there is gold, then the estimate made without
+    gold, with its range in the card's words, never a bare percentage."""
+    cards = []
+    consolidated = summary.get("consolidated_gold_accuracy")
+    if isinstance(consolidated, float):
+        cards.append(_card(_format(consolidated, "rate"), "consolidated labels right on gold", ""))
+    measured = summary.get("label_accuracy")
+    if isinstance(measured, Mapping) and isinstance(measured.get("recommended"), float):
+        value = _format(measured["recommended"], "rate")
+        cards.append(_card(value, "recommended labels right on gold", ""))
+    estimate = summary.get("estimated_label_accuracy")
+    low = summary.get("estimated_label_accuracy_low")
+    high = summary.get("estimated_label_accuracy_high")
+    if isinstance(estimate, float) and isinstance(low, float) and isinstance(high, float):
+        words = (
+            f"label accuracy estimated without gold (range {_format(low, 'rate')} to "
+            f"{_format(high, 'rate')})"
+        )
+        cards.append(_card(_format(estimate, "rate"), words, ""))
+    return cards
 
 
 def render_summary_block(summary: Mapping[str, object], workers: pl.DataFrame) -> str:
@@ -62,7 +93,7 @@ def render_summary_block(summary: Mapping[str, object], workers: pl.DataFrame) -
             accuracy) and ``jobs`` (list of dicts) as tables, other keys in a key/value table.
         workers: the worker table, to count flagged workers.
     """
-    cards: list[str] = []
+    cards = _accuracy_cards(summary)
     for key, label, kind, warn in _FIGURES:
         if key not in summary:
             continue
@@ -123,7 +154,7 @@ def render_top_rows(workers: pl.DataFrame, *, max_rows: int) -> str:
         for name, title in _TOP_COLUMNS
         if name in workers.columns and (name != COL.JOB or multi_job)
     ]
-    flags = [c for c in workers.columns if c.startswith(FLAG_PREFIX)]
+    flags = flag_columns(workers)
     head = "".join(f"<th>{escape(title)}</th>" for _, title in columns)
     if flags:
         head += "<th>flags</th>"
@@ -146,7 +177,7 @@ def render_top_rows(workers: pl.DataFrame, *, max_rows: int) -> str:
 
 def count_flagged(workers: pl.DataFrame) -> int | None:
     """Rows with at least one true ``flag_*`` column; None when the table has no flag columns."""
-    flags = [c for c in workers.columns if c.startswith(FLAG_PREFIX)]
+    flags = flag_columns(workers)
     if not flags or workers.height == 0:
         return None if not flags else 0
     any_flag = pl.any_horizontal([pl.col(f).fill_null(False).cast(pl.Boolean) for f in flags])

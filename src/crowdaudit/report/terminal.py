@@ -16,6 +16,7 @@ from crowdaudit.schema import COL
 __all__ = [
     "render_check_list",
     "render_contributions_table",
+    "render_label_accuracy",
     "render_summary_line",
     "render_worker_table",
 ]
@@ -23,6 +24,10 @@ __all__ = [
 
 def _percent(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"{100 * low:.0f}–{100 * high:.0f}"
 
 
 def render_summary_line(summary: Mapping[str, Any]) -> str:
@@ -41,16 +46,35 @@ def render_summary_line(summary: Mapping[str, Any]) -> str:
         )
     if summary.get("n_gold_objects"):
         parts.append(f"{summary['n_gold_objects']:,} with gold")
-    accuracy = summary.get("consolidated_gold_accuracy")
-    if accuracy is not None:
-        parts.append(f"consolidated labels {_percent(accuracy)} correct on gold")
-    if summary.get("estimated_label_accuracy") is not None:
-        parts.append(f"estimated label accuracy {_percent(summary['estimated_label_accuracy'])}")
+    parts += render_label_accuracy(summary)
     if summary.get("krippendorff_alpha") is not None:
         parts.append(f"Krippendorff's α {summary['krippendorff_alpha']:.3f}")
     if summary.get("n_files_skipped"):
         parts.append(f"{summary['n_files_skipped']:,} files skipped")
     return " · ".join(parts)
+
+
+def render_label_accuracy(summary: Mapping[str, Any]) -> list[str]:
+    """How good the labels are: measured on gold first where there is gold, then the estimate
+    made without gold, always with its range and said to be estimated; why not, if none."""
+    parts = []
+    accuracy = summary.get("consolidated_gold_accuracy")
+    if accuracy is not None:
+        parts.append(f"consolidated labels {_percent(accuracy)} correct on gold")
+    measured = summary.get("label_accuracy")
+    if isinstance(measured, Mapping) and measured.get("recommended") is not None:
+        parts.append(f"recommended labels {_percent(measured['recommended'])} correct on gold")
+    estimate = summary.get("estimated_label_accuracy")
+    low = summary.get("estimated_label_accuracy_low")
+    high = summary.get("estimated_label_accuracy_high")
+    if estimate is not None and low is not None and high is not None:
+        parts.append(
+            f"label accuracy estimated without gold {_percent(estimate)} "
+            f"(range {_interval(low, high)}%)"
+        )
+    elif summary.get("skill_reason"):
+        parts.append(f"no skill estimates: {summary['skill_reason']}")
+    return parts
 
 
 def _hours(seconds: float | None) -> str:

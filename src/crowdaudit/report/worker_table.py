@@ -33,9 +33,9 @@ __all__ = [
 SORT_CHOICES: Final = ("worst", "best", "objects")
 ONLY_CHOICES: Final = ("check", "flagged")
 
-_VERDICT: Final = "verdict"
-_VERDICT_REASON: Final = "verdict_reason"
-_FLAG_REASON: Final = "flag_reason"
+_VERDICT: Final = COL.VERDICT
+_VERDICT_REASON: Final = COL.VERDICT_REASON
+_FLAG_REASON: Final = COL.FLAG_REASON
 _ROW: Final = "__row"
 _MIN_WORKER: Final = 12
 _MIN_FLAGS: Final = 10
@@ -157,17 +157,16 @@ _NUMBERS: tuple[tuple[str, str, str, int], ...] = (
     # (header, source column, how shown, worth); a column null for every worker is left out.
     ("gold", COL.GOLD_ACCURACY, "percent", 90),
     ("95% CI", COL.GOLD_ACCURACY_LOW, "interval", 20),
-    ("skill", "skill", "percent", 95),
-    ("90% CI", "skill_low", "interval", 25),
+    ("skill", COL.SKILL, "percent", 95),
+    ("90% CI", COL.SKILL_LOW, "interval", 25),
     ("consensus", COL.CONSENSUS_AGREEMENT, "percent", 60),
     ("LOO", COL.LOO_AGREEMENT, "percent", 30),
-    ("DS acc.", COL.DS_ACCURACY, "percent", 40),
     ("spam", COL.SPAM_SCORE, "score", 70),
     ("median s", COL.MEDIAN_SECONDS, "seconds", 50),
 )
 _HIGH: Final[Mapping[str, str]] = {
     COL.GOLD_ACCURACY_LOW: COL.GOLD_ACCURACY_HIGH,
-    "skill_low": "skill_high",
+    COL.SKILL_LOW: COL.SKILL_HIGH,
 }
 
 
@@ -268,7 +267,7 @@ def render_check_list(workers: pl.DataFrame, *, width: int | None = None) -> lis
     """One line per worker to check: the distinct end of the id and why, in words."""
     rows = workers.filter(check_mask(workers)).to_dicts()
     flags = flag_columns(workers)
-    lines = []
+    lines = [Text(f"To check ({len(rows)}), and why:", style="bold")] if rows else []
     for row in rows:
         why = row.get(_VERDICT_REASON) or row.get(_FLAG_REASON) or _flag_words(row, flags)
         worker = printable(row[COL.WORKER])

@@ -1,0 +1,282 @@
+"""Flags raised on evidence only, and one verdict per worker, with their reasons in words (pure).
+
+A flag accuses; it needs its condition to hold across the worker's whole 90 % skill interval (or
+the Wilson interval of a share), never at a point estimate, and at least ``min_answers`` answers.
+A worker whose gold accuracy (Wilson 95 % interval) lies entirely above the job's median gold
+accuracy is never flagged.
+
+* ``flag_same_answer``: the lower bound of the share of the worker's answers equal to their most
+  frequent label is at least ``same_answer_share``, that is ``same_answer_margin`` above how often
+  the estimated labels of the same objects are that label, and the skill interval lies below the
+  job's median skill.
+* ``flag_inverted``: the whole skill interval is below ``inverted_max_skill`` (and below the job's
+  median), yet the spam score is at most ``inverted_max_spam``: the answers follow the true class,
+  through a systematic confusion.
+* ``flag_low_skill``: the whole skill interval is below the midpoint between chance (``1/K``) and
+  the job's median skill.
+* ``flag_fast_and_disagreeing``: median seconds below ``fast_ratio`` of the job's median, leave-one-
+  out kappa below ``fast_max_kappa``, and the skill interval below the job's median.
+
+Verdicts, first rule that applies:
+
+1. ``not enough data``: the job has fewer than ``min_workers`` workers, fewer than
+   ``min_job_answers`` answers or no object answered twice, or the worker has fewer than
+   ``min_skill_answers`` answers.
+2. ``check``: any flag; or agreement with the other workers' majority whose Wilson 90 % interval
+   lies entirely below the job's median agreement; or the same label on every answer while the
+   estimated labels of those objects vary. (The gold guard above applies here too.)
+3. ``trusted``: at least ``min_answers`` answers and the skill interval entirely at or above the
+   job's median skill.
+4. ``ok``: everything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from crowdaudit.metrics.intervals import Z_95, wilson_bounds
+
+__all__ = ["FLAG_NAMES", "FlagThresholds", "WorkerEvidence", "WorkerJudgments", "judge_workers"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+FLAG_NAMES = ("same_answer", "inverted", "low_skill", "fast_and_disagreeing")
+"""The flags, in column order (``flag_<name>``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FlagThresholds:
+    """Thresholds of the flags and verdicts (module docstring)."""
+
+    min_answers: int = 10
+    min_skill_answers: int = 5
+    min_workers: int = 3
+    min_job_answers: int = 20
+    same_answer_share: float = 0.8
+    same_answer_margin: float = 0.25
+    inverted_max_skill: float = 0.5
+    inverted_max_spam: float = 0.5
+    fast_ratio: float = 0.5
+    fast_max_kappa: float = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerEvidence:
+    """What the judgments are made from, one entry per worker.
+
+    Attributes:
+        n_answers: answers per worker.
+        top_label: the worker's most frequent label (its name).
+        top_count: how many answers are that label.
+        consensus_top_share: share of the worker's objects whose estimated label is that label.
+        skill, skill_low, skill_high: skill and its 90 % interval.
+        spam_score: see :mod:`.spam` (NaN where undefined).
+        kappa: leave-one-out kappa (NaN where undefined).
+        loo_agree, loo_used: answers equal to the others' unique majority, and answers compared.
+        median_seconds: per worker (NaN where unknown), or None without timings.
+        job_median_seconds: over all answers, or None.
+        gold_correct, n_gold: per worker, or None without gold.
+        n_classes: classes of the job.
+        job_ok: whether the job has enough workers and overlap to judge anyone.
+        job_reason: why not, when ``job_ok`` is False.
+    """
+
+    n_answers: IntArray
+    top_label: list[str]
+    top_count: IntArray
+    consensus_top_share: FloatArray
+    skill: FloatArray
+    skill_low: FloatArray
+    skill_high: FloatArray
+    spam_score: FloatArray
+    kappa: FloatArray
+    loo_agree: IntArray
+    loo_used: IntArray
+    median_seconds: FloatArray | None
+    job_median_seconds: float | None
+    gold_correct: FloatArray | None
+    n_gold: FloatArray | None
+    n_classes: int
+    job_ok: bool
+    job_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerJudgments:
+    """Flags (name -> per-worker booleans; ``fast_and_disagreeing`` None without timings), the
+    flag reasons (None where unflagged), verdicts and their reasons, and the job's median skill."""
+
+    flags: dict[str, BoolArray | None]
+    flag_reason: list[str | None]
+    verdict: list[str]
+    verdict_reason: list[str]
+    median_skill: float | None
+
+
+def _median(values: FloatArray, mask: BoolArray) -> float | None:
+    chosen = values[mask & ~np.isnan(values)]
+    return float(np.median(chosen)) if chosen.size else None
+
+
+def _gold_protected(ev: WorkerEvidence) -> BoolArray:
+    """Workers whose gold Wilson 95 % interval lies entirely above the median gold accuracy."""
+    if ev.gold_correct is None or ev.n_gold is None or not np.any(ev.n_gold > 0):
+        return np.zeros(ev.n_answers.size, dtype=np.bool_)
+    low, _ = wilson_bounds(ev.gold_correct, ev.n_gold, z=Z_95)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        accuracy = ev.gold_correct / ev.n_gold
+    median = float(np.median(accuracy[ev.n_gold > 0]))
+    with np.errstate(invalid="ignore"):
+        return np.nan_to_num(low, nan=-1.0) > median
+
+
+def _flags(ev: WorkerEvidence, t: FlagThresholds, median: float) -> dict[str, BoolArray | None]:
+    enough = (ev.n_answers >= t.min_answers) & ev.job_ok & ~_gold_protected(ev)
+    below_median = ev.skill_high < median
+    top_low, _ = wilson_bounds(ev.top_count.astype(np.float64), ev.n_answers.astype(np.float64))
+    chance = 1.0 / max(ev.n_classes, 1)
+    with np.errstate(invalid="ignore"):
+        same = (
+            enough
+            & below_median
+            & (top_low >= t.same_answer_share)
+            & (ev.consensus_top_share <= top_low - t.same_answer_margin)
+        )
+        inverted = (
+            enough
+            & below_median
+            & (ev.skill_high < t.inverted_max_skill)
+            & (ev.spam_score <= t.inverted_max_spam)
+        )
+        low_skill = enough & (ev.skill_high < (median + chance) / 2.0)
+    flags: dict[str, BoolArray | None] = {
+        "same_answer": same,
+        "inverted": inverted,
+        "low_skill": low_skill,
+        "fast_and_disagreeing": None,
+    }
+    if ev.median_seconds is not None and ev.job_median_seconds is not None:
+        with np.errstate(invalid="ignore"):
+            quick = ev.median_seconds < t.fast_ratio * ev.job_median_seconds
+            flags["fast_and_disagreeing"] = (
+                enough & below_median & quick & (ev.kappa < t.fast_max_kappa)
+            )
+    return flags
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.0f} %"
+
+
+def _skill_words(ev: WorkerEvidence, w: int) -> str:
+    return (
+        f"skill {ev.skill[w]:.2f} (90 % interval {ev.skill_low[w]:.2f}-{ev.skill_high[w]:.2f}) "
+        f"on {ev.n_answers[w]} answers"
+    )
+
+
+def _flag_reason(
+    ev: WorkerEvidence, t: FlagThresholds, w: int, raised: list[str], median: float
+) -> str:
+    chance = 1.0 / max(ev.n_classes, 1)
+    parts = []
+    for name in raised:
+        if name == "same_answer":
+            parts.append(
+                f"answered {ev.top_label[w]!r} on {ev.top_count[w]} of {ev.n_answers[w]} objects "
+                f"({_pct(ev.top_count[w] / ev.n_answers[w])}); the job's labels of those objects "
+                f"are {ev.top_label[w]!r} on {_pct(ev.consensus_top_share[w])}"
+            )
+        elif name == "inverted":
+            parts.append(
+                f"{_skill_words(ev, w)}, all below {t.inverted_max_skill:.2f}, yet the answers "
+                f"follow the true class (spam score {ev.spam_score[w]:.2f}): classes swapped"
+            )
+        elif name == "low_skill":
+            parts.append(
+                f"{_skill_words(ev, w)}, all below {(median + chance) / 2:.2f}, halfway between "
+                f"chance ({chance:.2f}) and the job's median skill ({median:.2f})"
+            )
+        else:
+            seconds = np.nan if ev.median_seconds is None else ev.median_seconds[w]
+            parts.append(
+                f"median {seconds:.1f} s per object against the job's "
+                f"{ev.job_median_seconds or np.nan:.1f} s, kappa {ev.kappa[w]:.2f} with the others"
+            )
+    return "; ".join(parts)
+
+
+def _verdict(
+    ev: WorkerEvidence,
+    t: FlagThresholds,
+    w: int,
+    reason: str | None,
+    medians: tuple[float, float | None],
+    protected: bool,
+) -> tuple[str, str]:
+    median, median_agreement = medians
+    n = int(ev.n_answers[w])
+    if reason:
+        return "check", reason
+    if not protected and n >= t.min_skill_answers:
+        _, agree_high = wilson_bounds(
+            np.array([float(ev.loo_agree[w])]), np.array([float(ev.loo_used[w])])
+        )
+        if median_agreement is not None and agree_high[0] < median_agreement:
+            return "check", (
+                f"agreed with the other workers' majority on {ev.loo_agree[w]} of "
+                f"{ev.loo_used[w]} objects, well below the job's median "
+                f"({_pct(median_agreement)})"
+            )
+        if ev.top_count[w] == n and ev.consensus_top_share[w] < 0.9:
+            return "check", (
+                f"answered {ev.top_label[w]!r} on all {n} objects; the job's labels of those "
+                f"objects are {ev.top_label[w]!r} on {_pct(ev.consensus_top_share[w])}"
+            )
+    if n >= t.min_answers and ev.skill_low[w] >= median:
+        return "trusted", f"{_skill_words(ev, w)}, at or above the job's median {median:.2f}"
+    return "ok", f"{_skill_words(ev, w)}; the job's median is {median:.2f}"
+
+
+def judge_workers(ev: WorkerEvidence, thresholds: FlagThresholds) -> WorkerJudgments:
+    """Flags, their reasons and a verdict for every worker (rules in the module docstring)."""
+    t = thresholds
+    n_workers = ev.n_answers.size
+    judged = (ev.n_answers >= t.min_skill_answers) & ev.job_ok
+    median = _median(ev.skill, judged)
+    if median is None:
+        why = ev.job_reason or f"fewer than {t.min_skill_answers} answers from every worker"
+        none: dict[str, BoolArray | None] = {
+            name: np.zeros(n_workers, dtype=np.bool_) for name in FLAG_NAMES
+        }
+        if ev.median_seconds is None:
+            none["fast_and_disagreeing"] = None
+        return WorkerJudgments(
+            none, [None] * n_workers, ["not enough data"] * n_workers, [why] * n_workers, None
+        )
+    flags = _flags(ev, t, median)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agreement = ev.loo_agree / ev.loo_used.astype(np.float64)
+    median_agreement = _median(agreement, judged & (ev.loo_used > 0))
+    protected = _gold_protected(ev)
+    reasons: list[str | None] = []
+    verdicts, verdict_reasons = [], []
+    for w in range(n_workers):
+        raised = [name for name in FLAG_NAMES if (f := flags[name]) is not None and bool(f[w])]
+        reason = _flag_reason(ev, t, w, raised, median) if raised else None
+        reasons.append(reason)
+        if not judged[w]:
+            verdicts.append("not enough data")
+            verdict_reasons.append(
+                f"{ev.n_answers[w]} answers; at least {t.min_skill_answers} are needed"
+            )
+            continue
+        verdict, why = _verdict(ev, t, w, reason, (median, median_agreement), bool(protected[w]))
+        verdicts.append(verdict)
+        verdict_reasons.append(why)
+    return WorkerJudgments(flags, reasons, verdicts, verdict_reasons, median)

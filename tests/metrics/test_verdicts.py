@@ -1,0 +1,113 @@
+"""Flags and verdicts from hand-made evidence: each rule, the gold guard and the reasons."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from crowdaudit.metrics.intervals import Z_95, wilson_bounds
+from crowdaudit.metrics.verdicts import FlagThresholds, WorkerEvidence, judge_workers
+
+
+def _evidence(**overrides: object) -> WorkerEvidence:
+    # Five workers on a 2-class job, 40 answers each, except the last (3 answers):
+    # 0 good, 1 always "yes", 2 label-swapper, 3 typical, 4 newcomer. Median skill 0.7.
+    base = WorkerEvidence(
+        n_answers=np.array([40, 40, 40, 40, 3]),
+        top_label=["yes", "yes", "no", "yes", "yes"],
+        top_count=np.array([21, 40, 22, 21, 3]),
+        consensus_top_share=np.array([0.5, 0.45, 0.5, 0.5, 0.6]),
+        skill=np.array([0.9, 0.6, 0.1, 0.8, 0.85]),
+        skill_low=np.array([0.82, 0.5, 0.04, 0.68, 0.6]),
+        skill_high=np.array([0.95, 0.72, 0.2, 0.9, 0.97]),
+        spam_score=np.array([0.2, 1.0, 0.2, 0.3, 0.5]),
+        kappa=np.array([0.8, 0.0, -0.8, 0.0, np.nan]),
+        loo_agree=np.array([36, 18, 4, 34, 3]),
+        loo_used=np.array([40, 40, 40, 40, 3]),
+        median_seconds=None,
+        job_median_seconds=None,
+        gold_correct=None,
+        n_gold=None,
+        n_classes=2,
+        job_ok=True,
+        job_reason=None,
+    )
+    return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+def test_each_flag_on_its_evidence() -> None:
+    judged = judge_workers(_evidence(), FlagThresholds())
+    assert judged.median_skill == pytest.approx(0.7)  # of the four with >= 5 answers
+    flags = {name: None if v is None else v.tolist() for name, v in judged.flags.items()}
+    # 1: 40 of 40 "yes" (Wilson low 0.94) while the labels say "yes" on 45 %, but its skill
+    # interval reaches 0.72, above the median 0.7: no flag, only a verdict asking for a check.
+    assert flags["same_answer"] == [False, False, False, False, False]
+    assert flags["inverted"] == [False, False, True, False, False]
+    assert flags["low_skill"] == [False, False, True, False, False]
+    assert flags["fast_and_disagreeing"] is None
+    assert judged.verdict == ["trusted", "check", "check", "ok", "not enough data"]
+    # Agreement with the others' majority: 18 of 40 (Wilson 90 % high 0.58) against the median
+    # of 0.9, 0.45, 0.1, 0.85, i.e. 0.65.
+    assert judged.verdict_reason[1] == (
+        "agreed with the other workers' majority on 18 of 40 objects, well below the job's "
+        "median (65 %)"
+    )
+    assert judged.flag_reason[2] == (
+        "skill 0.10 (90 % interval 0.04-0.20) on 40 answers, all below 0.50, yet the answers "
+        "follow the true class (spam score 0.20): classes swapped; skill 0.10 (90 % interval "
+        "0.04-0.20) on 40 answers, all below 0.60, halfway between chance (0.50) and the job's "
+        "median skill (0.70)"
+    )
+    assert judged.verdict_reason[4] == "3 answers; at least 5 are needed"
+
+
+def test_same_answer_needs_the_interval_below_the_median() -> None:
+    ev = _evidence(skill_high=np.array([0.95, 0.65, 0.2, 0.9, 0.97]))
+    judged = judge_workers(ev, FlagThresholds())
+    assert judged.flags["same_answer"] is not None
+    assert judged.flags["same_answer"].tolist() == [False, True, False, False, False]
+    assert judged.flag_reason[1] == (
+        "answered 'yes' on 40 of 40 objects (100 %); the job's labels of those objects are "
+        "'yes' on 45 %"
+    )
+    # Not flagged when the estimated labels of the same objects are also nearly all "yes".
+    alike = judge_workers(
+        replace(ev, consensus_top_share=np.array([0.5, 0.9, 0.5, 0.5, 0.6])), FlagThresholds()
+    )
+    assert alike.flags["same_answer"] is not None
+    assert not alike.flags["same_answer"][1]
+
+
+def test_gold_above_the_median_is_never_flagged() -> None:
+    # Worker 2 looks swapped to the model, but is right on 30 of 30 gold objects: its Wilson
+    # interval (0.886-1) lies above the median gold accuracy.
+    gold_correct = np.array([27.0, 15.0, 30.0, 15.0, 0.0])
+    n_gold = np.array([30.0, 30.0, 30.0, 30.0, 0.0])
+    low, _ = wilson_bounds(gold_correct, n_gold, z=Z_95)
+    assert low[2] > np.median((gold_correct / np.where(n_gold > 0, n_gold, 1))[:4])
+    judged = judge_workers(_evidence(gold_correct=gold_correct, n_gold=n_gold), FlagThresholds())
+    assert judged.flags["inverted"] is not None
+    assert judged.flags["inverted"].tolist() == [False] * 5
+    assert judged.flag_reason[2] is None
+    assert judged.verdict[2] == "ok"
+
+
+def test_fast_flag_needs_speed_disagreement_and_low_skill() -> None:
+    ev = _evidence(median_seconds=np.array([2.0, 2.0, 2.0, 20.0, np.nan]), job_median_seconds=10.0)
+    judged = judge_workers(ev, FlagThresholds())
+    fast = judged.flags["fast_and_disagreeing"]
+    assert fast is not None
+    # 0 fast but agrees; 1 fast, kappa 0, but its skill interval reaches 0.72 > 0.7: no;
+    # 2 fast, kappa -0.8, interval below: yes; 3 slow; 4 too few answers and no time.
+    assert fast.tolist() == [False, False, True, False, False]
+
+
+def test_a_job_too_small_judges_nobody() -> None:
+    ev = _evidence(job_ok=False, job_reason="the job has 2 workers")
+    judged = judge_workers(ev, FlagThresholds())
+    assert judged.verdict == ["not enough data"] * 5
+    assert judged.verdict_reason == ["the job has 2 workers"] * 5
+    assert all(not bool(v.any()) for v in judged.flags.values() if v is not None)
+    assert judged.median_skill is None
