@@ -201,3 +201,30 @@ def test_ctrl_c_says_how_far_reading_got_and_resumes(
         again = subprocess.run(command[:-1], env=env, capture_output=True, timeout=120, check=False)
     assert again.returncode == 0, again.stderr.decode()
     assert f"slow-job: {done:,} of {N_FILES:,} files from the cache" in again.stderr.decode()
+
+
+def test_items_csv_is_ready_for_review(tmp_path: Path) -> None:
+    # Object ids are manifest line numbers: object 0 is the first line, s3://images/0.jpg.
+    answers = [
+        ("0", f"{PREFIX}B", "cat", 1),
+        ("0", f"{PREFIX}A", "cat", 2),
+        ("0", f"{PREFIX}C", "dog", 3),
+        ("1", f"{PREFIX}A", "dog", 4),
+        ("1", f"{PREFIX}B", "dog", 5),
+        ("1", f"{PREFIX}C", "dog", 6),
+    ]
+    folder = write_job(tmp_path, "pets", answers, start=datetime(2026, 5, 1, tzinfo=UTC))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["audit", str(folder), "--out", str(out), "-q", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    items = pl.read_csv(out / "items.csv", schema_overrides={"task": pl.String})
+    by_task = {row["task"]: row for row in items.iter_rows(named=True)}
+    assert by_task["0"]["votes"] == "cat=2; dog=1"
+    assert by_task["1"]["votes"] == "dog=3"
+    assert by_task["0"]["workers"] == f"{PREFIX}A;{PREFIX}B;{PREFIX}C"
+    assert by_task["0"]["source_ref"] == "s3://images/0.jpg"
+    assert by_task["0"]["label_votes"] == 2
+    assert by_task["0"]["label_share"] == pytest.approx(2 / 3)
+    # Most likely wrong first: the recommended label's probability never falls down the file.
+    probabilities = items.get_column("label_probability").to_list()
+    assert probabilities == sorted(probabilities)

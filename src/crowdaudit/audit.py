@@ -28,7 +28,7 @@ from crowdaudit.metrics.workers import (
     with_similarities,
 )
 from crowdaudit.report.html import render_report, render_summary_html
-from crowdaudit.report.items import build_similarity_items, with_object_details
+from crowdaudit.report.items import build_similarity_items, with_object_details, with_votes
 from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter, UnreadableJob, discover_jobs
@@ -208,6 +208,9 @@ def _build_items(
 ) -> pl.DataFrame:
     """``items.csv``: the skill estimators' items of single-label jobs, then one row per object of
     every other job, with the objects' sources and label details."""
+    single = [table for job, table in zip(jobs, scored, strict=True) if _single_label(job)]
+    if single_label.height and single:
+        single_label = with_votes(single_label, pl.concat(single, how="diagonal_relaxed"))
     parts = [single_label] if single_label.height else []
     for job, table in zip(jobs, scored, strict=True):
         if job.task is not None and not _single_label(job):
