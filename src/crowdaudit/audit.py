@@ -29,6 +29,7 @@ from crowdaudit.metrics.workers import (
 )
 from crowdaudit.report.html import render_report, render_summary_html
 from crowdaudit.report.items import build_similarity_items, with_object_details, with_votes
+from crowdaudit.report.plain_repr import render_repr
 from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter, UnreadableJob, discover_jobs
@@ -98,8 +99,12 @@ class Audit:
         )
 
     def _repr_html_(self) -> str:
-        """The summary and the top workers, shown by Jupyter."""
+        """Who to check and why, then the summary and the top workers, shown by Jupyter."""
         return render_summary_html(self.workers, self.summary, title=self.title)
+
+    def __repr__(self) -> str:
+        """A few lines: the jobs, the counts, and the workers to check (never the tables)."""
+        return render_repr(", ".join(job.name for job in self.jobs), self.summary, self.workers)
 
 
 def _join_labels(job: Job, gold: Gold | None) -> pl.DataFrame:
