@@ -42,6 +42,8 @@ from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
 from crowdaudit.errors import CrowdAuditError, SkippedRecord
 from crowdaudit.ledger import contributions as build_ledger
 from crowdaudit.report.commit import write_all
+from crowdaudit.report.ledger_quality import has_personal_data, with_quality
+from crowdaudit.report.ledger_quality import seed_csv as to_seed_csv
 from crowdaudit.report.plain import plain
 from crowdaudit.report.terminal import (
     render_check_list,
@@ -535,11 +537,26 @@ def contributions(
         ),
     ] = False,
     by_job: Annotated[bool, typer.Option(help="One row per person and job.")] = False,
+    with_audit: Annotated[
+        bool,
+        typer.Option(
+            help="Audit the same jobs too, and add each person's verdict, its reason and skill "
+            "beside their work and payout, so a payout list never hides a worker to check.",
+        ),
+    ] = False,
+    seed_csv: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write the worker-contribution notebook's CSV (username, user_sub, "
+            "label_count) to this path or s3:// URI.",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[
         str,
         typer.Option(
             help="The ledger file, local or s3://; its extension picks the format: .csv, .json "
-            "or .parquet. It holds personal data (names, e-mails).",
+            "or .parquet. It holds personal data (names, e-mails) where Cognito knows them.",
         ),
     ] = "contributions.csv",
     rate_per_object: Annotated[
@@ -583,6 +600,8 @@ def contributions(
         crowdaudit contributions --job job-a --job job-b --rate-per-hour 18 --out pay.csv
     """
     table_format = _ledger_format(out)
+    if seed_csv and by_job:
+        raise typer.BadParameter("needs one row per person, not --by-job", param_hint="--seed-csv")
     job_filter = build_job_filter(
         all_jobs,
         since=since,
@@ -618,9 +637,28 @@ def contributions(
                 all_jobs=job_filter,
                 engine=ray_engine,
             )
-        data = render_table(ledger.table, table_format)
-        target = open_output_file(out, aws)
-        write_all([(target, data)])
+        table = ledger.table
+        if with_audit:
+            # The audit reads the jobs as ``audit`` does (task type and all); the cache makes
+            # the second reading cheap.
+            jobs, _ = read_selected_jobs(
+                sources or [],
+                job_names=job or [],
+                all_jobs=job_filter,
+                strict=strict,
+                aws=aws,
+                concurrency=concurrency,
+                cache=_cache_folder(cache, no_cache),
+                export=export,
+            )
+            table = with_quality(table, build_audit(jobs, None).workers)
+        outputs = [(open_output_file(out, aws), render_table(table, table_format))]
+        if seed_csv:
+            outputs.append(
+                (open_output_file(seed_csv, aws), render_table(to_seed_csv(table), "csv"))
+            )
+        write_all(outputs)
+        target = outputs[0][0]
     for warning in (warning for job in ledger.jobs for warning in job.warnings):
         _tell("warning:", "yellow", warning)
     _warn_skipped([record for job in ledger.jobs for record in job.skipped])
@@ -634,8 +672,11 @@ def contributions(
             f"{len(ledger.unresolved)} Cognito user(s) not found (deleted?); their rows have no name",
         )
     console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
-    console.print(render_contributions_table(ledger.table, limit=limit or None))
-    _tell("", "", f"wrote {ledger.table.height} rows to {target.uri} (it holds personal data)")
+    console.print(render_contributions_table(table, limit=limit or None))
+    notice = " (it holds personal data: names or e-mails)" if has_personal_data(table) else ""
+    _tell("", "", f"wrote {table.height} rows to {target.uri}{notice}")
+    if seed_csv:
+        _tell("", "", f"wrote the contribution notebook's CSV to {outputs[1][0].uri}")
 
 
 def _version(value: bool) -> None:

@@ -111,6 +111,10 @@ def render_contributions_table(table: pl.DataFrame, *, limit: int | None = 25) -
     out.add_column("days", justify="right", no_wrap=True)
     if payout:
         out.add_column("payout USD", justify="right", no_wrap=True)
+    quality = COL.VERDICT in table.columns
+    if quality:
+        out.add_column("verdict", no_wrap=True)
+        out.add_column("skill", justify="right", no_wrap=True)
     for row in shown.iter_rows(named=True):
         cells: list[str | Text] = [plain(row[COL.JOB])] if by_job else []
         cells += [_person(row), plain(row[COL.WORKER]), f"{row[COL.N_OBJECTS]:,}"]
@@ -120,5 +124,9 @@ def render_contributions_table(table: pl.DataFrame, *, limit: int | None = 25) -
         if payout:
             value = row[COL.PAYOUT_USD]
             cells.append("–" if value is None else f"{value:,.2f}")
+        if quality:
+            verdict = row[COL.VERDICT] or "not audited"
+            style = "bold yellow" if verdict == "check" else ""
+            cells += [Text(verdict, style=style), _percent(row[COL.SKILL])]
         out.add_row(*cells)
     return out
