@@ -228,3 +228,27 @@ def test_items_csv_is_ready_for_review(tmp_path: Path) -> None:
     # Most likely wrong first: the recommended label's probability never falls down the file.
     probabilities = items.get_column("label_probability").to_list()
     assert probabilities == sorted(probabilities)
+
+
+def test_progress_bars_skip_empty_steps_and_show_rate_and_eta() -> None:
+    from crowdaudit._cli_terminal import ProgressBars
+
+    console = Console(force_terminal=True, width=120, record=True, color_system=None)
+    with ProgressBars(console, enabled=True) as bars:
+        bars("reading consolidation", 0, 0)
+        bars("reading answers", 0, 10)
+        for done in (2, 4):
+            time.sleep(0.2)
+            bars("reading answers", done, 10)
+        assert list(bars.tasks) == ["reading answers"]
+        task = bars.bars.tasks[0]
+        assert task.speed is not None
+        assert task.time_remaining is not None
+        shown = Console(width=120, record=True, color_system=None)
+        shown.print(bars.bars.make_tasks_table(bars.bars.tasks))
+    line = shown.export_text()
+    assert "reading answers" in line
+    assert "4/10" in line
+    assert re.search(r"\d+/s", line)
+    assert "eta" in line
+    assert bars.read == (4, 10)
