@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.text import Text
@@ -40,6 +41,7 @@ from crowdaudit._version import __version__
 from crowdaudit.audit import Audit, build_audit, read_gold, read_selected_jobs
 from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
 from crowdaudit.errors import CrowdAuditError, SkippedRecord
+from crowdaudit.ledger import Contributions
 from crowdaudit.ledger import contributions as build_ledger
 from crowdaudit.report.commit import write_all
 from crowdaudit.report.ledger_quality import has_personal_data, with_quality
@@ -619,6 +621,7 @@ def contributions(
         with (
             build_engine(engine, ray_address, aws=aws, concurrency=concurrency) as ray_engine,
             ProgressBars(stderr, enabled=not quiet) as progress,
+            _interrupts(progress, cached=not no_cache),
         ):
             ledger = build_ledger(
                 *(sources or []),
@@ -642,15 +645,9 @@ def contributions(
             # The audit reads the jobs as ``audit`` does (task type and all); the cache makes
             # the second reading cheap.
             jobs, _ = read_selected_jobs(
-                sources or [],
-                job_names=job or [],
-                all_jobs=job_filter,
-                strict=strict,
-                aws=aws,
-                concurrency=concurrency,
-                cache=_cache_folder(cache, no_cache),
-                export=export,
-            )
+                [*(sources or [])], job_names=job or [], all_jobs=job_filter, strict=strict,
+                aws=aws, concurrency=concurrency, cache=_cache_folder(cache, no_cache), export=export
+            )  # fmt: skip
             table = with_quality(table, build_audit(jobs, None).workers)
         outputs = [(open_output_file(out, aws), render_table(table, table_format))]
         if seed_csv:
@@ -658,7 +655,14 @@ def contributions(
                 (open_output_file(seed_csv, aws), render_table(to_seed_csv(table), "csv"))
             )
         write_all(outputs)
-        target = outputs[0][0]
+    _tell_ledger(ledger, table, [location for location, _ in outputs], limit=limit or None)
+
+
+def _tell_ledger(
+    ledger: Contributions, table: pl.DataFrame, written: list[Location], *, limit: int | None
+) -> None:
+    """The ledger's warnings, its table, and where it was written (with the personal-data notice
+    when names or e-mails are in it)."""
     for warning in (warning for job in ledger.jobs for warning in job.warnings):
         _tell("warning:", "yellow", warning)
     _warn_skipped([record for job in ledger.jobs for record in job.skipped])
@@ -672,11 +676,11 @@ def contributions(
             f"{len(ledger.unresolved)} Cognito user(s) not found (deleted?); their rows have no name",
         )
     console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
-    console.print(render_contributions_table(table, limit=limit or None))
+    console.print(render_contributions_table(table, limit=limit))
     notice = " (it holds personal data: names or e-mails)" if has_personal_data(table) else ""
-    _tell("", "", f"wrote {table.height} rows to {target.uri}{notice}")
-    if seed_csv:
-        _tell("", "", f"wrote the contribution notebook's CSV to {outputs[1][0].uri}")
+    _tell("", "", f"wrote {table.height} rows to {written[0].uri}{notice}")
+    if len(written) > 1:
+        _tell("", "", f"wrote the contribution notebook's CSV to {written[1].uri}")
 
 
 def _version(value: bool) -> None:
