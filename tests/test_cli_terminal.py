@@ -252,3 +252,10 @@ def test_progress_bars_skip_empty_steps_and_show_rate_and_eta() -> None:
     assert re.search(r"\d+/s", line)
     assert "eta" in line
     assert bars.read == (4, 10)
+
+
+def test_no_flags_column_when_no_flag_is_raised() -> None:
+    lines = _render(_workers(flagged=()), 80, limit=5)
+    header = next(line for line in lines if "worker" in line)
+    assert "flags" not in header
+    assert "median s" in header  # the room goes to figures instead

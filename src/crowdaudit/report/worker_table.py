@@ -201,7 +201,7 @@ def _columns(shown: pl.DataFrame, workers: pl.DataFrame) -> list[Column]:
     if _VERDICT in workers.columns:
         columns.append(Column("verdict", [row[_VERDICT] or "" for row in rows], None, "left"))
     flags = flag_columns(workers)
-    if flags:
+    if flags and workers.select(_flagged(workers).any()).item():
         cells = [_flag_words(row, flags) for row in rows]
         columns.append(Column("flags", cells, None, "left", flexible=True))
     return columns
