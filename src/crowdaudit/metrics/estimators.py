@@ -280,6 +280,7 @@ class DawidSkene(_ExpectationMaximisation):
         converged = False
         for _ in range(self.max_iter):
             log_joint = cells.log_sums(confusion)
+            del confusion  # the M-step builds the next one; never hold two
             log_joint += np.log(priors)
             probas, evidence = _normalise_log(log_joint)
             probas = _clamp(probas, gold_codes)

@@ -79,7 +79,9 @@ def fit_pooling_strength(counts: FloatArray, mean: FloatArray) -> float:
     flat = counts.reshape(-1)
     used = np.flatnonzero(flat > 1e-12)
     cells = flat[used]
-    means = mean.reshape(-1)[used % (k * k)]
+    used %= k * k
+    means = mean.reshape(-1)[used]
+    del used
     rows = counts.sum(axis=2)
     scores = [_evidence(cells, means, rows, float(s)) for s in POOLING_GRID]
     return float(POOLING_GRID[int(np.argmax(scores))])
@@ -141,4 +143,6 @@ class PooledDawidSkene(DawidSkene):
         return prior
 
     def _finish(self, counts: FloatArray, prior: FloatArray) -> None:
+        if hasattr(self, "posterior_counts_"):
+            del self.posterior_counts_  # the last M-step's: never hold two
         self.posterior_counts_ = counts + prior[None]
