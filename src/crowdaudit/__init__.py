@@ -20,6 +20,7 @@ from crowdaudit.audit import (
     read_job,
     read_jobs,
 )
+from crowdaudit.demo import demo_gold, demo_job
 from crowdaudit.errors import (
     AccessDeniedError,
     CredentialsError,
@@ -72,6 +73,8 @@ __all__ = [
     "audit",
     "build_audit",
     "contributions",
+    "demo_gold",
+    "demo_job",
     "read_account",
     "read_gold",
     "read_job",

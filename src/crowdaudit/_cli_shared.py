@@ -33,7 +33,7 @@ from crowdaudit.sources.discovery import JobFilter
 from crowdaudit.sources.exports import FORMAT_NAMES
 from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY
 
-__all__ = ["LimitOpt", "ReadArgs", "with_read_options"]
+__all__ = ["LimitOpt", "QuietOpt", "ReadArgs", "with_read_options"]
 
 ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile to use.", rich_help_panel="AWS")]
 RegionOpt = Annotated[str | None, typer.Option(help="AWS region to use.", rich_help_panel="AWS")]
@@ -47,7 +47,11 @@ EndpointOpt = Annotated[
     ),
 ]
 LimitOpt = Annotated[
-    int, typer.Option(help="Rows of the worker table to show; 0 shows all.", min=0)
+    int,
+    typer.Option(
+        help="Rows of the worker table to show; 0 shows all. Workers to check are always shown.",
+        min=0,
+    ),
 ]
 StrictOpt = Annotated[
     bool, typer.Option(help="Stop at the first unusable file instead of skipping and counting it.")

@@ -30,7 +30,8 @@ from crowdaudit.metrics.workers import (
 )
 from crowdaudit.model import Gold, Job
 from crowdaudit.report.html import render_report, render_summary_html
-from crowdaudit.report.items import build_similarity_items, with_object_details
+from crowdaudit.report.items import build_similarity_items, with_object_details, with_votes
+from crowdaudit.report.plain_repr import render_repr
 from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter, UnreadableJob, discover_jobs
@@ -100,8 +101,12 @@ class Audit:
         )
 
     def _repr_html_(self) -> str:
-        """The summary and the top workers, shown by Jupyter."""
+        """Who to check and why, then the summary and the top workers, shown by Jupyter."""
         return render_summary_html(self.workers, self.summary, title=self.title)
+
+    def __repr__(self) -> str:
+        """A few lines: the jobs, the counts, and the workers to check (never the tables)."""
+        return render_repr(", ".join(job.name for job in self.jobs), self.summary, self.workers)
 
 
 def _join_labels(job: Job, gold: Gold | None) -> pl.DataFrame:
@@ -207,6 +212,9 @@ def _build_items(
 ) -> pl.DataFrame:
     """``items.csv``: the skill estimators' items of single-label jobs, then one row per object of
     every other job, with the objects' sources and label details."""
+    single = [table for job, table in zip(jobs, scored, strict=True) if _single_label(job)]
+    if single_label.height and single:
+        single_label = with_votes(single_label, pl.concat(single, how="diagonal_relaxed"))
     parts = [single_label] if single_label.height else []
     for job, table in zip(jobs, scored, strict=True):
         if job.task is not None and not _single_label(job):

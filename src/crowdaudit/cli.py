@@ -10,29 +10,35 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.text import Text
 
 from crowdaudit._cli_account import build_engine, warn_unreadable
-from crowdaudit._cli_shared import LimitOpt, ReadArgs, with_read_options
+from crowdaudit._cli_shared import LimitOpt, QuietOpt, ReadArgs, with_read_options
+from crowdaudit._cli_terminal import (
+    MinObjectsOpt,
+    OnlyOpt,
+    PlainGroup,
+    PlainHelp,
+    ProgressBars,
+    SortOpt,
+    View,
+)
 from crowdaudit._version import __version__
 from crowdaudit.audit import Audit, build_audit, read_gold, read_selected_jobs
 from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
 from crowdaudit.errors import CrowdAuditError, SkippedRecord
+from crowdaudit.ledger import Contributions
 from crowdaudit.ledger import contributions as build_ledger
 from crowdaudit.model import Job
 from crowdaudit.report.commit import write_all
+from crowdaudit.report.ledger_quality import has_personal_data, with_quality
+from crowdaudit.report.ledger_quality import seed_csv as to_seed_csv
 from crowdaudit.report.plain import plain
 from crowdaudit.report.terminal import (
+    render_check_list,
     render_contributions_table,
     render_summary_line,
     render_worker_table,
@@ -60,7 +66,8 @@ app = typer.Typer(
     help="Audit the people behind your labels: accuracy against gold, agreement, time and "
     "contributions of the workers of SageMaker Ground Truth labeling jobs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
+    cls=PlainGroup,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -70,37 +77,6 @@ stderr = Console(stderr=True)
 
 _MAX_LISTED_SKIPS = 10
 _PIPED_WIDTH = 160
-
-
-class _ProgressBars:
-    """A progress callback drawing one bar per stage on stderr; silent when not a terminal."""
-
-    def __init__(self, *, enabled: bool) -> None:
-        self.enabled = enabled and stderr.is_terminal
-        self.bars = Progress(
-            TextColumn("{task.description:<20}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=True,
-            disable=not self.enabled,
-        )
-        self.tasks: dict[str, TaskID] = {}
-
-    def __call__(self, stage: str, done: int, total: int | None) -> None:
-        if not self.enabled:
-            return
-        if stage not in self.tasks:
-            self.tasks[stage] = self.bars.add_task(stage, total=total)
-        self.bars.update(self.tasks[stage], completed=done, total=total)
-
-    def __enter__(self) -> _ProgressBars:
-        self.bars.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.bars.__exit__(None, None, None)
 
 
 def _tell(label: str, style: str, message: str) -> None:
@@ -130,14 +106,36 @@ def _warn_skipped(records: tuple[SkippedRecord, ...] | list[SkippedRecord]) -> N
         _tell("", "", f"  … and {len(records) - _MAX_LISTED_SKIPS} more, listed in summary.json")
 
 
-def _show(result: Audit, *, limit: int | None) -> None:
+@contextmanager
+def _interrupts(progress: ProgressBars, *, cached: bool) -> Iterator[None]:
+    """Ctrl-C: one line saying how far reading got and that a re-run resumes, then exit 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        done, total = progress.read
+        how = "read and cached; run the same command to resume" if cached else "read (no cache)"
+        _tell("interrupted:", "bold yellow", f"{done:,} of {total:,} files {how}")
+        raise typer.Exit(130) from None
+
+
+def _show(result: Audit, *, view: View) -> None:
     for warning in result.summary["warnings"]:
         _tell("warning:", "yellow", warning)
     _warn_skipped([SkippedRecord(**record) for record in result.summary["skipped"]])
     # Piped or redirected output keeps whole worker ids rather than fitting 80 columns.
     console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
-    console.print(render_worker_table(result.workers, limit=limit, width=console.width))
+    table = render_worker_table(
+        result.workers,
+        limit=view.limit or None,
+        width=console.width,
+        sort=view.sort,
+        only=view.only,
+        min_objects=view.min_objects,
+    )
+    console.print(table)
     console.print(plain(render_summary_line(result.summary)), highlight=False)
+    for line in render_check_list(result.workers, width=console.width):
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 def _write_outputs(
@@ -309,7 +307,7 @@ def _note_cache(jobs: Sequence[Job], *, quiet: bool) -> None:
             )
 
 
-@app.command(no_args_is_help=True)
+@app.command(cls=PlainHelp)
 @with_read_options
 def audit(
     sources: SourcesArg = None,
@@ -346,6 +344,9 @@ def audit(
     span_match: SpanMatchOpt = "exact",
     control: ControlOpt = None,
     answer_column: AnswerColumnOpt = None,
+    sort: SortOpt = "best",
+    only: OnlyOpt = None,
+    min_objects: MinObjectsOpt = 0,
     *,
     read: ReadArgs,
 ) -> None:
@@ -353,12 +354,18 @@ def audit(
 
     Examples:
 
+        crowdaudit audit ./my-job/ --gold golden.manifest --out audit/ --sort worst
+
         crowdaudit audit s3://bucket/output/my-job/ --gold s3://bucket/golden.manifest --out audit/
 
         crowdaudit audit --job my-job --profile labeling --out s3://bucket/audits/my-job/
 
         crowdaudit audit --all-jobs --since 2026-07-01 --status Completed --out audit/
     """
+    if not sources and not job and not read.all_jobs:
+        _tell("error:", "bold red", "give a SOURCE or --job (or --all-jobs); see --help")
+        raise typer.Exit(2)
+    view = View(read.limit, sort, only, min_objects)
     aws = read.aws()
     options = _task_options(task_type, answer_path, compare, iou_threshold, span_match, label_path)
     job_filter = read.job_filter([*(sources or []), *(job or [])])
@@ -371,7 +378,8 @@ def audit(
             build_engine(
                 read.engine, read.ray_address, aws=aws, concurrency=read.concurrency
             ) as ray_engine,
-            _ProgressBars(enabled=not read.quiet) as progress,
+            ProgressBars(stderr, enabled=not read.quiet) as progress,
+            _interrupts(progress, cached=not read.no_cache),
         ):
             jobs, unreadable = read_selected_jobs(
                 sources or [],
@@ -392,20 +400,25 @@ def audit(
     warn_unreadable(stderr, unreadable or [])
     with _cli_errors():
         _write_outputs(result, out=out, seed_json=seed_json, aws=aws)
-    _show(result, limit=read.limit or None)
+    _show(result, view=view)
 
 
-@app.command()
+@app.command(cls=PlainHelp)
 def demo(
     out: Annotated[str, typer.Option(help="Folder for the outputs.")] = "crowdaudit-demo",
     limit: LimitOpt = 25,
+    sort: SortOpt = "best",
+    only: OnlyOpt = None,
+    min_objects: MinObjectsOpt = 0,
+    quiet: QuietOpt = False,
 ) -> None:
     """Audit the bundled real job: a 2019 Ground Truth image-classification job with gold labels."""
+    view = View(limit, sort, only, min_objects)
     with _cli_errors():
         store = load_demo_store()
         result = build_audit([read_job_folder(store, f"{DEMO_JOB}/")], load_demo_gold())
         _write_outputs(result, out=out, seed_json=str(Path(out) / "seed.json"), aws=AwsConfig())
-    _show(result, limit=limit or None)
+    _show(result, view=view)
 
 
 def _ledger_format(out: str) -> str:
@@ -417,7 +430,7 @@ def _ledger_format(out: str) -> str:
     return suffix
 
 
-@app.command(no_args_is_help=True)
+@app.command(no_args_is_help=True, cls=PlainHelp)
 @with_read_options
 def contributions(
     sources: SourcesArg = None,
@@ -436,11 +449,26 @@ def contributions(
         ),
     ] = False,
     by_job: Annotated[bool, typer.Option(help="One row per person and job.")] = False,
+    with_audit: Annotated[
+        bool,
+        typer.Option(
+            help="Audit the same jobs too, and add each person's verdict, its reason and skill "
+            "beside their work and payout, so a payout list never hides a worker to check.",
+        ),
+    ] = False,
+    seed_csv: Annotated[
+        str | None,
+        typer.Option(
+            help="Also write the worker-contribution notebook's CSV (username, user_sub, "
+            "label_count) to this path or s3:// URI.",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[
         str,
         typer.Option(
             help="The ledger file, local or s3://; its extension picks the format: .csv, .json "
-            "or .parquet. It holds personal data (names, e-mails).",
+            "or .parquet. It holds personal data (names, e-mails) where Cognito knows them.",
         ),
     ] = "contributions.csv",
     rate_per_object: Annotated[
@@ -467,6 +495,8 @@ def contributions(
         crowdaudit contributions --job job-a --job job-b --rate-per-hour 18 --out pay.csv
     """
     table_format = _ledger_format(out)
+    if seed_csv and by_job:
+        raise typer.BadParameter("needs one row per person, not --by-job", param_hint="--seed-csv")
     job_filter = read.job_filter([*(sources or []), *(job or [])])
     export = _export_options(read.export_format, None, None, read.include_rejected)
     aws = read.aws()
@@ -475,7 +505,8 @@ def contributions(
             build_engine(
                 read.engine, read.ray_address, aws=aws, concurrency=read.concurrency
             ) as ray_engine,
-            _ProgressBars(enabled=not read.quiet) as progress,
+            ProgressBars(stderr, enabled=not read.quiet) as progress,
+            _interrupts(progress, cached=not read.no_cache),
         ):
             ledger = build_ledger(
                 *(sources or []),
@@ -494,9 +525,29 @@ def contributions(
                 all_jobs=job_filter,
                 engine=ray_engine,
             )
-        data = render_table(ledger.table, table_format)
-        target = open_output_file(out, aws)
-        write_all([(target, data)])
+        table = ledger.table
+        if with_audit:
+            # The audit reads the jobs as ``audit`` does (task type and all); the read.cache makes
+            # the second reading cheap.
+            jobs, _ = read_selected_jobs(
+                [*(sources or [])], job_names=job or [], all_jobs=job_filter, strict=read.strict,
+                aws=aws, concurrency=read.concurrency, cache=read.cache_folder(), export=export
+            )  # fmt: skip
+            table = with_quality(table, build_audit(jobs, None).workers)
+        outputs = [(open_output_file(out, aws), render_table(table, table_format))]
+        if seed_csv:
+            outputs.append(
+                (open_output_file(seed_csv, aws), render_table(to_seed_csv(table), "csv"))
+            )
+        write_all(outputs)
+    _tell_ledger(ledger, table, [location for location, _ in outputs], limit=read.limit or None)
+
+
+def _tell_ledger(
+    ledger: Contributions, table: pl.DataFrame, written: list[Location], *, limit: int | None
+) -> None:
+    """The ledger's warnings, its table, and where it was written (with the personal-data notice
+    when names or e-mails are in it)."""
     for warning in (warning for job in ledger.jobs for warning in job.warnings):
         _tell("warning:", "yellow", warning)
     _warn_skipped([record for job in ledger.jobs for record in job.skipped])
@@ -510,8 +561,11 @@ def contributions(
             f"{len(ledger.unresolved)} Cognito user(s) not found (deleted?); their rows have no name",
         )
     console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
-    console.print(render_contributions_table(ledger.table, limit=read.limit or None))
-    _tell("", "", f"wrote {ledger.table.height} rows to {target.uri} (it holds personal data)")
+    console.print(render_contributions_table(table, limit=limit))
+    notice = " (it holds personal data: names or e-mails)" if has_personal_data(table) else ""
+    _tell("", "", f"wrote {table.height} rows to {written[0].uri}{notice}")
+    if len(written) > 1:
+        _tell("", "", f"wrote the contribution notebook's CSV to {written[1].uri}")
 
 
 def _version(value: bool) -> None:

@@ -88,6 +88,7 @@ class COL:
     LABEL_PROBABILITY: Final = "label_probability"
     LABEL_VOTES: Final = "label_votes"
     LABEL_SHARE: Final = "label_share"
+    VOTES: Final = "votes"
     MAJORITY_VOTE: Final = "majority_vote"
     ONE_COIN_LABEL: Final = "one_coin_label"
     DS_LABEL: Final = "ds_label"

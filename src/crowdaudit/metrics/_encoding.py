@@ -4,7 +4,7 @@ Every skill estimator and agreement statistic works on three parallel integer ar
 and label code of each answer) so that the heavy steps are ``np.bincount`` scatters and fancy-index
 gathers over flat arrays instead of group-bys on strings.
 
-Codes follow the lexicographic order of the names (polars' ``rank("dense")`` on the string column),
+Codes follow the lexicographic order of the names (the same codes as a dense rank of the column),
 so they do not depend on the order of the rows: shuffling the table changes nothing, and ties broken
 "by the first class" are broken by the smallest label in string order.
 """
@@ -109,13 +109,15 @@ class EncodedAnswers:
 
 
 def _dense_codes(column: pl.Series) -> tuple[IntArray, pl.Series]:
-    """Codes in sorted-name order and the sorted names, via one dense rank."""
-    codes = column.rank("dense").to_numpy().astype(np.int64) - 1
-    n_unique = int(codes.max()) + 1 if codes.size else 0
-    first = np.empty(n_unique, dtype=np.int64)
-    # Any row of each code names it; scattering the row numbers keeps one per code.
-    first[codes] = np.arange(codes.size, dtype=np.int64)
-    return codes, column.gather(first)
+    """Codes in sorted-name order and the sorted names.
+
+    The distinct names are found by hashing and sorted on their own; casting the column to an
+    ``Enum`` of those sorted names then yields the codes as its physical integers. This is the
+    same result as a dense rank, without sorting the whole column.
+    """
+    names = column.unique().sort()
+    codes = column.cast(pl.Enum(names)).to_physical().to_numpy().astype(np.int64)
+    return codes, names
 
 
 def encode_answers(answers: pl.DataFrame) -> EncodedAnswers:

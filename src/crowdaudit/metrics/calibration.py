@@ -126,10 +126,11 @@ def _softmax_rows(log_joint: FloatArray) -> FloatArray:
 
 
 def _task_sums(enc: EncodedAnswers, values: FloatArray) -> FloatArray:
-    k = values.shape[1]
-    flat = (enc.task[:, None] * k + np.arange(k)).ravel()
-    summed = np.bincount(flat, weights=values.ravel(), minlength=enc.n_tasks * k)
-    return summed.astype(np.float64).reshape(enc.n_tasks, k)
+    # Class by class: the same sums in the same order, without an (answers x K) index array.
+    out: FloatArray = np.empty((enc.n_tasks, values.shape[1]), dtype=np.float64)
+    for c in range(values.shape[1]):
+        out[:, c] = np.bincount(enc.task, weights=values[:, c], minlength=enc.n_tasks)
+    return out
 
 
 def held_out_log_likelihood(
@@ -264,8 +265,11 @@ def calibrate_posteriors(
     sums = _task_sums(enc, log_rows)
     sample = _scoring_sample(enc)
     scale = enc.n_answers / max(sample.n_answers, 1)
-    sample_rows, sample_hidden = log_rows[sample.rows], hidden[sample.rows]
-    sample_sums = sums[sample.tasks]
+    if sample.n_answers == enc.n_answers:  # every answer is scored: no copies
+        sample_rows, sample_hidden, sample_sums = log_rows, hidden, sums
+    else:
+        sample_rows, sample_hidden = log_rows[sample.rows], hidden[sample.rows]
+        sample_sums = sums[sample.tasks]
     scores = scale * np.array(
         [
             float(

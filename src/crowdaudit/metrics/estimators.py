@@ -49,7 +49,7 @@ _EPS = 1e-10
 def _as_encoded(answers: pl.DataFrame | EncodedAnswers) -> EncodedAnswers:
     enc = answers if isinstance(answers, EncodedAnswers) else encode_answers(answers)
     if enc.n_answers == 0:
-        raise EmptyJobError("cannot aggregate labels", why="no answers")
+        raise EmptyJobError("cannot aggregate labels", where="", why="no answers")
     return enc
 
 
@@ -105,6 +105,7 @@ def _run_em(
     history: list[float] = []
     for _ in range(max_iter):
         log_joint = log_likelihood(parameters)
+        del parameters  # the M-step builds the next ones; never hold two confusion arrays
         log_joint += np.log(priors)
         probas, evidence = _normalise_log(log_joint)
         probas = _clamp(probas, gold)
@@ -158,6 +159,56 @@ class MajorityVote:
         self.probas_ = _majority_probas(enc)
         self.labels_ = _labels_frame(enc, self.probas_)
         return self
+
+
+class _Cells:
+    """Where each answer sits in the ``(workers, K, K)`` confusion array, for the Dawid-Skene
+    E- and M-steps, with answers sorted by task.
+
+    The E-step gathers log-confusion entries one block of tasks at a time, and the M-step scatters
+    one true class at a time, so no ``(answers x K)`` index or value array is held. Each cell is
+    summed in the same order as by a single pass over every answer (results agree to ~1e-13).
+    """
+
+    _BLOCK_CELLS = 1 << 20
+    """Most (answer, class) entries gathered at once by the E-step."""
+
+    def __init__(
+        self,
+        worker: IntArray,
+        label: IntArray,
+        per_task: IntArray,
+        starts: IntArray,
+        n_workers: int,
+        k: int,
+    ) -> None:
+        self.worker, self.label, self.per_task, self.starts = worker, label, per_task, starts
+        self.n_workers, self.k = n_workers, k
+        self.pair = worker * k + label
+
+    def log_sums(self, confusion: FloatArray) -> FloatArray:
+        """``sum over task t's answers of log confusion[w, :, l]``, shape ``(n_tasks, K)``."""
+        n_tasks = self.per_task.shape[0]
+        out = np.empty((n_tasks, self.k), dtype=np.float64)
+        ends = self.starts + self.per_task
+        step = max(1, self._BLOCK_CELLS // max(self.k * int(self.per_task.max(initial=1)), 1))
+        for first in range(0, n_tasks, step):
+            last = min(first + step, n_tasks)
+            rows = slice(int(self.starts[first]), int(ends[last - 1]))
+            gathered = np.log(confusion[self.worker[rows], :, self.label[rows]])
+            out[first:last] = np.add.reduceat(
+                gathered, self.starts[first:last] - self.starts[first], axis=0
+            )
+        return out
+
+    def expected_counts(self, probas: FloatArray) -> FloatArray:
+        """``counts[w, c, l] = sum of P(z_t = c) over w's answers l``, shape ``(W, K, K)``."""
+        counts = np.empty((self.n_workers, self.k, self.k), dtype=np.float64)
+        size = self.n_workers * self.k
+        for c in range(self.k):
+            spread = np.repeat(probas[:, c], self.per_task)
+            counts[:, c, :] = _scatter_add(self.pair, spread, size).reshape(self.n_workers, self.k)
+        return counts
 
 
 class _ExpectationMaximisation:
@@ -249,29 +300,19 @@ class DawidSkene(_ExpectationMaximisation):
         self.classes_, self.tasks_, self.workers_ = enc.classes, enc.tasks, enc.workers
 
         # Answers sorted by task (stable, so row order within a task is kept): the E-step then
-        # sums each task's contiguous block with reduceat, and the M-step spreads the task
-        # posteriors over their answers with repeat, both sequential instead of random access.
+        # sums each task's contiguous block with reduceat, and the M-step scatters the task
+        # posteriors over their answers. Both go class by class or task block by task block, so
+        # no (answers x K) array of cell indices is ever held.
         order = np.argsort(enc.task, kind="stable")
         per_task = np.bincount(enc.task, minlength=enc.n_tasks)
         starts = np.concatenate(([0], np.cumsum(per_task)[:-1])).astype(np.int64)
-        # cell[n, c] is the flat index of confusion[worker_n, c, label_n]: the M-step scatters the
-        # posterior of class c there, and the E-step gathers the log-confusion entry from there.
-        base = enc.worker[order] * (k * k) + enc.label[order]
-        cell = base[:, None] + np.arange(k, dtype=np.int64) * k
-        cell_flat = cell.ravel()
-        del base, order
-
-        def log_likelihood(confusion: FloatArray) -> FloatArray:
-            log_conf = np.log(confusion).ravel()
-            summed: FloatArray = np.add.reduceat(log_conf[cell], starts, axis=0)
-            return summed
-
-        def m_step(probas: FloatArray) -> tuple[FloatArray, FloatArray]:
-            return self._m_step(probas, per_task, cell_flat, n_workers, k)
+        worker, label = enc.worker[order], enc.label[order]
+        del order
+        cells = _Cells(worker, label, per_task, starts, n_workers, k)
 
         probas, priors, confusion, history, converged = _run_em(
-            log_likelihood,
-            m_step,
+            cells.log_sums,
+            lambda probas: self._m_step(probas, cells),
             _clamp(_majority_probas(enc), gold_codes),
             gold_codes,
             n_answers=enc.n_answers,
@@ -289,19 +330,16 @@ class DawidSkene(_ExpectationMaximisation):
         self.log_likelihood_ = history
         return self
 
-    def _m_step(
-        self, probas: FloatArray, per_task: IntArray, cell_flat: IntArray, n_workers: int, k: int
-    ) -> tuple[FloatArray, FloatArray]:
+    def _m_step(self, probas: FloatArray, cells: _Cells) -> tuple[FloatArray, FloatArray]:
         priors = np.clip(probas.mean(axis=0), _EPS, None)
         priors /= priors.sum()
-        spread = np.repeat(probas, per_task, axis=0).ravel()
-        counts = _scatter_add(cell_flat, spread, n_workers * k * k).reshape(n_workers, k, k)
+        counts = cells.expected_counts(probas)
         prior = self._pseudo_counts(counts)
         self._finish(counts, prior)
         counts += prior
         np.clip(counts, _EPS, None, out=counts)
-        confusion = counts / counts.sum(axis=2, keepdims=True)
-        return priors, confusion
+        counts /= counts.sum(axis=2, keepdims=True)
+        return priors, counts
 
     def _pseudo_counts(self, counts: FloatArray) -> FloatArray:
         """The Dirichlet pseudo-counts added to every worker's ``(K, K)`` expected counts."""

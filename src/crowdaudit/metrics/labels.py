@@ -77,10 +77,14 @@ def _one_coin_candidate(enc: EncodedAnswers, model: OneCoinDawidSkene) -> Calibr
 
 
 def _ds_counts(enc: EncodedAnswers, probas: FloatArray, alpha: float) -> FloatArray:
-    k = enc.n_classes
-    cell = (enc.worker[:, None] * (k * k) + np.arange(k) * k + enc.label[:, None]).ravel()
-    counts = np.bincount(cell, weights=probas[enc.task].ravel(), minlength=enc.n_workers * k * k)
-    out: FloatArray = counts.astype(np.float64).reshape(enc.n_workers, k, k) + alpha
+    k, n_workers = enc.n_classes, enc.n_workers
+    # One true class at a time into one (workers, K, K) array: no (answers x K) temporaries.
+    pair = enc.worker * k + enc.label
+    out: FloatArray = np.empty((n_workers, k, k), dtype=np.float64)
+    for c in range(k):
+        column = np.bincount(pair, weights=probas[enc.task, c], minlength=n_workers * k)
+        out[:, c, :] = column.reshape(n_workers, k)
+    out += alpha
     return out
 
 

@@ -48,6 +48,9 @@ FloatArray = NDArray[np.float64]
 POOLING_GRID: Final = np.geomspace(0.25, 2000.0, 40)
 """Candidate pooling strengths (pseudo-answers per confusion row) for empirical Bayes."""
 
+_EVIDENCE_BLOCK: Final = 1 << 18
+"""Cells whose evidence term is computed at once."""
+
 
 def _evidence(cells: FloatArray, means: FloatArray, rows: FloatArray, strength: float) -> float:
     """Dirichlet-multinomial log evidence of every worker's rows, up to a constant in ``s``.
@@ -56,8 +59,12 @@ def _evidence(cells: FloatArray, means: FloatArray, rows: FloatArray, strength: 
     cost follows the answers, not ``workers x K x K``.
     """
     total = float(np.sum(gammaln(strength) - gammaln(strength + rows)))
-    prior = strength * means
-    total += float(np.sum(gammaln(prior + cells) - gammaln(prior)))
+    # In blocks, so the temporaries stay small however many cells hold counts.
+    for start in range(0, cells.size, _EVIDENCE_BLOCK):
+        prior = strength * means[start : start + _EVIDENCE_BLOCK]
+        total += float(
+            np.sum(gammaln(prior + cells[start : start + _EVIDENCE_BLOCK]) - gammaln(prior))
+        )
     return total
 
 
@@ -72,7 +79,9 @@ def fit_pooling_strength(counts: FloatArray, mean: FloatArray) -> float:
     flat = counts.reshape(-1)
     used = np.flatnonzero(flat > 1e-12)
     cells = flat[used]
-    means = mean.reshape(-1)[used % (k * k)]
+    used %= k * k
+    means = mean.reshape(-1)[used]
+    del used
     rows = counts.sum(axis=2)
     scores = [_evidence(cells, means, rows, float(s)) for s in POOLING_GRID]
     return float(POOLING_GRID[int(np.argmax(scores))])
@@ -134,4 +143,6 @@ class PooledDawidSkene(DawidSkene):
         return prior
 
     def _finish(self, counts: FloatArray, prior: FloatArray) -> None:
+        if hasattr(self, "posterior_counts_"):
+            del self.posterior_counts_  # the last M-step's: never hold two
         self.posterior_counts_ = counts + prior[None]

@@ -27,11 +27,33 @@ __all__ = [
 ]
 
 
+def _codes(column: pl.Series) -> pl.Series:
+    """An integer code per value of ``column`` (UInt32; one code per distinct value, nulls
+    stay null). Strings are hashed once through an ``Enum`` of their distinct values, so later
+    group-bys and joins work on integers."""
+    if column.dtype == pl.String:
+        return column.cast(pl.Enum(column.drop_nulls().unique())).to_physical()
+    return column.rank("dense").cast(pl.UInt32)
+
+
+def _coded(answers: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    return pl.DataFrame([_codes(answers.get_column(name)) for name in names])
+
+
 def latest_answers(answers: pl.DataFrame) -> pl.DataFrame:
     """One answer per job, task and worker: the last one submitted."""
-    return answers.sort(COL.SUBMITTED_AT, nulls_last=False, maintain_order=True).unique(
+    order = answers.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32)
+        .sort_by(COL.SUBMITTED_AT, nulls_last=False, maintain_order=True)
+        .alias("_row")
+    ).to_series()
+    keys = _coded(answers, [COL.JOB, COL.TASK, COL.WORKER])[order]
+    if not keys.is_duplicated().any():
+        return answers[order]
+    keep = keys.with_columns(order).unique(
         subset=[COL.JOB, COL.TASK, COL.WORKER], keep="last", maintain_order=True
     )
+    return answers[keep.get_column("_row")]
 
 
 def compute_loo_agreement(answers: pl.DataFrame) -> pl.Series:
@@ -40,28 +62,27 @@ def compute_loo_agreement(answers: pl.DataFrame) -> pl.Series:
     Needs columns ``job, task, worker, label`` with one answer per job, task and worker. With ``c``
     the number of answers on the task carrying the worker's label, the other workers' majority is
     the worker's label exactly when ``c - 1`` exceeds the count of every other label. Ties among the
-    others count as disagreement. The result is null where nobody else answered the task.
+    others count as disagreement. The result is null where nobody else answered the task. A missing
+    label counts as one more label for the others; its own answer is false when the top count is
+    shared and null otherwise.
 
     Example: answers A, A, B on one task give True, True, False; A, B gives False, False.
     """
+    coded = _coded(answers, [COL.JOB, COL.TASK, COL.LABEL])
     group = [COL.JOB, COL.TASK]
-    per_label = answers.group_by([*group, COL.LABEL]).agg(pl.len().alias("_c"))
-    per_task = per_label.group_by(group).agg(
-        pl.col("_c").sum().alias("_n"),
-        pl.col("_c").max().alias("_top"),
-        (pl.col("_c") == pl.col("_c").max()).sum().alias("_n_top"),
-        pl.col("_c").sort(descending=True).slice(1, 1).first().fill_null(0).alias("_second"),
+    c, top = pl.col("_c"), pl.col("_top")
+    counted = coded.with_columns(
+        pl.len().over(group).alias("_n"), pl.len().over([*group, COL.LABEL]).alias("_c")
     )
-    joined = answers.select(*group, COL.LABEL).join(
-        per_label, on=[*group, COL.LABEL], how="left", maintain_order="left"
+    counted = counted.with_columns(c.max().over(group).alias("_top"))
+    counted = counted.with_columns(
+        pl.when(c < top).then(c).otherwise(0).max().over(group).alias("_second"),
+        (c == top).sum().over(group).alias("_rows_top"),
     )
-    joined = joined.join(per_task, on=group, how="left", maintain_order="left")
-    agrees = (
-        (pl.col("_c") == pl.col("_top"))
-        & (pl.col("_n_top") == 1)
-        & (pl.col("_c") - 1 > pl.col("_second"))
-    )
-    return joined.select(
+    # Each label of count c fills c rows, so the top count is unique when c == top fills c rows.
+    own = pl.when(pl.col(COL.LABEL).is_not_null()).then(c)
+    agrees = (own == top) & (pl.col("_rows_top") == top) & (own - 1 > pl.col("_second"))
+    return counted.select(
         pl.when(pl.col("_n") >= 2).then(agrees).alias(COL.LOO_AGREEMENT)
     ).to_series()
 

@@ -22,6 +22,7 @@ from typing import Final, Literal
 import orjson
 import polars as pl
 
+from crowdaudit.report._words import describe
 from crowdaudit.schema import COL
 
 __all__ = ["ColumnKind", "build_payload", "dump_json_for_html"]
@@ -55,9 +56,9 @@ _TITLES: Final[Mapping[str, str]] = {
     COL.GOLD_CORRECT: "gold correct",
     COL.GOLD_ACCURACY: "gold accuracy (95% CI)",
     COL.N_CONSENSUS: "consensus objects",
-    COL.CONSENSUS_AGREEMENT: "agreement with consensus",
+    COL.CONSENSUS_AGREEMENT: "agreement with the job's label",
     COL.N_LOO: "objects shared",
-    COL.LOO_AGREEMENT: "agreement with others",
+    COL.LOO_AGREEMENT: "agreement with the other workers",
     COL.SKILL: "skill (estimated, 90% interval)",
     COL.SKILL_LOW: "skill, low end",
     COL.SKILL_HIGH: "skill, high end",
@@ -66,7 +67,7 @@ _TITLES: Final[Mapping[str, str]] = {
     COL.FLAG_REASON: "flag evidence",
     "ds_accuracy": "Dawid-Skene accuracy",
     "one_coin_accuracy": "one-coin accuracy",
-    "kappa": "kappa vs consensus",
+    "kappa": "kappa against the other workers",
     "spam_score": "spam score",
     COL.MEDIAN_SECONDS: "median time / object",
     COL.TOTAL_SECONDS: "total time",
@@ -174,7 +175,10 @@ def build_payload(
 
     return {
         "title": title,
-        "columns": [{"name": c.name, "kind": c.kind, "title": c.title} for c in columns],
+        "columns": [
+            {"name": c.name, "kind": c.kind, "title": c.title, "help": describe(c.name)}
+            for c in columns
+        ],
         "rows": _rows(workers, columns),
         "flags": [c.name for c in columns if c.kind == "flag"],
         "scatter": _scatter_axes(workers, columns),

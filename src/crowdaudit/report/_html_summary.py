@@ -17,6 +17,7 @@ import orjson
 import polars as pl
 
 from crowdaudit.report._html_data import FLAG_PREFIX, flag_columns
+from crowdaudit.report._words import _WORDS, describe, words
 from crowdaudit.schema import COL
 
 __all__ = ["render_summary_block", "render_top_rows"]
@@ -54,8 +55,8 @@ _TOP_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     (COL.WORKER, "worker"),
     (COL.N_OBJECTS, "objects"),
     (COL.GOLD_ACCURACY, "gold accuracy (95% CI)"),
-    (COL.CONSENSUS_AGREEMENT, "agreement with consensus"),
-    (COL.LOO_AGREEMENT, "agreement with others"),
+    (COL.CONSENSUS_AGREEMENT, "agreement with the job's label"),
+    (COL.LOO_AGREEMENT, "agreement with the other workers"),
     (COL.SKILL, "skill (estimated)"),
     (COL.VERDICT, "verdict"),
     (COL.MEDIAN_SECONDS, "median time / object"),
@@ -109,9 +110,9 @@ def render_summary_block(summary: Mapping[str, object], workers: pl.DataFrame) -
     accuracy = summary.get("label_accuracy")
     if isinstance(accuracy, Mapping) and accuracy:
         rows = [(str(method), _format(value, "rate")) for method, value in accuracy.items()]
-        tables.append(_kv_table("Label accuracy by method", rows, numeric=True))
+        tables.append(_kv_table("Labels right on gold, by method", rows, numeric=True))
     scalars = [
-        (str(key), _format(value, _guess(str(key), value)))
+        (str(key), _cell(value, str(key)))
         for key, value in summary.items()
         if key not in _KNOWN and not _is_collection(value)
     ]
@@ -126,21 +127,21 @@ def render_summary_block(summary: Mapping[str, object], workers: pl.DataFrame) -
         rows += (
             [("\u2026", f"and {len(items) - MAX_LISTED:,} more")] if len(items) > MAX_LISTED else []
         )
-        tables.append(_kv_table(key, rows, numeric=False))
+        tables.append(_kv_table(words(key), rows, numeric=False))
     if tables:
         parts.append(f'<div class="summary-grid">{"".join(tables)}</div>')
 
     jobs = summary.get("jobs")
     if _is_sequence(jobs) and jobs:
-        parts.append(_records_table("Jobs", [j for j in jobs if isinstance(j, Mapping)]))
+        parts.append(_jobs_table([j for j in jobs if isinstance(j, Mapping)]))
     for key, value in summary.items():
         if key in _KNOWN or not _is_sequence(value) or not value:
             continue
         records = [v for v in value if isinstance(v, Mapping)]
         if len(records) == len(value):
-            parts.append(_records_table(str(key), records))
+            parts.append(_records_table(words(str(key)), records))
         else:
-            parts.append(_list(str(key), value))
+            parts.append(_list(words(str(key)), value))
     if not parts:
         parts.append('<p class="note">No summary figures.</p>')
     return "\n".join(parts)
@@ -216,16 +217,43 @@ def _card(value: str, label: str, extra_class: str) -> str:
 
 
 def _kv_table(caption: str, rows: Iterable[tuple[str, str]], *, numeric: bool) -> str:
+    """A two-column table; each key in words, with what it measures as its tooltip."""
     cls = ' class="num"' if numeric else ""
-    body = "".join(f"<tr><th>{escape(k)}</th><td{cls}>{escape(v)}</td></tr>" for k, v in rows)
+    body = "".join(
+        f'<tr><th title="{escape(describe(k))}">{escape(words(k))}</th><td{cls}>{escape(v)}</td></tr>'
+        for k, v in rows
+    )
     return f'<div><h3>{escape(caption)}</h3><table class="kv">{body}</table></div>'
+
+
+_JOB_FACTS: Final = ("job", "task_type", "n_objects", "n_answers", "n_workers", "n_files_skipped")
+
+
+def _jobs_table(records: Sequence[Mapping[object, object]]) -> str:
+    """The jobs: the few facts a reader needs, every other figure on demand."""
+    facts: list[Mapping[object, object]] = [
+        {k: r.get(k) for k in _JOB_FACTS if k in r} for r in records
+    ]
+    details = "".join(
+        _kv_table(
+            str(record.get("job", "")),
+            [(str(k), _cell(v, str(k))) for k, v in record.items()],
+            numeric=False,
+        )
+        for record in records[:MAX_LISTED]
+    )
+    return (
+        _records_table("Jobs", facts)
+        + '<details class="job-details"><summary>All figures of each job</summary>'
+        + f'<div class="summary-grid">{details}</div></details>'
+    )
 
 
 def _records_table(caption: str, records: Sequence[Mapping[object, object]]) -> str:
     keys: list[str] = []
     for record in records:
         keys.extend(str(k) for k in record if str(k) not in keys)
-    head = "".join(f"<th>{escape(k)}</th>" for k in keys)
+    head = "".join(f'<th title="{escape(describe(k))}">{escape(words(k))}</th>' for k in keys)
     rows = []
     for record in records[:MAX_LISTED]:
         values = {str(k): v for k, v in record.items()}
@@ -252,12 +280,24 @@ def _more(values: Sequence[object]) -> str:
 
 def _cell(value: object, key: str) -> str:
     """A value in a table cell: scalars formatted, collections shortened to a few items."""
+    if isinstance(value, Mapping):
+        pairs = list(value.items())[:MAX_IN_CELL]
+        shown = ", ".join(f"{_named(str(k))} {_cell(v, str(k))}" for k, v in pairs)
+        extra = len(value) - MAX_IN_CELL
+        return f"{shown}, \u2026 ({len(value):,} in all)" if extra > 0 else shown
+    if isinstance(value, str) and value in _WORDS:
+        return words(value)
     if _is_sequence(value):
         shown = ", ".join(_cell(v, key) for v in value[:MAX_IN_CELL])
         extra = len(value) - MAX_IN_CELL
         return f"{shown}, \u2026 ({len(value):,} in all)" if extra > 0 else shown
     text = _format(value, _guess(key, value))
     return text if len(text) <= 300 else text[:299] + "\u2026"
+
+
+def _named(key: str) -> str:
+    """A mapping's key in a cell: a known key in words; a label (data) as it is."""
+    return words(key) if key in _WORDS else key
 
 
 def _is_sequence(value: object) -> TypeGuard[Sequence[object]]:

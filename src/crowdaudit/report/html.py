@@ -39,6 +39,7 @@ import polars as pl
 from crowdaudit._version import __version__
 from crowdaudit.report._html_data import build_payload, dump_json_for_html
 from crowdaudit.report._html_summary import render_summary_block, render_top_rows
+from crowdaudit.report._html_verdicts import HOW_TO_READ, render_verdicts
 from crowdaudit.report.history_view import render_history_section
 
 __all__ = ["render_report", "render_summary_html"]
@@ -134,6 +135,8 @@ def render_report(
         "title": escape(title),
         "subtitle": escape(subtitle),
         "summary": render_summary_block(summary, workers),
+        "verdicts": render_verdicts(workers, link=True),
+        "how_to_read": HOW_TO_READ,
         "style": style,
         "script": script,
         "payload": payload,
@@ -162,6 +165,11 @@ _NOTEBOOK_STYLE: Final = """
 .crowdaudit-summary td.num { text-align: right; }
 .crowdaudit-summary .mono { font-family: ui-monospace, Menlo, Consolas, monospace; }
 .crowdaudit-summary tr.flagged td { background: #fdebe5; }
+.crowdaudit-summary .check-list { padding-left: 20px; margin: 4px 0; }
+.crowdaudit-summary .check-list li { margin: 3px 0; }
+.crowdaudit-summary .check-list .why { margin-left: 8px; }
+.crowdaudit-summary .check-list .figures { margin-left: 8px; color: #5d6678; }
+.crowdaudit-summary .tally { margin: 2px 0; color: #5d6678; }
 .crowdaudit-summary .badge { background: #d4461f; color: #fff; border-radius: 8px;
   padding: 0 6px; margin-right: 3px; font-size: 11px; }
 """
@@ -189,6 +197,7 @@ def render_summary_html(
     heading = f"<h2>{escape(title)}</h2>" if title else ""
     return (
         f'<div class="crowdaudit-summary"><style>{_NOTEBOOK_STYLE}</style>{heading}'
+        f"{render_verdicts(workers)}"
         f"{render_summary_block(summary, workers)}"
         f"<h3>Workers</h3>{render_top_rows(workers, max_rows=max_rows)}</div>"
     )

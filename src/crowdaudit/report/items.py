@@ -17,7 +17,7 @@ from crowdaudit.metrics.workers import latest_answers
 from crowdaudit.schema import COL, ITEMS_BY_SIMILARITY, LABEL_DETAILS
 from crowdaudit.tasks.base import TaskType, compute_peer_similarity
 
-__all__ = ["build_similarity_items", "with_object_details"]
+__all__ = ["build_similarity_items", "with_object_details", "with_votes"]
 
 
 def build_similarity_items(answers: pl.DataFrame, task: TaskType) -> pl.DataFrame:
@@ -52,6 +52,28 @@ def build_similarity_items(answers: pl.DataFrame, task: TaskType) -> pl.DataFram
         nulls_last=True,
         maintain_order=True,
     )
+
+
+def with_votes(items: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame:
+    """``items`` of single-label jobs, in the same order, with what a reviewer needs beside the
+    label: ``votes`` (every answered label with its count, most voted first, as
+    ``Canary=3; Sparrow=2``) and ``workers`` (who answered, ``;``-separated), each worker's last
+    answer counted once."""
+    if items.height == 0:
+        return items
+    latest = latest_answers(answers).filter(pl.col(COL.LABEL).is_not_null())
+    latest = latest.with_columns(pl.col(COL.LABEL).cast(pl.String))
+    counts = latest.group_by(COL.JOB, COL.TASK, COL.LABEL).agg(pl.len().alias("_n"))
+    counts = counts.sort(["_n", COL.LABEL], descending=[True, False])
+    votes = counts.group_by(COL.JOB, COL.TASK, maintain_order=True).agg(
+        (pl.col(COL.LABEL) + "=" + pl.col("_n").cast(pl.String)).str.join("; ").alias(COL.VOTES)
+    )
+    who = latest.group_by(COL.JOB, COL.TASK).agg(
+        pl.col(COL.WORKER).sort().str.join(";").alias(COL.WORKERS)
+    )
+    extra = [c for c in (COL.VOTES, COL.WORKERS) if c in items.columns]
+    rows = items.drop(extra).join(votes, on=[COL.JOB, COL.TASK], how="left", maintain_order="left")
+    return rows.join(who, on=[COL.JOB, COL.TASK], how="left", maintain_order="left")
 
 
 def with_object_details(

@@ -10,9 +10,11 @@ from rich.table import Table
 from rich.text import Text
 
 from crowdaudit.report.plain import plain
+from crowdaudit.report.worker_table import render_check_list, render_worker_table
 from crowdaudit.schema import COL
 
 __all__ = [
+    "render_check_list",
     "render_contributions_table",
     "render_label_accuracy",
     "render_summary_line",
@@ -26,102 +28,6 @@ def _percent(value: float | None) -> str:
 
 def _interval(low: float | None, high: float | None) -> str:
     return "" if low is None or high is None else f"{100 * low:.0f}–{100 * high:.0f}"
-
-
-def _seconds(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
-
-
-_VERDICT_STYLES: Mapping[str, str] = {"trusted": "green", "check": "bold yellow", "ok": ""}
-
-
-def _verdict(verdict: str | None) -> Text:
-    if verdict is None:
-        return Text("")
-    return Text(verdict, style=_VERDICT_STYLES.get(verdict, "dim"))
-
-
-def _flags(row: Mapping[str, Any]) -> Text:
-    names = [
-        key.removeprefix("flag_").replace("_", " ")
-        for key, value in row.items()
-        if key.startswith("flag_") and key != COL.FLAG_REASON and value
-    ]
-    return Text(", ".join(names), style="bold red") if names else Text("")
-
-
-_NUMBERS: tuple[tuple[str, str, str], ...] = (
-    # (header, source column, how shown); a column that is null for every worker is left out.
-    ("gold", COL.GOLD_ACCURACY, "percent"),
-    ("95% CI", COL.GOLD_ACCURACY_LOW, "interval"),
-    ("skill", COL.SKILL, "percent"),
-    ("90% CI", COL.SKILL_LOW, "skill interval"),
-    ("consensus", COL.CONSENSUS_AGREEMENT, "percent"),
-    ("LOO", COL.LOO_AGREEMENT, "percent"),
-    ("spam", COL.SPAM_SCORE, "score"),
-    ("median s", COL.MEDIAN_SECONDS, "seconds"),
-)
-
-
-def _cell(row: Mapping[str, Any], column: str, kind: str) -> str:
-    if kind == "interval":
-        return _interval(row[COL.GOLD_ACCURACY_LOW], row[COL.GOLD_ACCURACY_HIGH])
-    if kind == "skill interval":
-        return _interval(row[COL.SKILL_LOW], row[COL.SKILL_HIGH])
-    if kind == "seconds":
-        return _seconds(row[column])
-    if kind == "score":
-        return "–" if row[column] is None else f"{row[column]:.2f}"
-    return _percent(row[column])
-
-
-def render_worker_table(
-    workers: pl.DataFrame, *, limit: int | None = 25, width: int | None = None
-) -> Table:
-    """The worker table, best first, at most ``limit`` rows (all when ``None``).
-
-    With ``width`` (the terminal's), worker ids are cut to fit; the output files hold them whole.
-    """
-    several_jobs = workers.select(pl.col(COL.JOB).n_unique()).item() > 1
-    flags = [name for name in workers.columns if name.startswith("flag_")]
-    flags = [name for name in flags if name != COL.FLAG_REASON]
-    numbers = [
-        spec
-        for spec in _NUMBERS
-        if spec[1] in workers.columns and workers.get_column(spec[1]).null_count() < workers.height
-    ]
-    shown = workers if limit is None else workers.head(limit)
-    title = f"Workers ({workers.height})"
-    if shown.height < workers.height:
-        title += f", top {shown.height} shown"
-    table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column("#", justify="right", style="dim")
-    if several_jobs:
-        table.add_column("job")
-    fixed = 14 + 12 * len(numbers) + (12 if flags else 0) + (20 if several_jobs else 0)
-    room = None if width is None else max(width - fixed, 12)
-    table.add_column("worker", no_wrap=True, overflow="ellipsis", max_width=room)
-    table.add_column("objects", justify="right", no_wrap=True, min_width=7)
-    for header, _, kind in numbers:
-        style = "dim" if kind.endswith("interval") else None
-        table.add_column(header, justify="right", style=style, no_wrap=True, min_width=len(header))
-    verdicts = COL.VERDICT in workers.columns
-    if verdicts:
-        table.add_column("verdict", no_wrap=True)
-    if flags:
-        table.add_column("flags")
-    for rank, row in enumerate(shown.iter_rows(named=True), start=1):
-        cells: list[str | Text] = [str(rank)]
-        if several_jobs:
-            cells.append(plain(row[COL.JOB]))
-        cells += [plain(row[COL.WORKER]), str(row[COL.N_OBJECTS])]
-        cells += [_cell(row, column, kind) for _, column, kind in numbers]
-        if verdicts:
-            cells.append(_verdict(row[COL.VERDICT]))
-        if flags:
-            cells.append(_flags(row))
-        table.add_row(*cells)
-    return table
 
 
 def render_summary_line(summary: Mapping[str, Any]) -> str:
@@ -205,6 +111,10 @@ def render_contributions_table(table: pl.DataFrame, *, limit: int | None = 25) -
     out.add_column("days", justify="right", no_wrap=True)
     if payout:
         out.add_column("payout USD", justify="right", no_wrap=True)
+    quality = COL.VERDICT in table.columns
+    if quality:
+        out.add_column("verdict", no_wrap=True)
+        out.add_column("skill", justify="right", no_wrap=True)
     for row in shown.iter_rows(named=True):
         cells: list[str | Text] = [plain(row[COL.JOB])] if by_job else []
         cells += [_person(row), plain(row[COL.WORKER]), f"{row[COL.N_OBJECTS]:,}"]
@@ -214,5 +124,9 @@ def render_contributions_table(table: pl.DataFrame, *, limit: int | None = 25) -
         if payout:
             value = row[COL.PAYOUT_USD]
             cells.append("–" if value is None else f"{value:,.2f}")
+        if quality:
+            verdict = row[COL.VERDICT] or "not audited"
+            style = "bold yellow" if verdict == "check" else ""
+            cells += [Text(verdict, style=style), _percent(row[COL.SKILL])]
         out.add_row(*cells)
     return out

@@ -142,7 +142,7 @@
     var thead = byId("worker-thead");
     var tr = h("tr", null);
     tableCols.forEach(function (col) {
-      var th = h("th", { class: col.kind === "text" || col.kind === "flags" ? "text" : col.kind, title: col.name === "__flags" ? "flags" : col.name, "data-col": col.name, scope: "col", tabindex: "0" }, col.title);
+      var th = h("th", { class: col.kind === "text" || col.kind === "flags" ? "text" : col.kind, title: col.name === "__flags" ? "flags raised on evidence" : (col.help || col.title), "data-col": col.name, scope: "col", tabindex: "0" }, col.title);
       th.addEventListener("click", function () { sortBy(col); });
       th.addEventListener("keydown", function (e) { if (e.key === "Enter") sortBy(col); });
       tr.appendChild(th);
@@ -315,7 +315,12 @@
   function drawTiming() {
     var el = byId("timing-chart");
     if (!D.hist.length) { emptyNote(el, "These answers carry no time information."); return; }
-    var rows = shown.filter(function (r) { return D.detail[r].q; }).slice(0, TIMING_ROWS);
+    // Workers to check first, then the fastest: a fast spammer is never below the fold.
+    var toCheck = function (r) { return rowFlags(r).length > 0 || val(r, "verdict") === "check"; };
+    var rows = shown.filter(function (r) { return D.detail[r].q; }).sort(function (a, b) {
+      var ca = toCheck(a) ? 0 : 1, cb = toCheck(b) ? 0 : 1;
+      return ca !== cb ? ca - cb : D.detail[a].q[2] - D.detail[b].q[2];
+    }).slice(0, TIMING_ROWS);
     if (!rows.length) { emptyNote(el, "No worker in the table's current selection has timed answers."); return; }
     var rowH = 17, W = chartWidth(el, 760), m = { l: 230, r: 20, t: 8, b: 40 };
     var H = m.t + m.b + rows.length * rowH;
@@ -338,7 +343,7 @@
       var g = s("g", { class: "box-row" + (r === selected ? " selected" : ""), "data-row": r },
         s("title", null, workerName(r) + "\nmedian " + fmtSeconds(q[2]) + ", 25\u201375%: " + fmtSeconds(q[1]) + "\u2013" + fmtSeconds(q[3]) + ", 5\u201395%: " + fmtSeconds(q[0]) + "\u2013" + fmtSeconds(q[4]) + "\n" + fmtInt(q[5]) + " timed answers"),
         s("rect", { class: "row-bg", x: 0, y: top, width: W, height: rowH }),
-        s("text", { x: m.l - 8, y: mid + 4, "text-anchor": "end", class: flagged ? "label-strong" : null }, truncate(workerName(r), 34)),
+        s("text", { x: m.l - 8, y: mid + 4, "text-anchor": "end", class: flagged || toCheck(r) ? "label-strong" : null }, truncate(workerName(r), 34)),
         s("line", { class: "whisker", x1: x(q[0]), x2: x(q[4]), y1: mid, y2: mid }),
         s("rect", { class: "box" + (flagged ? " flagged" : ""), x: x(q[1]), y: top + 3, width: Math.max(1, x(q[3]) - x(q[1])), height: rowH - 6 }),
         s("line", { class: "median", x1: x(q[2]), x2: x(q[2]), y1: top + 2, y2: top + rowH - 2 }));
@@ -346,8 +351,8 @@
       svg.appendChild(g);
     });
     clear(el).appendChild(svg);
-    byId("timing-note").textContent = "The first " + fmtInt(rows.length) + " workers in the table's current order and search" +
-      (shown.length > rows.length ? " (of " + fmtInt(shown.length) + ")" : "") + "; sort or search the worker table to change which.";
+    byId("timing-note").textContent = fmtInt(rows.length) + " workers of the table's current search" +
+      (shown.length > rows.length ? " (of " + fmtInt(shown.length) + ")" : "") + ": workers to check or flagged first (bold), then the fastest by median time; search the worker table to change which.";
   }
 
   // ---- contribution over time ---------------------------------------------------------------
@@ -551,6 +556,13 @@
   byId("detail-close").addEventListener("click", closeDetail);
   document.addEventListener("keydown", function (e) { if (e.key === "Escape" && selected !== null) closeDetail(); });
   if (!showFlags) byId("flagged-only-label").hidden = true;
+  // "show in the table" beside each worker to check: the table narrowed to that worker.
+  Array.prototype.forEach.call(document.querySelectorAll("a.items-link"), function (a) {
+    a.addEventListener("click", function () {
+      byId("worker-search").value = a.getAttribute("data-worker");
+      applyFilter();
+    });
+  });
   applyFilter();
   drawScatter();
   drawContribution();

@@ -1,0 +1,160 @@
+"""The command line's looks: ``--help`` in words, progress bars, and what the worker table shows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+
+from crowdaudit.report.worker_table import ONLY_CHOICES, SORT_CHOICES
+
+__all__ = [
+    "MinObjectsOpt",
+    "OnlyOpt",
+    "PlainGroup",
+    "PlainHelp",
+    "ProgressBars",
+    "SortOpt",
+    "View",
+]
+
+_METAVARS: Final = {"bool": "", "int": "N", "float": "NUMBER", "Path": "PATH"}
+
+
+def _no_type(ctx: object) -> None:
+    """An argument's type, in ``--help``: its name already says what it is."""
+
+
+def _name_values(params: Sequence[object]) -> None:
+    """Name values in ``--help`` in words (``PATH``, ``N``), never as Python types (``<bool>``
+    on a plain flag, ``<list[str]>``)."""
+    for param in params:
+        if not isinstance(param, TyperOption | TyperArgument) or param.metavar is not None:
+            continue
+        if isinstance(param, TyperArgument):
+            param.metavar = param.name.upper().removesuffix("S") if param.name else "VALUE"
+            param.display_type_rich = _no_type  # type: ignore[method-assign]
+        else:
+            param.metavar = _METAVARS.get(param.bare_type(), "TEXT")
+
+
+class PlainHelp(TyperCommand):
+    """A command whose ``--help`` names values in words."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        _name_values(params)
+        return params
+
+
+class PlainGroup(TyperGroup):
+    """The top command, whose ``--help`` names values in words too."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        _name_values(params)
+        return params
+
+
+class _Rate(ProgressColumn):
+    """Items per second, once there is a rate to show."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f}/s", style="dim")
+
+
+class ProgressBars:
+    """A progress callback drawing one bar per stage on stderr; silent when not a terminal.
+
+    A stage with nothing to do (``total`` 0) draws no bar. The bars remember how far reading
+    got, for the message printed on Ctrl-C.
+    """
+
+    def __init__(self, stderr: Console, *, enabled: bool) -> None:
+        self.enabled = enabled and stderr.is_terminal
+        self.bars = Progress(
+            TextColumn("{task.description:<20}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _Rate(),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=stderr,
+            transient=True,
+            disable=not self.enabled,
+        )
+        self.tasks: dict[str, TaskID] = {}
+        self.read: tuple[int, int] = (0, 0)
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if stage == "reading answers" and total:
+            self.read = (done, total)
+        if not self.enabled or total == 0:
+            return
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bars.add_task(stage, total=total)
+        self.bars.update(self.tasks[stage], completed=done, total=total)
+
+    def __enter__(self) -> ProgressBars:
+        self.bars.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bars.__exit__(None, None, None)
+
+
+SortOpt = Annotated[
+    str,
+    typer.Option(
+        help="Order of the worker table: best first, worst first (workers to check on top), or "
+        "objects (most answers first)."
+    ),
+]
+OnlyOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Show only workers to check (verdict check) or only flagged workers: check, flagged.",
+        show_default=False,
+    ),
+]
+MinObjectsOpt = Annotated[
+    int, typer.Option(help="Hide workers with fewer answered objects than this.", min=0)
+]
+
+
+@dataclass(frozen=True)
+class View:
+    """What the worker table shows: how many rows, in what order, which workers."""
+
+    limit: int = 25
+    sort: str = "best"
+    only: str | None = None
+    min_objects: int = 0
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORT_CHOICES:
+            raise typer.BadParameter(
+                f"{self.sort!r} is not one of {', '.join(SORT_CHOICES)}", param_hint="--sort"
+            )
+        if self.only is not None and self.only not in ONLY_CHOICES:
+            raise typer.BadParameter(
+                f"{self.only!r} is not one of {', '.join(ONLY_CHOICES)}", param_hint="--only"
+            )

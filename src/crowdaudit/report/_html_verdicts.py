@@ -1,0 +1,120 @@
+"""Server-side HTML answering the first question: which workers to check, and why.
+
+Used as the first screen of the report and at the head of the notebook view. Every value goes
+through :func:`html.escape`; nothing here needs JavaScript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+from typing import Final
+
+import polars as pl
+
+from crowdaudit.report.worker_table import check_mask, flag_columns
+from crowdaudit.schema import COL
+
+__all__ = ["HOW_TO_READ", "render_verdicts"]
+
+_VERDICT_WORDS: Final[Mapping[str, str]] = {
+    "check": "to check",
+    "ok": "ok",
+    "trusted": "trusted",
+    "not enough data": "not enough data",
+}
+
+HOW_TO_READ: Final = """
+<details class="how-to-read" open>
+<summary>How to read this</summary>
+<ul>
+<li><b>Verdict</b> (<code>verdict</code>): <i>to check</i> means the evidence says this worker's
+answers are worse than the rest of the job's, for the reason given; <i>trusted</i> and <i>ok</i>
+mean nothing stands out; <i>not enough data</i> means too few answers to tell.</li>
+<li><b>Skill</b> (<code>skill</code>): the estimated share of a worker's answers that are right,
+from a model of all workers' answers together, with a 90% range; it needs no gold.</li>
+<li><b>Accuracy on gold</b>: the share of answers equal to the gold label, with a 95% range.</li>
+<li><b>Agreement with the other workers</b>: how often a worker's answer equals the majority of
+the <em>other</em> workers on the same object. With 3 answers per object, the other two often
+disagree with each other, and a tie counts as a disagreement, so good workers can score well below
+100%: compare a worker with the job's median, not with 100%.</li>
+<li><b>Spam score</b>: how close a worker's answers are to answering at random or always the same
+label (0 good, 1 spam-like).</li>
+<li><b>Flags</b> are raised only on evidence: the same answer every time, answers that are
+systematically swapped, or fast answers that disagree with the others.</li>
+</ul>
+</details>
+"""
+
+
+def _percent(value: object) -> str:
+    return f"{100 * value:.0f}%" if isinstance(value, float) else "–"
+
+
+def _range(low: object, high: object) -> str:
+    if isinstance(low, float) and isinstance(high, float):
+        return f" ({100 * low:.0f}–{100 * high:.0f}%)"
+    return ""
+
+
+def _why(row: Mapping[str, object], flags: list[str]) -> str:
+    reason = row.get(COL.VERDICT_REASON) or row.get(COL.FLAG_REASON)
+    if isinstance(reason, str) and reason:
+        return reason
+    raised = [name.removeprefix("flag_").replace("_", " ") for name in flags if row.get(name)]
+    return ", ".join(raised) or "flagged"
+
+
+def _row(row: Mapping[str, object], flags: list[str], link: bool) -> str:
+    worker = escape(str(row[COL.WORKER]))
+    job = escape(str(row[COL.JOB]))
+    figures = [f"{row[COL.N_OBJECTS]:,} objects"]
+    if row.get(COL.SKILL) is not None:
+        figures.append(
+            f"skill {_percent(row[COL.SKILL])}{_range(row.get(COL.SKILL_LOW), row.get(COL.SKILL_HIGH))}"
+        )
+    if row.get(COL.GOLD_ACCURACY) is not None:
+        figures.append(
+            f"right on gold {_percent(row[COL.GOLD_ACCURACY])}"
+            f"{_range(row.get(COL.GOLD_ACCURACY_LOW), row.get(COL.GOLD_ACCURACY_HIGH))}"
+        )
+    items = (
+        f' <a class="items-link" href="#workers" data-worker="{worker}" data-job="{job}">'
+        "show in the table</a>"
+        if link
+        else ""
+    )
+    return (
+        f'<li class="to-check"><span class="mono worker-id" title="{worker}">{worker}</span>'
+        f'<span class="why">{escape(_why(row, flags))}</span>'
+        f'<span class="figures">{escape(" · ".join(figures))}</span>{items}</li>'
+    )
+
+
+def _tally(workers: pl.DataFrame) -> str:
+    if COL.VERDICT not in workers.columns:
+        n = workers.select(check_mask(workers).sum()).item()
+        return f"{n:,} of {workers.height:,} workers flagged"
+    counts = dict(
+        workers.get_column(COL.VERDICT).fill_null("not enough data").value_counts().iter_rows()
+    )
+    parts = [f"{counts[key]:,} {words}" for key, words in _VERDICT_WORDS.items() if counts.get(key)]
+    return " · ".join(parts)
+
+
+def render_verdicts(workers: pl.DataFrame, *, link: bool = False, max_rows: int = 50) -> str:
+    """A heading, the verdict tally, and one line per worker to check with the reason in words
+    and the few numbers behind it; ``link`` adds a link to each worker's row (the report)."""
+    rows = workers.filter(check_mask(workers)).head(max_rows).to_dicts()
+    flags = flag_columns(workers)
+    total = workers.select(check_mask(workers).sum()).item() if workers.height else 0
+    head = f'<h2 id="check-heading">Who to check, and why</h2><p class="tally">{escape(_tally(workers))}</p>'
+    if not rows:
+        return head + '<p class="none-to-check">No worker needs checking on this evidence.</p>'
+    more = (
+        f'<p class="note">{total - len(rows):,} more to check are in the worker table.</p>'
+        if total > len(rows)
+        else ""
+    )
+    body = "".join(_row(row, flags, link) for row in rows)
+    return f'{head}<ol class="check-list">{body}</ol>{more}'

@@ -1,0 +1,167 @@
+"""The report's first screen in Chromium: who to check and why, in words, at 1400 and 390 px.
+
+Two real audits: the bundled demo, and a synthetic job with planted spammers (two workers who
+answer "cat" to everything, fast). The page must show the workers to check before anything
+else, name every figure in words (no ``snake_case`` key anywhere a reader can see, tooltips
+included; a column name set in ``<code>`` in the how-to-read note is fine) and fit a phone.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from test_report_html_browser import chromium, open_report
+from typer.testing import CliRunner
+
+from crowdaudit.cli import app
+from tests.account_support import write_job
+
+__all__ = ["chromium"]
+
+pytestmark = pytest.mark.browser
+runner = CliRunner()
+SPAMMERS = ("public.us-east-1.SPAMMERAAAA1", "public.us-east-1.SPAMMERBBBB2")
+HONEST = tuple(f"public.us-east-1.HONEST{i:02d}" for i in range(10))
+LABELS = ("cat", "dog", "bird", "fish")
+RAW_KEY = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+# Everything a reader can see or hover: text outside <code>, every open <details> included,
+# tooltips (title attributes and SVG <title>), and the choices of every <select>.
+_VISIBLE_JS = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const clone = document.body.cloneNode(true);
+  clone.querySelectorAll('code, script, style').forEach(e => e.remove());
+  document.body.appendChild(clone);
+  clone.style.position = 'absolute';
+  const text = clone.innerText;
+  clone.remove();
+  const titles = Array.from(document.querySelectorAll('[title]')).map(e => e.getAttribute('title'));
+  const svgTitles = Array.from(document.querySelectorAll('svg title')).map(e => e.textContent);
+  const options = Array.from(document.querySelectorAll('option')).map(e => e.textContent);
+  const labels = Array.from(document.querySelectorAll('[aria-label]')).map(e => e.getAttribute('aria-label'));
+  return [text, ...titles, ...svgTitles, ...options, ...labels].join('\\n');
+}"""
+
+
+def _planted_job(root: Path) -> tuple[Path, Path]:
+    """300 objects, 3 answers each; honest workers right 9 times in 10; the two spammers answer
+    "cat" to everything at once. Gold for every object."""
+    answers = []
+    truth = {str(t): LABELS[(t * 7) % len(LABELS)] for t in range(300)}
+    for t in range(300):
+        spammer = SPAMMERS[t % 2] if t % 3 == 0 else None
+        honest = [HONEST[(t + k) % len(HONEST)] for k in range(3 if spammer is None else 2)]
+        for k, worker in enumerate(honest):
+            right = (t + 3 * k) % 10 != 0
+            label = truth[str(t)] if right else LABELS[(LABELS.index(truth[str(t)]) + 1) % 4]
+            answers.append((str(t), worker, label, t))
+        if spammer is not None:
+            answers.append((str(t), spammer, "cat", t))
+    folder = write_job(root, "planted", answers, start=datetime(2026, 6, 1, tzinfo=UTC))
+    gold = root / "gold.csv"
+    pl.DataFrame({"task": list(truth), "label": list(truth.values())}).write_csv(gold)
+    return folder, gold
+
+
+def _audit(args: list[str], out: Path) -> Path:
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out / "report.html"
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("first-screen")
+    folder, gold = _planted_job(root)
+    return {
+        "demo": _audit(["demo", "-q"], root / "demo"),
+        "planted": _audit(
+            ["audit", str(folder), "--gold", str(gold), "-q", "--no-cache"], root / "planted"
+        ),
+    }
+
+
+def _to_check(report: Path) -> list[str]:
+    workers = pl.read_csv(report.parent / "workers.csv")
+    return workers.filter(pl.col("verdict") == "check").get_column("worker").to_list()
+
+
+@pytest.mark.parametrize("name", ["demo", "planted"])
+def test_first_screen_says_who_to_check_and_why(
+    chromium: Any, reports: dict[str, Path], name: str
+) -> None:
+    report = reports[name]
+    to_check = _to_check(report)
+    if name == "planted":
+        assert set(SPAMMERS) <= set(to_check)
+    state = open_report(chromium, report)
+    page = state.page
+    try:
+        page.screenshot(path=str(report.parent / "first-screen.png"))
+        heading = page.locator("#check-heading")
+        assert heading.inner_text() == "Who to check, and why"
+        assert heading.bounding_box()["y"] < 300  # the first thing below the page header
+        listed = page.locator(".check-list li .worker-id").all_inner_texts()
+        assert listed == to_check
+        reasons = page.locator(".check-list li .why").all_inner_texts()
+        assert all(len(reason) > 10 for reason in reasons)
+        assert page.locator(".how-to-read summary").inner_text() == "How to read this"
+        # "show in the table" narrows the worker table to that worker.
+        page.locator(".check-list li .items-link").first.click()
+        assert page.locator("#worker-tbody tr").count() == 1
+        assert to_check[0] in page.locator("#worker-tbody tr").first.inner_text()
+        assert state.errors() == []
+        assert state.unexpected_requests() == []
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("name", ["demo", "planted"])
+def test_no_raw_key_is_visible_anywhere(chromium: Any, reports: dict[str, Path], name: str) -> None:
+    state = open_report(chromium, reports[name])
+    page = state.page
+    try:
+        visible = page.evaluate(_VISIBLE_JS)
+        # Worker ids and labels are data, not keys; none of these contains an underscore.
+        assert sorted(set(RAW_KEY.findall(visible))) == []
+        headers = page.locator("#worker-thead th").all_inner_texts()
+        assert "kappa against the other workers" in headers
+        assert not [h for h in headers if "consensus" in h and "kappa" in h]
+    finally:
+        page.context.close()
+
+
+def test_time_chart_puts_workers_to_check_first(chromium: Any, reports: dict[str, Path]) -> None:
+    report = reports["planted"]
+    to_check = set(_to_check(report))
+    state = open_report(chromium, report)
+    page = state.page
+    try:
+        names = page.eval_on_selector_all(
+            "#timing-chart g.box-row text", "ts => ts.map(t => t.textContent)"
+        )
+        assert set(names[: len(to_check)]) == to_check
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("name", ["demo", "planted"])
+def test_layout_fits_a_phone(chromium: Any, reports: dict[str, Path], name: str) -> None:
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(reports[name].as_uri())
+        page.wait_for_selector("html[data-ready]", state="attached", timeout=20_000)
+        page.screenshot(path=str(reports[name].parent / "phone.png"))
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        first = page.locator(".check-list li").first.bounding_box()
+        assert first["x"] >= 0
+        assert first["x"] + first["width"] <= 390
+        assert first["y"] < 844  # the first worker to check is on the first screen
+    finally:
+        context.close()
