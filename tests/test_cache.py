@@ -15,10 +15,10 @@ from conftest import PETS
 
 from crowdaudit.audit import read_jobs
 from crowdaudit.errors import ResponseFormatError
+from crowdaudit.model import Job
 from crowdaudit.schema import COL
 from crowdaudit.sources import groundtruth
 from crowdaudit.sources.cache import ResponseCache
-from crowdaudit.sources.groundtruth import Job
 
 
 def read(folder: Path, cache: Path | None, **options: Any) -> Job:

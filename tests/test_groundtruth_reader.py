@@ -20,8 +20,8 @@ from crowdaudit.errors import (
     ResponseFormatError,
     SourceNotFoundError,
 )
+from crowdaudit.model import Job
 from crowdaudit.schema import COL, RESPONSES
-from crowdaudit.sources.groundtruth import Job
 
 A = "private.us-east-1.1111111111111111"
 B = "private.us-east-1.2222222222222222"

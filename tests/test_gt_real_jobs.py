@@ -275,8 +275,9 @@ def test_request_answers_stored_at_an_s3_uri(copy_of: Any, job_uri: Any) -> None
     result = audit(job_uri(folder))
     (job,) = result.jobs
     (skipped,) = job.skipped
-    assert skipped.code == "bad-answer"
-    assert "missing.json" in skipped.why
+    # The answer file that cannot be fetched is skipped as unreadable, not as a bad answer.
+    assert skipped.code == "unreadable"
+    assert skipped.where == "s3://labels/ner-requests/annotations/answers/missing.json"
     # A's answer on object 0 was read from its file; A's on object 1 is skipped: A's consensus is
     # then 1 over object 0 alone, and B and C keep theirs.
     consensus = {worker: values[0] for worker, values in agreement(result).items()}

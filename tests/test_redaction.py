@@ -131,6 +131,8 @@ def test_redact_masks_values_and_keeps_the_rest(text: str, kept: str) -> None:
 
 
 def test_every_crowdaudit_error_is_redacted() -> None:
-    error = CrowdAuditError("cannot read", "s3://b/k", f"echo X-Amz-Security-Token={TOKEN}")
+    error = CrowdAuditError(
+        "cannot read", where="s3://b/k", why=f"echo X-Amz-Security-Token={TOKEN}"
+    )
     assert TOKEN not in error.message
     assert TOKEN not in str(error)

@@ -3,6 +3,9 @@ job read the same as from disk."""
 
 from __future__ import annotations
 
+import http.server
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import obstore.exceptions
@@ -18,9 +21,10 @@ from crowdaudit.errors import (
     SourceNotFoundError,
 )
 from crowdaudit.schema import COL
-from crowdaudit.sources.aws import AwsConfig, S3Store
+from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.fetch import fetch_objects, list_tree
 from crowdaudit.sources.groundtruth import read_job_folder
+from crowdaudit.sources.s3 import S3Store
 from crowdaudit.sources.s3_obstore import HybridS3Store, ObstoreS3Store, translate_obstore_error
 from crowdaudit.sources.store import LocalStore, StoredObject
 
@@ -240,47 +244,98 @@ def test_credentials_never_appear_in_messages(client: Any, monkeypatch: pytest.M
             assert secret not in text
 
 
+def test_a_key_obstore_cannot_parse_is_a_source_error() -> None:
+    # obstore raises a plain ValueError for a path it refuses; no S3 code, no typed exception.
+    error = translate_obstore_error(
+        ValueError("Could not parse path: empty segment\n\nDebug source: …"),
+        "cannot read S3 object",
+        "s3://b/k",
+    )
+    assert type(error) is SourceError
+    assert error.why == "Could not parse path: empty segment"
+
+
+class _S3Errors(http.server.BaseHTTPRequestHandler):
+    """Answers every request with the S3 error of the test: a status and an XML ``<Error>``."""
+
+    answer: tuple[int, str] = (500, "InternalError")
+    calls = 0
+
+    def _reply(self) -> None:
+        type(self).calls += 1
+        status, code = self.answer
+        body = (
+            f"<Error><Code>{code}</Code><Message>told {code}</Message>"
+            "<AWSAccessKeyId>AKIAXYZ</AWSAccessKeyId></Error>"
+        ).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_PUT = do_HEAD = _reply
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def s3_errors(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[_S3Errors]]:
+    """A loopback server answering S3 errors, set as the S3 endpoint."""
+    handler = type("Handler", (_S3Errors,), {"calls": 0})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        yield handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.mark.parametrize(
-    ("exc", "expected", "why"),
+    ("status", "code", "expected"),
     [
-        (FileNotFoundError("Object at location k not found"), SourceNotFoundError, None),
-        (
-            obstore.exceptions.PermissionDeniedError(
-                "Server returned non-2xx status code: 403 Forbidden: <Error><Code>AccessDenied"
-                "</Code><Message>Access Denied</Message></Error>"
-            ),
-            AccessDeniedError,
-            "AccessDenied: Access Denied",
-        ),
-        (
-            obstore.exceptions.GenericError(
-                "Generic S3 error: status code: 403 Forbidden: <Error><Code>InvalidAccessKeyId"
-                "</Code><Message>The AWS Access Key Id you provided does not exist in our records."
-                "</Message><AWSAccessKeyId>AKIAXYZ</AWSAccessKeyId></Error>"
-            ),
-            CredentialsError,
-            "InvalidAccessKeyId: The AWS Access Key Id you provided does not exist in our records.",
-        ),
-        (obstore.exceptions.UnauthenticatedError("expired"), CredentialsError, "expired"),
-        (
-            obstore.exceptions.GenericError(
-                "Generic S3 error: status code: 503 Service Unavailable"
-            ),
-            SourceError,
-            "Generic S3 error: status code: 503 Service Unavailable",
-        ),
-        (ValueError("Could not parse path: empty segment\n\nDebug source: …"), SourceError, None),
+        (403, "AccessDenied", AccessDeniedError),
+        (403, "InvalidAccessKeyId", CredentialsError),
+        (400, "ExpiredToken", CredentialsError),
+        (401, "Unauthorized", CredentialsError),
+        (404, "NoSuchKey", SourceNotFoundError),
+        (404, "NoSuchBucket", SourceNotFoundError),
+        (500, "InternalError", SourceError),
     ],
 )
-def test_error_translation(exc: Exception, expected: type[SourceError], why: str | None) -> None:
-    error = translate_obstore_error(exc, "cannot read S3 object", "s3://b/k")
-    assert type(error) is expected
-    assert error.what == "cannot read S3 object"
-    assert error.where == "s3://b/k"
-    assert "\n" not in error.why
-    assert "AKIAXYZ" not in str(error)
-    if why is not None:
-        assert error.why == why
+def test_real_obstore_errors_are_classified(
+    s3_errors: type[_S3Errors], status: int, code: str, expected: type[SourceError]
+) -> None:
+    s3_errors.answer = (status, code)
+    store = ObstoreS3Store(AwsConfig(max_attempts=1), BUCKET)
+
+    with pytest.raises(SourceError) as read:
+        store.read_bytes("job/a.json")
+    with pytest.raises(SourceError) as listed:
+        list(store.list_objects("job/"))
+
+    for caught, what, where in (
+        (read, "cannot read S3 object", f"s3://{BUCKET}/job/a.json"),
+        (listed, "cannot list S3 objects", f"s3://{BUCKET}/job/"),
+    ):
+        assert type(caught.value) is expected
+        assert (caught.value.what, caught.value.where) == (what, where)
+        # Only S3's code and message are kept: no URL, timing or key id from obstore's text.
+        assert caught.value.why == f"{code}: told {code}"
+
+
+def test_a_write_refused_by_obstore_keeps_its_class(s3_errors: type[_S3Errors]) -> None:
+    store = ObstoreS3Store(AwsConfig(max_attempts=1), BUCKET)
+    s3_errors.answer = (403, "AccessDenied")
+    with pytest.raises(AccessDeniedError, match=r"^cannot write S3 object: s3://"):
+        store.write_bytes("out/workers.csv", b"x")
+    s3_errors.answer = (500, "InternalError")
+    with pytest.raises(OutputError, match=r"\(InternalError: told InternalError\)$"):
+        store.write_bytes("out/workers.csv", b"x")
 
 
 def test_endpoint_precedence(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -337,3 +392,12 @@ def test_hybrid_store_drops_folder_placeholders_obstore_lists_as_files(client: A
         "job/a/1.json",
         "job/b/c/2.json",
     ]
+
+
+def test_obstore_retries_as_often_as_boto3(s3_errors: type[_S3Errors]) -> None:
+    # A server error is retried: max_attempts=1 is one retry after the first try, for boto3 (see
+    # tests/identity/test_cognito_directory.py) as for obstore.
+    store = ObstoreS3Store(AwsConfig(max_attempts=1), BUCKET)
+    with pytest.raises(SourceError):
+        store.read_bytes("job/a.json")
+    assert s3_errors.calls == 2

@@ -27,6 +27,7 @@ from crowdaudit.errors import (
     CrowdAuditError,
     EmptyJobError,
     GoldFormatError,
+    IdentityError,
     InputFormatError,
     LabelAttributeError,
     ManifestFormatError,
@@ -37,11 +38,10 @@ from crowdaudit.errors import (
     SourceNotFoundError,
 )
 from crowdaudit.ledger import Contributions, contributions
+from crowdaudit.model import Gold, Job
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter
 from crowdaudit.sources.exports import ExportOptions
-from crowdaudit.sources.gold import Gold
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.ray_engine import RayEngine
 from crowdaudit.tasks.registry import TaskOptions
 
@@ -56,6 +56,7 @@ __all__ = [
     "ExportOptions",
     "Gold",
     "GoldFormatError",
+    "IdentityError",
     "InputFormatError",
     "Job",
     "JobFilter",

@@ -19,14 +19,16 @@ from crowdaudit.errors import (
     LabelAttributeError,
     SourceError,
 )
+from crowdaudit.metrics.accuracy import compute_label_accuracy
 from crowdaudit.metrics.history import compute_history
-from crowdaudit.metrics.jobs import JOB_FIGURES, compute_job_skill
+from crowdaudit.metrics.job_skill import JOB_FIGURES, compute_job_skill
 from crowdaudit.metrics.workers import (
     compute_seed_metrics,
     compute_worker_table,
     rank_workers,
     with_similarities,
 )
+from crowdaudit.model import Gold, Job
 from crowdaudit.report.html import render_report, render_summary_html
 from crowdaudit.report.items import build_similarity_items, with_object_details, with_votes
 from crowdaudit.report.plain_repr import render_repr
@@ -34,9 +36,9 @@ from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter, UnreadableJob, discover_jobs
 from crowdaudit.sources.exports import ExportOptions, is_export_file, parse_export
-from crowdaudit.sources.fetch import Progress, no_progress
-from crowdaudit.sources.gold import SOURCE, Gold, match_gold, parse_gold
-from crowdaudit.sources.groundtruth import Job, describe, read_job_folder
+from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY, Progress, no_progress
+from crowdaudit.sources.gold import SOURCE, match_gold, parse_gold
+from crowdaudit.sources.groundtruth import describe, read_job_folder
 from crowdaudit.sources.locations import open_folder, read_location
 from crowdaudit.sources.ray_engine import RayEngine
 from crowdaudit.sources.sagemaker import JobInfo, fetch_job_info
@@ -139,10 +141,7 @@ def _count_unused_gold(gold: Gold | None, jobs: Sequence[Job]) -> int:
 
 def _gold_accuracy_of_consolidated(answers: pl.DataFrame) -> float | None:
     objects = answers.select(COL.JOB, COL.TASK, COL.CONSOLIDATED, COL.GOLD).unique()
-    scored = objects.filter(pl.col(COL.GOLD).is_not_null() & pl.col(COL.CONSOLIDATED).is_not_null())
-    if scored.height == 0:
-        return None
-    return float(scored.select((pl.col(COL.CONSOLIDATED) == pl.col(COL.GOLD)).mean()).item())
+    return compute_label_accuracy(objects, label=COL.CONSOLIDATED)
 
 
 def build_audit(
@@ -258,7 +257,7 @@ def read_jobs(
     label_attribute: str | None = None,
     strict: bool = False,
     aws: AwsConfig | None = None,
-    concurrency: int = 64,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     sagemaker: Any = None,
     labels: bool = True,
@@ -288,8 +287,8 @@ def read_jobs(
     if engine is not None and cache is None:
         raise CrowdAuditError(
             "cannot use --engine ray",
-            "--no-cache",
-            "Ray tasks hand their results over in the cache",
+            where="--no-cache",
+            why="Ray tasks hand their results over in the cache",
         )
     export = replace(export or ExportOptions(), labels=labels)
     if task_options is not None:
@@ -320,11 +319,13 @@ def read_jobs(
             job = replace(job, price_per_object=info.price_per_object)
         jobs.append(job)
     if not jobs:
-        raise SourceError("nothing to audit", "", "give a job folder, an s3:// URI or --job NAME")
+        raise SourceError("nothing to audit", hint="give a job folder, an s3:// URI or --job NAME")
     seen: set[str] = set()
     for job in jobs:
         if job.name in seen:
-            raise CrowdAuditError("two sources have the same job name", job.name, "audit each once")
+            raise CrowdAuditError(
+                "two sources have the same job name", where=job.name, why="audit each once"
+            )
         seen.add(job.name)
     return jobs
 
@@ -348,7 +349,7 @@ def read_account(
     label_attribute: str | None = None,
     strict: bool = False,
     aws: AwsConfig | None = None,
-    concurrency: int = 64,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     sagemaker: Any = None,
     labels: bool = True,
@@ -404,8 +405,8 @@ def read_account(
         first = f"; first: {unreadable[0].name}: {unreadable[0].reason}" if unreadable else ""
         raise SourceError(
             "no labeling job to audit",
-            "ListLabelingJobs",
-            f"{len(unreadable)} matching job(s), none readable{first}",
+            where="ListLabelingJobs",
+            why=f"{len(unreadable)} matching job(s), none readable{first}",
         )
     return jobs, unreadable
 
@@ -418,7 +419,7 @@ def read_selected_jobs(
     label_attribute: str | None = None,
     strict: bool = False,
     aws: AwsConfig | None = None,
-    concurrency: int = 64,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     sagemaker: Any = None,
     labels: bool = True,
@@ -473,11 +474,15 @@ def read_job(
     label_attribute: str | None = None,
     strict: bool = False,
     aws: AwsConfig | None = None,
-    concurrency: int = 64,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     cache: Path | None = None,
+    labels: bool = True,
+    task_options: TaskOptions | None = None,
+    export: ExportOptions | None = None,
 ) -> Job:
-    """Read one Ground Truth job's output folder, a local path or an ``s3://`` URI.
+    """Read one Ground Truth job's output folder, a local path or an ``s3://`` URI, or one export
+    file; the options mean what they mean for :func:`read_jobs`.
 
     Example::
 
@@ -492,6 +497,9 @@ def read_job(
         concurrency=concurrency,
         progress=progress,
         cache=cache,
+        labels=labels,
+        task_options=task_options,
+        export=export,
     )
     return job
 
@@ -503,7 +511,7 @@ def audit(
     label_attribute: str | None = None,
     strict: bool = False,
     aws: AwsConfig | None = None,
-    concurrency: int = 64,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     sagemaker: Any = None,
     cache: Path | None = None,

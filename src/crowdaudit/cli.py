@@ -15,19 +15,8 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from crowdaudit._cli_account import (
-    AllJobsOpt,
-    EngineOpt,
-    NameContainsOpt,
-    RayAddressOpt,
-    SinceOpt,
-    StatusOpt,
-    UntilOpt,
-    WorkteamOpt,
-    build_engine,
-    build_job_filter,
-    warn_unreadable,
-)
+from crowdaudit._cli_account import build_engine, warn_unreadable
+from crowdaudit._cli_shared import LimitOpt, QuietOpt, ReadArgs, with_read_options
 from crowdaudit._cli_terminal import (
     MinObjectsOpt,
     OnlyOpt,
@@ -43,6 +32,7 @@ from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
 from crowdaudit.errors import CrowdAuditError, SkippedRecord
 from crowdaudit.ledger import Contributions
 from crowdaudit.ledger import contributions as build_ledger
+from crowdaudit.model import Job
 from crowdaudit.report.commit import write_all
 from crowdaudit.report.ledger_quality import has_personal_data, with_quality
 from crowdaudit.report.ledger_quality import seed_csv as to_seed_csv
@@ -61,9 +51,8 @@ from crowdaudit.report.writers import (
     render_table_files,
 )
 from crowdaudit.sources.aws import AwsConfig
-from crowdaudit.sources.cache import default_cache_dir
 from crowdaudit.sources.exports import FORMAT_NAMES, ExportOptions
-from crowdaudit.sources.groundtruth import Job, read_job_folder
+from crowdaudit.sources.groundtruth import read_job_folder
 from crowdaudit.sources.locations import Location, open_output_file, open_output_folder
 from crowdaudit.sources.store import join_key
 from crowdaudit.tasks.custom import COMPARES, check_path
@@ -197,24 +186,6 @@ JobOpt = Annotated[
         show_default=False,
     ),
 ]
-ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile to use.", rich_help_panel="AWS")]
-RegionOpt = Annotated[str | None, typer.Option(help="AWS region to use.", rich_help_panel="AWS")]
-EndpointOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--endpoint-url",
-        help="S3 endpoint, for S3-compatible stores (AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL "
-        "are honoured too).",
-        rich_help_panel="AWS",
-    ),
-]
-LimitOpt = Annotated[
-    int,
-    typer.Option(
-        help="Rows of the worker table to show; 0 shows all. Workers to check are always shown.",
-        min=0,
-    ),
-]
 TaskTypeOpt = Annotated[
     str | None,
     typer.Option(
@@ -261,33 +232,6 @@ SpanMatchOpt = Annotated[
         rich_help_panel="Task types",
     ),
 ]
-StrictOpt = Annotated[
-    bool, typer.Option(help="Stop at the first unusable file instead of skipping and counting it.")
-]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
-ConcurrencyOpt = Annotated[
-    int,
-    typer.Option(help="S3 objects to read at once (local files are read in turn).", min=1, max=512),
-]
-CacheOpt = Annotated[
-    Path | None,
-    typer.Option(
-        help="Folder of the incremental cache: answers already parsed are kept with the ETags of "
-        "their files, so a re-run fetches only new or changed files. [default: "
-        "$XDG_CACHE_HOME/crowdaudit or ~/.cache/crowdaudit]",
-        show_default=False,
-    ),
-]
-NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Read every file; keep no cache.")]
-FormatOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--format",
-        help=f"Read every source as this export instead of detecting it: {', '.join(FORMAT_NAMES)}.",
-        rich_help_panel="Platform exports",
-        show_default=False,
-    ),
-]
 ControlOpt = Annotated[
     str | None,
     typer.Option(
@@ -300,13 +244,6 @@ AnswerColumnOpt = Annotated[
     str | None,
     typer.Option(
         help="Mechanical Turk, Toloka: the Answer.* or OUTPUT:* column, when there are several.",
-        rich_help_panel="Platform exports",
-    ),
-]
-IncludeRejectedOpt = Annotated[
-    bool,
-    typer.Option(
-        help="Mechanical Turk, Toloka: count rejected assignments as answers.",
         rich_help_panel="Platform exports",
     ),
 ]
@@ -359,12 +296,6 @@ def _task_options(
     return TaskOptions(task_type, answer_path, compare, iou, span_match, label_path)
 
 
-def _cache_folder(cache: Path | None, no_cache: bool) -> Path | None:
-    if no_cache:
-        return None
-    return cache if cache is not None else default_cache_dir()
-
-
 def _note_cache(jobs: Sequence[Job], *, quiet: bool) -> None:
     if quiet:
         return
@@ -377,6 +308,7 @@ def _note_cache(jobs: Sequence[Job], *, quiet: bool) -> None:
 
 
 @app.command(cls=PlainHelp)
+@with_read_options
 def audit(
     sources: SourcesArg = None,
     job: JobOpt = None,
@@ -404,36 +336,19 @@ def audit(
             help="Also write the seed notebook's per-worker JSON to this path or s3:// URI."
         ),
     ] = None,
-    strict: StrictOpt = False,
-    profile: ProfileOpt = None,
-    region: RegionOpt = None,
-    endpoint_url: EndpointOpt = None,
-    concurrency: ConcurrencyOpt = 64,
-    cache: CacheOpt = None,
-    no_cache: NoCacheOpt = False,
     task_type: TaskTypeOpt = None,
     answer_path: AnswerPathOpt = None,
     label_path: LabelPathOpt = None,
     compare: CompareOpt = "exact",
     iou_threshold: IouOpt = 0.5,
     span_match: SpanMatchOpt = "exact",
-    export_format: FormatOpt = None,
     control: ControlOpt = None,
     answer_column: AnswerColumnOpt = None,
-    include_rejected: IncludeRejectedOpt = False,
-    limit: LimitOpt = 25,
     sort: SortOpt = "best",
     only: OnlyOpt = None,
     min_objects: MinObjectsOpt = 0,
-    quiet: QuietOpt = False,
-    all_jobs: AllJobsOpt = False,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    status: StatusOpt = None,
-    name_contains: NameContainsOpt = None,
-    workteam: WorkteamOpt = None,
-    engine: EngineOpt = "local",
-    ray_address: RayAddressOpt = None,
+    *,
+    read: ReadArgs,
 ) -> None:
     """Audit the workers of one or more labeling jobs: accuracy on gold, agreement, time.
 
@@ -447,47 +362,41 @@ def audit(
 
         crowdaudit audit --all-jobs --since 2026-07-01 --status Completed --out audit/
     """
-    if not sources and not job and not all_jobs:
+    if not sources and not job and not read.all_jobs:
         _tell("error:", "bold red", "give a SOURCE or --job (or --all-jobs); see --help")
         raise typer.Exit(2)
-    view = View(limit, sort, only, min_objects)
-    aws = AwsConfig(
-        profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
-    )
+    view = View(read.limit, sort, only, min_objects)
+    aws = read.aws()
     options = _task_options(task_type, answer_path, compare, iou_threshold, span_match, label_path)
-    job_filter = build_job_filter(
-        all_jobs,
-        since=since,
-        until=until,
-        status=status,
-        name_contains=name_contains,
-        workteam=workteam,
-        named=[*(sources or []), *(job or [])],
+    job_filter = read.job_filter([*(sources or []), *(job or [])])
+    export = _export_options(
+        read.export_format, control, answer_column, read.include_rejected, options
     )
-    export = _export_options(export_format, control, answer_column, include_rejected, options)
     with _cli_errors():
         gold_labels = read_gold(gold, aws=aws) if gold else None
         with (
-            build_engine(engine, ray_address, aws=aws, concurrency=concurrency) as ray_engine,
-            ProgressBars(stderr, enabled=not quiet) as progress,
-            _interrupts(progress, cached=not no_cache),
+            build_engine(
+                read.engine, read.ray_address, aws=aws, concurrency=read.concurrency
+            ) as ray_engine,
+            ProgressBars(stderr, enabled=not read.quiet) as progress,
+            _interrupts(progress, cached=not read.no_cache),
         ):
             jobs, unreadable = read_selected_jobs(
                 sources or [],
                 job_names=job or [],
                 all_jobs=job_filter,
                 label_attribute=label_attribute,
-                strict=strict,
+                strict=read.strict,
                 aws=aws,
-                concurrency=concurrency,
+                concurrency=read.concurrency,
                 progress=progress,
-                cache=_cache_folder(cache, no_cache),
+                cache=read.cache_folder(),
                 task_options=options,
                 export=export,
                 engine=ray_engine,
             )
         result = build_audit(jobs, gold_labels, unreadable=unreadable)
-    _note_cache(jobs, quiet=quiet)
+    _note_cache(jobs, quiet=read.quiet)
     warn_unreadable(stderr, unreadable or [])
     with _cli_errors():
         _write_outputs(result, out=out, seed_json=seed_json, aws=aws)
@@ -522,6 +431,7 @@ def _ledger_format(out: str) -> str:
 
 
 @app.command(no_args_is_help=True, cls=PlainHelp)
+@with_read_options
 def contributions(
     sources: SourcesArg = None,
     job: JobOpt = None,
@@ -573,25 +483,8 @@ def contributions(
         float | None,
         typer.Option(help="USD paid per hour of recorded work time; adds payout_usd.", min=0),
     ] = None,
-    strict: StrictOpt = False,
-    profile: ProfileOpt = None,
-    region: RegionOpt = None,
-    endpoint_url: EndpointOpt = None,
-    concurrency: ConcurrencyOpt = 64,
-    cache: CacheOpt = None,
-    no_cache: NoCacheOpt = False,
-    export_format: FormatOpt = None,
-    include_rejected: IncludeRejectedOpt = False,
-    limit: LimitOpt = 25,
-    quiet: QuietOpt = False,
-    all_jobs: AllJobsOpt = False,
-    since: SinceOpt = None,
-    until: UntilOpt = None,
-    status: StatusOpt = None,
-    name_contains: NameContainsOpt = None,
-    workteam: WorkteamOpt = None,
-    engine: EngineOpt = "local",
-    ray_address: RayAddressOpt = None,
+    *,
+    read: ReadArgs,
 ) -> None:
     """Who did how much work, for how long, across jobs — with the person behind each worker id.
 
@@ -604,24 +497,16 @@ def contributions(
     table_format = _ledger_format(out)
     if seed_csv and by_job:
         raise typer.BadParameter("needs one row per person, not --by-job", param_hint="--seed-csv")
-    job_filter = build_job_filter(
-        all_jobs,
-        since=since,
-        until=until,
-        status=status,
-        name_contains=name_contains,
-        workteam=workteam,
-        named=[*(sources or []), *(job or [])],
-    )
-    export = _export_options(export_format, None, None, include_rejected)
-    aws = AwsConfig(
-        profile=profile, region=region, endpoint_url=endpoint_url, max_pool_connections=concurrency
-    )
+    job_filter = read.job_filter([*(sources or []), *(job or [])])
+    export = _export_options(read.export_format, None, None, read.include_rejected)
+    aws = read.aws()
     with _cli_errors():
         with (
-            build_engine(engine, ray_address, aws=aws, concurrency=concurrency) as ray_engine,
-            ProgressBars(stderr, enabled=not quiet) as progress,
-            _interrupts(progress, cached=not no_cache),
+            build_engine(
+                read.engine, read.ray_address, aws=aws, concurrency=read.concurrency
+            ) as ray_engine,
+            ProgressBars(stderr, enabled=not read.quiet) as progress,
+            _interrupts(progress, cached=not read.no_cache),
         ):
             ledger = build_ledger(
                 *(sources or []),
@@ -631,22 +516,22 @@ def contributions(
                 by_job=by_job,
                 rate_per_object=rate_per_object,
                 rate_per_hour=rate_per_hour,
-                strict=strict,
+                strict=read.strict,
                 aws=aws,
-                concurrency=concurrency,
+                concurrency=read.concurrency,
                 progress=progress,
-                cache=_cache_folder(cache, no_cache),
+                cache=read.cache_folder(),
                 export=export,
                 all_jobs=job_filter,
                 engine=ray_engine,
             )
         table = ledger.table
         if with_audit:
-            # The audit reads the jobs as ``audit`` does (task type and all); the cache makes
+            # The audit reads the jobs as ``audit`` does (task type and all); the read.cache makes
             # the second reading cheap.
             jobs, _ = read_selected_jobs(
-                [*(sources or [])], job_names=job or [], all_jobs=job_filter, strict=strict,
-                aws=aws, concurrency=concurrency, cache=_cache_folder(cache, no_cache), export=export
+                [*(sources or [])], job_names=job or [], all_jobs=job_filter, strict=read.strict,
+                aws=aws, concurrency=read.concurrency, cache=read.cache_folder(), export=export
             )  # fmt: skip
             table = with_quality(table, build_audit(jobs, None).workers)
         outputs = [(open_output_file(out, aws), render_table(table, table_format))]
@@ -655,7 +540,7 @@ def contributions(
                 (open_output_file(seed_csv, aws), render_table(to_seed_csv(table), "csv"))
             )
         write_all(outputs)
-    _tell_ledger(ledger, table, [location for location, _ in outputs], limit=limit or None)
+    _tell_ledger(ledger, table, [location for location, _ in outputs], limit=read.limit or None)
 
 
 def _tell_ledger(

@@ -16,18 +16,26 @@
     ├── EmptyJobError               a source holds no usable worker answers
     └── OutputError                 an output cannot be written
 
-Messages follow one form, ``<what failed>: <where> (<why>)``, so that the command line can print
-``error: <message>`` and nothing else. The ``why`` often quotes a server (an S3 error message, a
+Messages follow one form, ``<what failed>: <where> (<why>; <hint>)``, so that the command line can
+print ``error: <message>`` and nothing else. The context is keyword-only: ``what`` is positional,
+``where`` (a file, URI or job), ``why`` (the reason) and ``hint`` (what the user may do about it) are
+named, so a hint never passes for a reason.
+
+An error that wraps another keeps its class: :meth:`CrowdAuditError.reworded` gives the same class
+with new context, and an S3 write refused for the credentials stays an :class:`AccessDeniedError`.
+
+The ``why`` often quotes a server (an S3 error message, a
 botocore exception); every one passes through :func:`redact`, so that a server echoing the
 request's headers or a presigned URL cannot put a session token or a signature on the screen.
 """
 
 from __future__ import annotations
 
+import copy as copy_module
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Self
 
 __all__ = [
     "AccessDeniedError",
@@ -82,12 +90,14 @@ class CrowdAuditError(Exception):
         what: what failed, e.g. ``"cannot parse worker response"``.
         where: the file, S3 URI or job name it concerns.
         why: the reason, in a few words.
+        hint: what the user can do about it, e.g. ``"set a profile or AWS_* variables"``.
     """
 
-    def __init__(self, what: str, where: str = "", why: str = "") -> None:
+    def __init__(self, what: str, *, where: str = "", why: str = "", hint: str = "") -> None:
         self.what = what
         self.where = where
         self.why = redact(why) if why else why
+        self.hint = hint
         super().__init__(self.message)
 
     @property
@@ -95,9 +105,16 @@ class CrowdAuditError(Exception):
         text = self.what
         if self.where:
             text += f": {self.where}"
-        if self.why:
-            text += f" ({self.why})"
+        detail = "; ".join(part for part in (self.why, self.hint) if part)
+        if detail:
+            text += f" ({detail})"
         return text
+
+    def reworded(self, what: str, *, where: str) -> Self:
+        """The same error, of the same class and with the same reason, about another ``where``."""
+        copy = copy_module.copy(self)
+        CrowdAuditError.__init__(copy, what, where=where, why=self.why, hint=self.hint)
+        return copy
 
 
 class SourceError(CrowdAuditError):
@@ -123,9 +140,11 @@ class InputFormatError(CrowdAuditError):
         code: a stable reason code, e.g. ``"malformed-json"``, used to count skipped files.
     """
 
-    def __init__(self, what: str, where: str = "", why: str = "", *, code: str = "invalid") -> None:
+    def __init__(
+        self, what: str, *, where: str = "", why: str = "", hint: str = "", code: str = "invalid"
+    ) -> None:
         self.code = code
-        super().__init__(what, where, why)
+        super().__init__(what, where=where, why=why, hint=hint)
 
 
 class ResponseFormatError(InputFormatError):
@@ -149,10 +168,16 @@ class IdentityError(CrowdAuditError):
     """
 
     def __init__(
-        self, what: str, where: str = "", why: str = "", *, code: str = "service-error"
+        self,
+        what: str,
+        *,
+        where: str = "",
+        why: str = "",
+        hint: str = "",
+        code: str = "service-error",
     ) -> None:
         self.code = code
-        super().__init__(what, where, why)
+        super().__init__(what, where=where, why=why, hint=hint)
 
 
 class LabelAttributeError(CrowdAuditError):
@@ -177,21 +202,27 @@ class SkippedRecord:
     code: str
 
     @classmethod
-    def from_error(cls, error: InputFormatError) -> SkippedRecord:
-        return cls(error.what, error.where, error.why, error.code)
+    def from_error(cls, error: InputFormatError | SourceError) -> SkippedRecord:
+        """The record of ``error``; a source that could not be read is coded ``"unreadable"``."""
+        code = error.code if isinstance(error, InputFormatError) else "unreadable"
+        return cls(error.what, error.where, error.why, code)
 
     def to_dict(self) -> dict[str, str]:
         return {"what": self.what, "where": self.where, "why": self.why, "code": self.code}
 
 
 class SkipLog:
-    """Collects skipped records, or raises the first one when ``strict``."""
+    """Collects skipped records, or raises the first one, of its own class, when ``strict``.
+
+    A record is skipped because its content cannot be used (:class:`InputFormatError`) or because
+    it could not be read at all (:class:`SourceError`, coded ``"unreadable"``).
+    """
 
     def __init__(self, *, strict: bool = False) -> None:
         self.strict = strict
         self.records: list[SkippedRecord] = []
 
-    def skip(self, error: InputFormatError) -> None:
+    def skip(self, error: InputFormatError | SourceError) -> None:
         if self.strict:
             raise error
         self.records.append(SkippedRecord.from_error(error))

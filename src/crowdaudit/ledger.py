@@ -15,15 +15,15 @@ from crowdaudit.errors import IdentityError
 from crowdaudit.identity.cognito import CognitoDirectory
 from crowdaudit.identity.directory import IdentityDirectory, Person, PoolSub, unresolved
 from crowdaudit.metrics.contributions import build_pool_subs, compute_contributions
+from crowdaudit.model import Job
 from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter, UnreadableJob
 from crowdaudit.sources.exports import ExportOptions
-from crowdaudit.sources.fetch import Progress, no_progress
-from crowdaudit.sources.groundtruth import Job
+from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY, Progress, no_progress
 from crowdaudit.sources.ray_engine import RayEngine
 
-__all__ = ["Contributions", "build_contributions", "cognito_directory", "contributions"]
+__all__ = ["Contributions", "cognito_directory", "contributions", "fetch_contributions"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +46,11 @@ class Contributions:
 
 
 def cognito_directory(aws: AwsConfig) -> CognitoDirectory:
-    """A Cognito directory with one client per region; the directory does its own retrying."""
-    return CognitoDirectory(lambda region: aws.client("cognito-idp", region=region, max_attempts=1))
+    """A Cognito directory with one client per region, retrying throttled calls (botocore)."""
+    return CognitoDirectory(lambda region: aws.client("cognito-idp", region=region))
 
 
-def build_contributions(
+def fetch_contributions(
     jobs: Sequence[Job],
     *,
     directory: IdentityDirectory | None,
@@ -59,7 +59,7 @@ def build_contributions(
     rate_per_object: float | None = None,
     rate_per_hour: float | None = None,
 ) -> Contributions:
-    """Build the ledger of jobs already read, asking ``directory`` for names (``None``: no names).
+    """The ledger of jobs already read, with names fetched from ``directory`` (``None``: no names).
 
     A job found through DescribeLabelingJob with a public-workforce task price is paid that price
     per object unless ``rate_per_object`` is given.
@@ -121,7 +121,7 @@ def contributions(
     aws: AwsConfig | None = None,
     directory: IdentityDirectory | None = None,
     sagemaker: Any = None,
-    concurrency: int = 64,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     cache: Path | None = None,
     export: ExportOptions | None = None,
@@ -173,7 +173,7 @@ def contributions(
     )
     if identities and directory is None:
         directory = cognito_directory(aws)
-    ledger = build_contributions(
+    ledger = fetch_contributions(
         jobs,
         directory=directory if identities else None,
         allow_missing_identities=allow_missing_identities,

@@ -182,7 +182,8 @@ WORKERS: Final[dict[str, pl.DataType]] = {
     COL.FIRST_SUBMITTED_AT: _UTC,
     COL.LAST_SUBMITTED_AT: _UTC,
 }
-"""The worker table of PRODUCT.md, plus ``job`` and ``n_loo`` (the denominator of ``loo_agreement``)."""
+"""The worker table (README, "The worker table"), plus ``job`` and ``n_loo`` (the denominator of
+``loo_agreement``)."""
 
 WORKER_COLUMNS: Final[tuple[str, ...]] = tuple(WORKERS)
 

@@ -5,9 +5,11 @@ moto generates every user's ``sub``; the fixtures create users first and read th
 
 from __future__ import annotations
 
+import http.server
+import json
 import math
-import random
 import socket
+import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -27,8 +29,10 @@ from crowdaudit.identity.cognito import (
     parse_user,
 )
 from crowdaudit.identity.directory import IdentityError, Person, unresolved
+from crowdaudit.sources.aws import AwsConfig
 
 POOL = "us-east-1_abc"
+REGION = "us-east-1"
 
 
 # Emitted once per API call (not per HTTP retry), with the call's own parameters.
@@ -57,10 +61,6 @@ def count_calls(client: Any) -> CallLog:
     log = CallLog()
     client.meta.events.register(LIST_USERS_EVENT, log)
     return log
-
-
-def no_sleep(_: float) -> None:
-    pass
 
 
 def assert_same_people(found: Person | None, expected: Person) -> None:
@@ -260,11 +260,6 @@ def user(username: str, sub: str, email: str | None = None) -> dict[str, Any]:
 LISTING = {"UserPoolId": POOL, "Limit": PAGE_SIZE}
 
 
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
 def test_access_denied_is_one_clear_error(stubbed: tuple[Any, Stubber]) -> None:
     client, stubber = stubbed
     stubber.add_client_error(
@@ -276,7 +271,7 @@ def test_access_denied_is_one_clear_error(stubbed: tuple[Any, Stubber]) -> None:
     )
 
     with pytest.raises(IdentityError) as info:
-        CognitoDirectory(client, sleep=no_sleep).fetch_people({POOL: ["s"]})
+        CognitoDirectory(client).fetch_people({POOL: ["s"]})
 
     assert isinstance(info.value, CrowdAuditError)
     assert info.value.code == "access-denied"
@@ -303,72 +298,83 @@ def test_access_denied_on_a_lookup_names_the_sub(stubbed: tuple[Any, Stubber]) -
             r"\(AccessDeniedException: denied\)$"
         ),
     ):
-        CognitoDirectory(client, sleep=no_sleep).fetch_people({POOL: ["s-1"]})
+        CognitoDirectory(client).fetch_people({POOL: ["s-1"]})
+
+
+class _ThrottlingCognito(http.server.BaseHTTPRequestHandler):
+    """Cognito's JSON protocol on loopback: the first ``throttles`` ListUsers calls are throttled
+    with ``code``, the next ones answer one user. Stubber answers before botocore's retry loop, so
+    retries are tested against this server instead."""
+
+    throttles = 0
+    code = "TooManyRequestsException"
+    calls = 0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        handler = type(self)
+        handler.calls += 1
+        if handler.calls <= handler.throttles:
+            status, body = 400, {"__type": handler.code, "message": "Too many requests"}
+        else:
+            status, body = 200, {"Users": [user("alice", "s-1", "alice@example.org")]}
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def throttling() -> Iterator[tuple[type[_ThrottlingCognito], str]]:
+    handler = type("Handler", (_ThrottlingCognito,), {"calls": 0})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield handler, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.parametrize("code", ["TooManyRequestsException", "ThrottlingException"])
-def test_throttling_is_retried_with_growing_jittered_waits(
-    stubbed: tuple[Any, Stubber], code: str
+def test_throttling_is_retried_by_botocore(
+    throttling: tuple[type[_ThrottlingCognito], str], code: str
 ) -> None:
-    client, stubber = stubbed
-    for _ in range(3):
-        stubber.add_client_error("list_users", service_error_code=code, http_status_code=400)
-    stubber.add_response(
-        "list_users", {"Users": [user("alice", "s-1", "alice@example.org")]}, LISTING
-    )
-    sleeps = Sleeps()
+    handler, endpoint = throttling
+    handler.throttles, handler.code = 2, code
+    # botocore's max_attempts counts retries: 2 retries after the first try.
+    client = AwsConfig(max_attempts=2).client("cognito-idp", endpoint_url=endpoint, region=REGION)
 
-    people = CognitoDirectory(
-        client, base_delay=1.0, max_delay=60.0, sleep=sleeps, rng=random.Random(0)
-    ).fetch_people({POOL: ["s-1"]})
+    people = CognitoDirectory(client).fetch_people({POOL: ["s-1"]})
 
     assert people == {
         (POOL, "s-1"): Person(POOL, "s-1", "alice", "alice@example.org", None, True, "CONFIRMED")
     }
-    # Equal jitter: wait n lies in [2**n / 2, 2**n] seconds for base_delay 1.
-    assert len(sleeps) == 3
-    for attempt, seconds in enumerate(sleeps):
-        assert 2**attempt / 2 <= seconds <= 2**attempt
+    assert handler.calls == 3
 
 
-def test_waits_are_capped_by_max_delay(stubbed: tuple[Any, Stubber]) -> None:
-    client, stubber = stubbed
-    for _ in range(4):
-        stubber.add_client_error("list_users", service_error_code="ThrottlingException")
-    stubber.add_response("list_users", {"Users": []}, LISTING)
-    stubber.add_response("list_users", {"Users": []}, {**LISTING, "Filter": 'sub = "s"'})
-    sleeps = Sleeps()
-
-    people = CognitoDirectory(client, base_delay=1.0, max_delay=2.0, sleep=sleeps).fetch_people(
-        {POOL: ["s"]}
-    )
-
-    assert people == {(POOL, "s"): None}
-    assert max(sleeps) <= 2.0
-    assert sleeps[-1] >= 1.0
-
-
-def test_throttling_after_the_retries_is_one_clear_error(stubbed: tuple[Any, Stubber]) -> None:
-    client, stubber = stubbed
-    for _ in range(3):
-        stubber.add_client_error(
-            "list_users",
-            service_error_code="TooManyRequestsException",
-            service_message="Too many requests",
-            http_status_code=400,
-            expected_params=LISTING,
-        )
-    sleeps = Sleeps()
+def test_throttling_after_the_retries_is_one_clear_error(
+    throttling: tuple[type[_ThrottlingCognito], str],
+) -> None:
+    handler, endpoint = throttling
+    handler.throttles = 10
+    client = AwsConfig(max_attempts=1).client("cognito-idp", endpoint_url=endpoint, region=REGION)
 
     with pytest.raises(IdentityError) as info:
-        CognitoDirectory(client, max_retries=2, sleep=sleeps).fetch_people({POOL: ["s"]})
+        CognitoDirectory(client).fetch_people({POOL: ["s"]})
 
     assert info.value.code == "throttled"
     assert str(info.value) == (
         f"cannot list Cognito users: pool {POOL} "
-        "(TooManyRequestsException: Too many requests; gave up after 3 attempts)"
+        "(TooManyRequestsException: Too many requests; gave up after 2 attempts)"
     )
-    assert len(sleeps) == 2
+    assert handler.calls == 2  # the first try and one retry
 
 
 def test_listing_follows_pagination_tokens(stubbed: tuple[Any, Stubber]) -> None:
@@ -474,8 +480,3 @@ def test_a_client_factory_needs_region_prefixed_pool_ids() -> None:
 
     with pytest.raises(IdentityError, match=r"^cannot list Cognito users: pool nopool \(not a "):
         directory.fetch_people({"nopool": ["s"]})
-
-
-def test_negative_retries_are_refused() -> None:
-    with pytest.raises(ValueError, match="max_retries"):
-        CognitoDirectory(cognito_client(None), max_retries=-1)

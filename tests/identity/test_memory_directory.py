@@ -51,7 +51,10 @@ def test_requests_are_recorded() -> None:
 
 def test_a_configured_error_is_raised() -> None:
     error = IdentityError(
-        "cannot list Cognito users", "pool p_1", "AccessDeniedException: no", code="access-denied"
+        "cannot list Cognito users",
+        where="pool p_1",
+        why="AccessDeniedException: no",
+        code="access-denied",
     )
     directory = InMemoryDirectory([ALICE], error=error)
 

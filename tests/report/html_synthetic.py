@@ -7,7 +7,7 @@ gold label; the consolidated label is the majority vote. Some workers are specia
 * ``rusher`` answers at random in a second or two (``flag_fast_and_disagreeing``);
 * ``MALICIOUS_WORKER`` (an id with HTML in it) answers ``MALICIOUS_LABELS`` now and then.
 
-The worker table is computed from the responses here, with the formulas of PRODUCT.md, so the
+The worker table is computed from the responses here, with the formulas of the README's worker table, so the
 test does not depend on the metrics package.
 """
 

@@ -89,7 +89,7 @@ def test_every_output_or_none_in_a_store_without_renames() -> None:
     class FailingStore(MemoryStore):
         def write_bytes(self, key: str, data: bytes) -> None:
             if key == "out/c.json":
-                raise OutputError("cannot write S3 object", self.uri(key), "SlowDown")
+                raise OutputError("cannot write S3 object", where=self.uri(key), why="SlowDown")
             super().write_bytes(key, data)
 
     store = FailingStore({"out/a.json": b"old a", "other": b"kept"})
@@ -140,7 +140,9 @@ def test_write_only_credentials_still_write_every_output() -> None:
 
     class WriteOnly(MemoryStore):
         def read_bytes(self, key: str) -> bytes:
-            raise AccessDeniedError("cannot read S3 object", self.uri(key), "AccessDenied")
+            raise AccessDeniedError(
+                "cannot read S3 object", where=self.uri(key), why="AccessDenied"
+            )
 
     store = WriteOnly({"out/a.json": b"old a"})
     write_all([(Location(store, f"out/{n}.json"), n.encode()) for n in ("a", "b")])

@@ -19,7 +19,7 @@ from crowdaudit.tasks.registry import TaskOptions
 
 TYPES = DATA / "types"
 
-# Single-label types keep PRODUCT.md's leave-one-out rule: agreement with the majority of the
+# Single-label types keep the README's leave-one-out rule: agreement with the majority of the
 # other workers, ties counting as disagreement (worked in the README; custom below by hand:
 # object 0 splits R1, R1, R2 so every worker sees a tie or a majority against it, object 1 is
 # unanimous, object 2 has one other answer that differs).

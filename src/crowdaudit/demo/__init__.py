@@ -15,7 +15,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Final
 
-from crowdaudit.sources.gold import Gold, parse_gold
+from crowdaudit.model import Gold
+from crowdaudit.sources.gold import parse_gold
 from crowdaudit.sources.store import MemoryStore
 
 __all__ = ["DEMO_JOB", "demo_gold", "demo_job", "load_demo_gold", "load_demo_store"]

@@ -6,17 +6,16 @@ listing are looked up one by one with ``Filter='sub = "…"'``, because ListUser
 consistent and a user created during the listing may be missing from it. A ``sub`` still unknown
 after that maps to ``None`` (a deleted user, typically).
 
-Throttling (``TooManyRequestsException``, ``ThrottlingException``) is retried with exponential
-backoff and jitter, on top of botocore's own retries. Every other failure, and throttling that
-outlasts the retries, becomes one :class:`~crowdaudit.identity.directory.IdentityError` of the form
+Throttling (``TooManyRequestsException``, ``ThrottlingException``) is retried by the client itself:
+botocore's standard retry mode backs off with jitter (:meth:`AwsConfig.client
+<crowdaudit.sources.aws.AwsConfig.client>` sets it). Every other failure, and throttling that
+outlasts those retries, becomes one :class:`~crowdaudit.identity.directory.IdentityError` of the form
 ``cannot list Cognito users: pool us-east-1_abc (AccessDeniedException: …)``. Nothing is logged, so
 credentials cannot leak through this module.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Final, Protocol
 
@@ -30,6 +29,7 @@ from botocore.exceptions import (
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from crowdaudit.identity.directory import IdentityError, Person, PoolSub
+from crowdaudit.sources.aws_errors import AwsErrorKind, classify_aws_error, error_code_of
 
 __all__ = [
     "PAGE_SIZE",
@@ -41,22 +41,6 @@ __all__ = [
 
 PAGE_SIZE: Final = 60
 """ListUsers' maximum ``Limit``."""
-
-THROTTLING_CODES: Final = frozenset({"TooManyRequestsException", "ThrottlingException"})
-
-_ACCESS_DENIED_CODES: Final = frozenset(
-    {"AccessDeniedException", "AccessDenied", "NotAuthorizedException", "UnauthorizedException"}
-)
-_BAD_CREDENTIALS_CODES: Final = frozenset(
-    {
-        "UnrecognizedClientException",
-        "InvalidClientTokenId",
-        "InvalidSignatureException",
-        "SignatureDoesNotMatch",
-        "ExpiredTokenException",
-        "ExpiredToken",
-    }
-)
 
 _LIST: Final = "cannot list Cognito users"
 _LOOKUP: Final = "cannot look up Cognito user"
@@ -120,7 +104,7 @@ def _region_of(user_pool_id: str) -> str:
     region, sep, rest = user_pool_id.partition("_")
     if not sep or not region or not rest:
         raise IdentityError(
-            _LIST, f"pool {user_pool_id}", "not a user-pool id of the form <region>_<id>"
+            _LIST, where=f"pool {user_pool_id}", why="not a user-pool id of the form <region>_<id>"
         )
     return region
 
@@ -134,11 +118,7 @@ class CognitoDirectory:
         client: a boto3 ``cognito-idp`` client used for every pool, or a function from a region
             name to such a client. Pools are regional (``eu-west-1_abc`` lives in ``eu-west-1``), so
             a workforce spread over regions needs the function form; it is called once per region.
-        max_retries: how many times a throttled call is retried before giving up.
-        base_delay: seconds before the first retry; doubled on each further retry.
-        max_delay: upper bound of one wait, in seconds.
-        sleep: the function that waits (injectable so tests run instantly).
-        rng: the random source of the jitter.
+            Throttled calls are retried by the client (botocore's standard retry mode).
 
     Example (it calls Cognito, so it is not run as a doctest)::
 
@@ -150,18 +130,7 @@ class CognitoDirectory:
         directory.fetch_people({"us-east-1_5BJRp9lN7": {"7efc17ac-3397-…"}})
     """
 
-    def __init__(
-        self,
-        client: CognitoClient | ClientFactory,
-        *,
-        max_retries: int = 5,
-        base_delay: float = 0.25,
-        max_delay: float = 8.0,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
-    ) -> None:
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
+    def __init__(self, client: CognitoClient | ClientFactory) -> None:
         if hasattr(client, "list_users"):
             shared: CognitoClient = client
             self._factory: ClientFactory | None = None
@@ -170,11 +139,6 @@ class CognitoDirectory:
             self._factory = client
             self._shared = None
         self._clients: dict[str, CognitoClient] = {}
-        self._max_retries = max_retries
-        self._base_delay = base_delay
-        self._max_delay = max_delay
-        self._sleep = sleep
-        self._rng = rng if rng is not None else random.Random()
 
     def fetch_people(
         self, pool_subs: Mapping[str, Collection[str]]
@@ -256,54 +220,37 @@ class CognitoDirectory:
     def _call(
         self, client: CognitoClient, what: str, where: str, params: Mapping[str, str | int]
     ) -> Mapping[str, object]:
-        attempt = 0
-        while True:
-            try:
-                return client.list_users(**params)
-            except ClientError as exc:
-                code = _error_code(exc)
-                if code in THROTTLING_CODES and attempt < self._max_retries:
-                    self._sleep(self._delay(attempt))
-                    attempt += 1
-                    continue
-                raise _translate_client_error(exc, what, where, attempts=attempt + 1) from exc
-            except (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError) as exc:
-                raise IdentityError(
-                    what, where, f"{type(exc).__name__}: {exc}", code="credentials"
-                ) from exc
-            except (BotoConnectionError, HTTPClientError) as exc:
-                raise IdentityError(
-                    what, where, f"{type(exc).__name__}: {exc}", code="unreachable"
-                ) from exc
-
-    def _delay(self, attempt: int) -> float:
-        # "Equal jitter": half the exponential step for sure, the other half at random, so retries
-        # spread out without ever collapsing to zero wait.
-        step = min(self._max_delay, self._base_delay * 2.0**attempt)
-        return step / 2 + self._rng.uniform(0, step / 2)
+        try:
+            return client.list_users(**params)
+        except ClientError as exc:
+            raise _translate_client_error(exc, what, where) from exc
+        except (NoCredentialsError, PartialCredentialsError, CredentialRetrievalError) as exc:
+            raise IdentityError(
+                what, where=where, why=f"{type(exc).__name__}: {exc}", code="credentials"
+            ) from exc
+        except (BotoConnectionError, HTTPClientError) as exc:
+            raise IdentityError(
+                what, where=where, why=f"{type(exc).__name__}: {exc}", code="unreachable"
+            ) from exc
 
 
-def _error_code(exc: ClientError) -> str:
-    error = exc.response.get("Error", {}) if isinstance(exc.response, Mapping) else {}
-    code = error.get("Code", "")
-    return code if isinstance(code, str) else ""
+_IDENTITY_CODE: Final = {
+    AwsErrorKind.THROTTLED: "throttled",
+    AwsErrorKind.NOT_FOUND: "pool-not-found",
+    AwsErrorKind.ACCESS_DENIED: "access-denied",
+    AwsErrorKind.CREDENTIALS: "credentials",
+}
 
 
-def _translate_client_error(
-    exc: ClientError, what: str, where: str, *, attempts: int
-) -> IdentityError:
-    code = _error_code(exc)
-    error = exc.response.get("Error", {}) if isinstance(exc.response, Mapping) else {}
-    message = error.get("Message") or ""
+def _translate_client_error(exc: ClientError, what: str, where: str) -> IdentityError:
+    code = error_code_of(exc)
+    response = exc.response if isinstance(exc.response, Mapping) else {}
+    message = response.get("Error", {}).get("Message") or ""
+    metadata = response.get("ResponseMetadata", {})
     why = f"{code}: {message}" if message else code or str(exc)
-    if code in THROTTLING_CODES:
-        return IdentityError(
-            what, where, f"{why}; gave up after {attempts} attempts", code="throttled"
-        )
-    if code == "ResourceNotFoundException":
-        return IdentityError(what, where, why, code="pool-not-found")
-    if code in _ACCESS_DENIED_CODES:
-        return IdentityError(what, where, why, code="access-denied")
-    if code in _BAD_CREDENTIALS_CODES:
-        return IdentityError(what, where, why, code="credentials")
-    return IdentityError(what, where, why, code="service-error")
+    kind = classify_aws_error(code, metadata.get("HTTPStatusCode"))
+    if kind is AwsErrorKind.THROTTLED:
+        # botocore counts the retries it made; the first try is one more.
+        attempts = int(metadata.get("RetryAttempts", 0)) + 1
+        why = f"{why}; gave up after {attempts} attempts"
+    return IdentityError(what, where=where, why=why, code=_IDENTITY_CODE.get(kind, "service-error"))

@@ -91,8 +91,8 @@ class EncodedAnswers:
             task = duplicated[COL.TASK].sort()[0]
             raise GoldFormatError(
                 "cannot use gold labels",
-                f"task {task!r}",
-                "several different gold labels",
+                where=f"task {task!r}",
+                why="several different gold labels",
                 code="conflicting-gold",
             )
         mapping = pl.DataFrame(

@@ -198,8 +198,8 @@ def _normalise(responses: pl.DataFrame) -> pl.DataFrame:
     if COL.WORKER not in responses.columns:
         raise InputFormatError(
             "cannot compute contributions",
-            "responses table",
-            f"missing column {COL.WORKER!r}",
+            where="responses table",
+            why=f"missing column {COL.WORKER!r}",
             code="missing-column",
         )
     return responses.select(

@@ -26,6 +26,7 @@ entries and one ``np.bincount`` over (task, class). No Python loop touches indiv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Self
 
 import numpy as np
@@ -48,7 +49,7 @@ _EPS = 1e-10
 def _as_encoded(answers: pl.DataFrame | EncodedAnswers) -> EncodedAnswers:
     enc = answers if isinstance(answers, EncodedAnswers) else encode_answers(answers)
     if enc.n_answers == 0:
-        raise EmptyJobError("cannot aggregate labels", "", "no answers")
+        raise EmptyJobError("cannot aggregate labels", where="", why="no answers")
     return enc
 
 
@@ -78,6 +79,41 @@ def _clamp(probas: FloatArray, gold: IntArray | None) -> FloatArray:
         probas[known] = 0.0
         probas[known, gold[known]] = 1.0
     return probas
+
+
+def _run_em(
+    log_likelihood: Callable[[FloatArray], FloatArray],
+    m_step: Callable[[FloatArray], tuple[FloatArray, FloatArray]],
+    probas: FloatArray,
+    gold: IntArray | None,
+    *,
+    n_answers: int,
+    max_iter: int,
+    tol: float,
+) -> tuple[FloatArray, FloatArray, FloatArray, list[float], bool]:
+    """The EM loop both Dawid-Skene models share, from the start ``probas``.
+
+    ``m_step(probas)`` gives ``(priors, parameters)``; ``log_likelihood(parameters)`` gives each
+    task's log-likelihood of its answers under each class, ``(n_tasks, n_classes)``. Posteriors of
+    gold tasks stay clamped. Stops after ``max_iter`` iterations or once the per-answer log
+    evidence changes by less than ``tol``.
+
+    Returns:
+        ``(probas, priors, parameters, per-answer log evidence per iteration, converged)``.
+    """
+    priors, parameters = m_step(probas)
+    history: list[float] = []
+    for _ in range(max_iter):
+        log_joint = log_likelihood(parameters)
+        del parameters  # the M-step builds the next ones; never hold two confusion arrays
+        log_joint += np.log(priors)
+        probas, evidence = _normalise_log(log_joint)
+        probas = _clamp(probas, gold)
+        priors, parameters = m_step(probas)
+        history.append(evidence / max(n_answers, 1))
+        if len(history) > 1 and abs(history[-1] - history[-2]) < tol:
+            return probas, priors, parameters, history, True
+    return probas, priors, parameters, history, False
 
 
 def _normalise_log(log_joint: FloatArray) -> tuple[FloatArray, float]:
@@ -274,21 +310,15 @@ class DawidSkene(_ExpectationMaximisation):
         del order
         cells = _Cells(worker, label, per_task, starts, n_workers, k)
 
-        probas = _clamp(_majority_probas(enc), gold_codes)
-        priors, confusion = self._m_step(probas, cells)
-        history: list[float] = []
-        converged = False
-        for _ in range(self.max_iter):
-            log_joint = cells.log_sums(confusion)
-            del confusion  # the M-step builds the next one; never hold two
-            log_joint += np.log(priors)
-            probas, evidence = _normalise_log(log_joint)
-            probas = _clamp(probas, gold_codes)
-            priors, confusion = self._m_step(probas, cells)
-            history.append(evidence / max(enc.n_answers, 1))
-            if len(history) > 1 and abs(history[-1] - history[-2]) < self.tol:
-                converged = True
-                break
+        probas, priors, confusion, history, converged = _run_em(
+            cells.log_sums,
+            lambda probas: self._m_step(probas, cells),
+            _clamp(_majority_probas(enc), gold_codes),
+            gold_codes,
+            n_answers=enc.n_answers,
+            max_iter=self.max_iter,
+            tol=self.tol,
+        )
 
         self.probas_ = probas
         self.priors_ = priors
@@ -378,25 +408,24 @@ class OneCoinDawidSkene(_ExpectationMaximisation):
         self.classes_, self.tasks_, self.workers_ = enc.classes, enc.tasks, enc.workers
         answer_class = enc.task * k + enc.label
 
-        probas = _clamp(_majority_probas(enc), gold_codes)
-        priors, skills = self._m_step(enc, probas)
-        history: list[float] = []
-        converged = False
-        for _ in range(self.max_iter if k > 1 else 0):
+        def log_likelihood(skills: FloatArray) -> FloatArray:
             log_right = np.log(skills)
             log_wrong = np.log((1.0 - skills) / (k - 1))
             # Every answer adds log_wrong to all classes and log_right - log_wrong to its own.
             own = _scatter_add(answer_class, (log_right - log_wrong)[enc.worker], enc.n_tasks * k)
             log_joint = own.reshape(enc.n_tasks, k)
             log_joint += _scatter_add(enc.task, log_wrong[enc.worker], enc.n_tasks)[:, None]
-            log_joint += np.log(priors)
-            probas, evidence = _normalise_log(log_joint)
-            probas = _clamp(probas, gold_codes)
-            priors, skills = self._m_step(enc, probas)
-            history.append(evidence / max(enc.n_answers, 1))
-            if len(history) > 1 and abs(history[-1] - history[-2]) < self.tol:
-                converged = True
-                break
+            return log_joint
+
+        probas, priors, skills, history, converged = _run_em(
+            log_likelihood,
+            lambda probas: self._m_step(enc, probas),
+            _clamp(_majority_probas(enc), gold_codes),
+            gold_codes,
+            n_answers=enc.n_answers,
+            max_iter=self.max_iter if k > 1 else 0,
+            tol=self.tol,
+        )
 
         off = (1.0 - skills) / max(k - 1, 1)
         confusion = np.repeat(off[:, None, None], k, axis=1).repeat(k, axis=2)

@@ -56,6 +56,7 @@ from numpy.typing import NDArray
 
 from crowdaudit.errors import EmptyJobError
 from crowdaudit.metrics._encoding import EncodedAnswers, encode_answers
+from crowdaudit.metrics.accuracy import compute_label_accuracy
 from crowdaudit.metrics.calibration import compute_skill_interval
 from crowdaudit.metrics.estimators import DawidSkene, MajorityVote, OneCoinDawidSkene
 from crowdaudit.metrics.labels import MODELS, LabelChoice, choose_labels
@@ -164,9 +165,7 @@ def _gold_accuracy(labels: pl.DataFrame, gold: pl.DataFrame) -> float | None:
         on=COL.TASK,
         how="inner",
     )
-    if not joined.height:
-        return None
-    return float(np.mean(joined[COL.LABEL].to_numpy() == joined["_g"].to_numpy()))
+    return compute_label_accuracy(joined, label=COL.LABEL, gold="_g")
 
 
 def _worker_medians(enc: EncodedAnswers) -> tuple[FloatArray | None, float | None]:
@@ -495,7 +494,7 @@ def compute_skill(
         (['x', 'y'], 3)
     """
     if answers.height == 0:
-        raise EmptyJobError("cannot estimate worker skill", "", "no answers")
+        raise EmptyJobError("cannot estimate worker skill", why="no answers")
     thresholds = thresholds or FlagThresholds()
     enc = encode_answers(answers)
     options = (smoothing, max_iter, tol)

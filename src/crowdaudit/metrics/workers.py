@@ -112,7 +112,7 @@ def with_similarities(answers: pl.DataFrame, task: TaskType | None = None) -> pl
 
 
 def compute_worker_table(answers: pl.DataFrame, *, task: TaskType | None = None) -> pl.DataFrame:
-    """The worker table of PRODUCT.md, one row per job and worker (``schema.WORKERS``).
+    """The worker table (README, "The worker table"), one row per job and worker (``schema.WORKERS``).
 
     Needs columns ``job, task, worker, label, consolidated, gold, seconds, submitted_at``, and uses
     ``gold_similarity``/``consensus_similarity`` when present (:func:`with_similarities`).
@@ -196,11 +196,13 @@ def rank_workers(table: pl.DataFrame) -> pl.DataFrame:
 def compute_seed_metrics(answers: pl.DataFrame) -> dict[str, dict[str, Any]]:
     """The seed notebook's per-worker JSON, keyed by worker id, from its own definitions.
 
-    Every answer counts (as in the notebook). The two averages are means of 0/1 matches (of
-    the type's similarities — ``consensus_similarity`` and ``gold_similarity`` of
-    :func:`with_similarities` — for types other than single-label) over answers with a
-    consolidated, resp. gold, label; where there is none the value is ``None``
-    (the notebook wrote 0 for gold and let failed objects count as -1).
+    Every answer counts (as in the notebook). The two averages are the means of the
+    ``consensus_similarity`` and ``gold_similarity`` columns over answers with a consolidated,
+    resp. gold, label; where there is none the value is ``None`` (the notebook wrote 0 for gold and
+    let failed objects count as -1). When ``answers`` lacks those columns they are computed by
+    comparing the label texts for equality (:func:`with_similarities` without a task type), so the
+    averages are then shares of exact matches whatever the task type; pass answers that went
+    through ``with_similarities(answers, task)`` for the type's own similarity.
     """
     total, golden, vs_consensus, vs_gold = SEED_KEYS
     if COL.GOLD_SIMILARITY not in answers.columns:

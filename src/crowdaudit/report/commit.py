@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Protocol
 
 from crowdaudit.errors import AccessDeniedError, CrowdAuditError, OutputError, SourceNotFoundError
+from crowdaudit.sources.aws_errors import as_write_error
 from crowdaudit.sources.locations import Location
 from crowdaudit.sources.store import _UMASK, LocalStore
 
@@ -62,7 +63,7 @@ class _Target(Protocol):
 
 
 def _oserror(exc: OSError, path: Path | str) -> OutputError:
-    return OutputError("cannot write file", str(path), exc.strerror or str(exc))
+    return OutputError("cannot write file", where=str(path), why=exc.strerror or str(exc))
 
 
 class _LocalTarget:
@@ -92,7 +93,9 @@ class _LocalTarget:
         assert self.folder is not None
         try:
             if self.path.is_dir():
-                raise OutputError("cannot write file", str(self.path), "a folder has that name")
+                raise OutputError(
+                    "cannot write file", where=str(self.path), why="a folder has that name"
+                )
             if self.path.exists() or self.path.is_symlink():
                 self.backup = self.folder / (self.path.name + ".before")
                 os.replace(self.path, self.backup)
@@ -148,7 +151,7 @@ class _StoreTarget:
         except AccessDeniedError:
             self.unknown = True
         except CrowdAuditError as exc:
-            raise OutputError(exc.what, exc.where, exc.why) from exc
+            raise as_write_error(exc) from exc
         self.store.write_bytes(self.key, self.data)
         self.committed = True
 
@@ -170,7 +173,7 @@ def _target(location: Location, data: bytes, token: str) -> _Target:
     if isinstance(store, LocalStore):
         return _LocalTarget(store.root.expanduser() / location.key, data)
     if not hasattr(store, "delete"):
-        raise OutputError("cannot write outputs", location.uri, "the store cannot delete")
+        raise OutputError("cannot write outputs", where=location.uri, why="the store cannot delete")
     return _StoreTarget(store, location.key, data, token)  # type: ignore[arg-type]
 
 

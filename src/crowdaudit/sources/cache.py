@@ -28,7 +28,6 @@ import hashlib
 import io
 import os
 import secrets
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ import polars as pl
 
 from crowdaudit.errors import OutputError
 from crowdaudit.sources.responses import RAW
+from crowdaudit.sources.store import write_atomically
 
 __all__ = ["CacheState", "CachedFile", "Problem", "ResponseCache", "default_cache_dir"]
 
@@ -84,17 +84,6 @@ class CacheState:
 
     files: dict[str, CachedFile] = field(default_factory=dict)
     raw: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=RAW))
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _parquet(frame: pl.DataFrame) -> bytes:
@@ -203,7 +192,7 @@ class ResponseCache:
         meta = self.folder / "meta.json"
         if not meta.exists():
             description = {"job": self.job_uri, "parser": self.parser, "version": FORMAT_VERSION}
-            _write_atomically(meta, orjson.dumps(description))
+            write_atomically(meta, orjson.dumps(description), private=True)
 
     def save_part(self, files: Sequence[tuple[str, CachedFile]], raw: pl.DataFrame) -> None:
         """Add one batch: ``(key, what is known of the file)``, and the answers parsed from it."""
@@ -212,10 +201,10 @@ class ResponseCache:
             with self._locked(exclusive=True):
                 self._write_meta()
                 name = f"part-{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}.parquet"
-                _write_atomically(self.folder / name, _parquet(_pack(files, raw)))
+                write_atomically(self.folder / name, _parquet(_pack(files, raw)), private=True)
                 self._mine.add(name)
         except OSError as exc:
-            raise OutputError("cannot write cache", str(self.folder), str(exc)) from exc
+            raise OutputError("cannot write cache", where=str(self.folder), why=str(exc)) from exc
 
     def replace_all(self, files: Iterable[tuple[str, CachedFile]], raw: pl.DataFrame) -> None:
         """Rewrite what this run knows as a single part, and delete the parts it replaces.

@@ -75,8 +75,8 @@ def parse_manifest(data: bytes, *, where: str, skips: SkipLog) -> list[LabelReco
             skips.skip(
                 ManifestFormatError(
                     "cannot parse manifest line",
-                    f"{where}:{number}",
-                    str(exc),
+                    where=f"{where}:{number}",
+                    why=str(exc),
                     code="bad-manifest-line",
                 )
             )
@@ -96,7 +96,7 @@ def load_json(data: bytes, *, what: str, where: str) -> object:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise ManifestFormatError(
-            what, where, f"malformed JSON: {exc}", code="malformed-json"
+            what, where=where, why=f"malformed JSON: {exc}", code="malformed-json"
         ) from exc
 
 
@@ -110,8 +110,8 @@ def parse_consolidation_response(data: bytes, *, where: str) -> list[LabelRecord
     if not isinstance(document, list):
         raise ManifestFormatError(
             "cannot parse consolidation response",
-            where,
-            "not a JSON array",
+            where=where,
+            why="not a JSON array",
             code="bad-consolidation",
         )
     records = []
@@ -127,8 +127,8 @@ def parse_consolidation_response(data: bytes, *, where: str) -> list[LabelRecord
         if not isinstance(task, str | int) or not isinstance(content, Mapping):
             raise ManifestFormatError(
                 "cannot parse consolidation response",
-                where,
-                f"entry {index} lacks datasetObjectId or consolidatedAnnotation.content",
+                where=where,
+                why=f"entry {index} lacks datasetObjectId or consolidatedAnnotation.content",
                 code="bad-consolidation",
             )
         records.append(LabelRecord(str(task), content, where))
@@ -167,7 +167,7 @@ def resolve_label_attribute(
     if requested is not None:
         if requested not in candidates:
             raise LabelAttributeError(
-                "unknown label attribute", where, f"{requested!r}; found: {listed}"
+                "unknown label attribute", where=where, why=f"{requested!r}; found: {listed}"
             )
         return requested
     by_job = [
@@ -189,11 +189,13 @@ def resolve_label_attribute(
     if len(candidates) == 1:
         return next(iter(candidates))
     if not candidates:
-        raise LabelAttributeError("no label attribute found", where, "no '<name>-metadata' key")
+        raise LabelAttributeError(
+            "no label attribute found", where=where, why="no '<name>-metadata' key"
+        )
     raise LabelAttributeError(
         "ambiguous label attribute",
-        where,
-        f"candidates: {listed}; choose one with --label-attribute",
+        where=where,
+        why=f"candidates: {listed}; choose one with --label-attribute",
     )
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, Literal
 
 from crowdaudit.errors import AccessDeniedError, SourceNotFoundError
-from crowdaudit.sources.aws import translate_aws_error
+from crowdaudit.sources.aws_errors import translate_aws_error
 from crowdaudit.sources.sagemaker import JobInfo, parse_job_description
 
 __all__ = [

@@ -18,9 +18,9 @@ from typing import Final
 import polars as pl
 
 from crowdaudit.errors import InputFormatError, SkipLog
+from crowdaudit.model import Job
 from crowdaudit.schema import COL, IDENTITY_COLUMNS, RESPONSES
 from crowdaudit.sources.consolidated import build_consolidated, build_sources
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.responses import parse_timestamps
 from crowdaudit.sources.times import describe_time_counts, screen_times
 from crowdaudit.tasks.base import TaskType
@@ -112,7 +112,7 @@ def read_delimited(data: bytes, where: str, *, separator: str = ",") -> pl.DataF
         )
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise InputFormatError(
-            "cannot read export", where, str(exc).splitlines()[0], code="bad-table"
+            "cannot read export", where=where, why=str(exc).splitlines()[0], code="bad-table"
         ) from exc
 
 
@@ -135,15 +135,17 @@ def choose_answer_column(columns: list[str], prefix: str, forced: str | None, wh
                 return candidate
         raise InputFormatError(
             "no such answer column",
-            where,
-            f"--answer-column {forced!r}; the file has: {', '.join(answers) or 'none'}",
+            where=where,
+            why=f"--answer-column {forced!r}; the file has: {', '.join(answers) or 'none'}",
         )
     if len(answers) == 1:
         return answers[0]
     if not answers:
-        raise InputFormatError(f"no {prefix}* column", where, "the file holds no answers")
+        raise InputFormatError(f"no {prefix}* column", where=where, why="the file holds no answers")
     raise InputFormatError(
-        "several answer columns", where, f"choose one with --answer-column: {', '.join(answers)}"
+        "several answer columns",
+        where=where,
+        why=f"choose one with --answer-column: {', '.join(answers)}",
     )
 
 
@@ -191,8 +193,8 @@ def _report_timestamps(table: pl.DataFrame, skips: SkipLog) -> None:
             skips.skip(
                 InputFormatError(
                     f"cannot parse {column}",
-                    bad.get_column(COL.SOURCE_KEY)[0],
-                    f"{bad.height} value(s) left empty, first {bad.get_column(raw)[0]!r}",
+                    where=bad.get_column(COL.SOURCE_KEY)[0],
+                    why=f"{bad.height} value(s) left empty, first {bad.get_column(raw)[0]!r}",
                     code=f"bad-{column}",
                 )
             )
@@ -209,8 +211,8 @@ def _keep_latest(table: pl.DataFrame, skips: SkipLog) -> tuple[pl.DataFrame, int
         skips.skip(
             InputFormatError(
                 "answer replaced by a later one",
-                where,
-                f"worker {worker} answered this task again",
+                where=where,
+                why=f"worker {worker} answered this task again",
                 code="repeated-answer",
             )
         )

@@ -24,9 +24,9 @@ from pathlib import PurePosixPath
 from typing import Final
 
 from crowdaudit.errors import InputFormatError
+from crowdaudit.model import Job
 from crowdaudit.sources import labelstudio, labelstudio_min, longtable, mturk, toloka
 from crowdaudit.sources.export_job import ExportOptions
-from crowdaudit.sources.groundtruth import Job
 
 __all__ = [
     "EXPORT_SUFFIXES",
@@ -104,8 +104,8 @@ def find_reader(data: bytes, where: str, *, forced: str | None = None) -> Reader
         return find_reader(data, where, forced=longtable.NAME)
     raise InputFormatError(
         "unrecognised export",
-        where,
-        "not a Label Studio JSON, JSON-MIN or CSV export, a Mechanical Turk batch results CSV, "
+        where=where,
+        why="not a Label Studio JSON, JSON-MIN or CSV export, a Mechanical Turk batch results CSV, "
         "a Toloka results TSV nor a task,worker,label table; name the format with --format",
         code="unknown-format",
     )

@@ -6,11 +6,16 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
+from typing import Final
 
 from crowdaudit.errors import AccessDeniedError, CredentialsError, SourceError
 from crowdaudit.sources.store import ObjectStore, StoredObject
 
-__all__ = ["Progress", "fetch_objects", "list_tree", "no_progress"]
+__all__ = ["DEFAULT_CONCURRENCY", "Progress", "fetch_objects", "list_tree", "no_progress"]
+
+DEFAULT_CONCURRENCY: Final = 64
+"""S3 objects read at once unless told otherwise: the one default of every entry point (the
+library's readers, the Ray engine, the command line) and of the S3 connection pool."""
 
 Progress = Callable[[str, int, int | None], None]
 """``progress(stage, done, total)``: called as work advances; ``total`` is ``None`` when unknown."""
@@ -24,7 +29,7 @@ def fetch_objects(
     store: ObjectStore,
     keys: Sequence[str],
     *,
-    concurrency: int = 32,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     stage: str = "fetching",
 ) -> Generator[tuple[str, bytes | SourceError], None, None]:
@@ -81,7 +86,7 @@ def list_tree(
     store: ObjectStore,
     prefix: str,
     *,
-    concurrency: int = 32,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     stage: str = "listing",
 ) -> list[StoredObject]:

@@ -17,33 +17,17 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 import orjson
 import polars as pl
 
 from crowdaudit.errors import GoldFormatError, SkippedRecord
+from crowdaudit.model import Gold
 from crowdaudit.schema import COL
 
-__all__ = ["Gold", "match_gold", "parse_gold"]
+__all__ = ["match_gold", "parse_gold"]
 
 SOURCE = "source"
-
-
-@dataclass(frozen=True, slots=True)
-class Gold:
-    """Parsed gold labels: by task id (``task, label``) and by data-object source (``source, label``).
-
-    ``label`` holds each gold value as JSON text (``"\"Owl\""`` for the label ``Owl``)."""
-
-    where: str
-    by_task: pl.DataFrame
-    by_source: pl.DataFrame
-    skipped: tuple[SkippedRecord, ...] = ()
-
-    @property
-    def size(self) -> int:
-        return self.by_task.height + self.by_source.height
 
 
 def _json_text(value: object) -> str:
@@ -54,12 +38,16 @@ def _parse_csv(data: bytes, where: str) -> Gold:
     try:
         table = pl.read_csv(io.BytesIO(data), infer_schema=False)
     except (pl.exceptions.PolarsError, ValueError) as exc:
-        raise GoldFormatError("cannot parse gold file", where, f"malformed CSV: {exc}") from exc
+        raise GoldFormatError(
+            "cannot parse gold file", where=where, why=f"malformed CSV: {exc}"
+        ) from exc
     missing = {COL.TASK, COL.LABEL} - set(table.columns)
     if missing:
         found = ", ".join(table.columns) or "none"
         raise GoldFormatError(
-            "cannot parse gold file", where, f"CSV needs columns task,label; found: {found}"
+            "cannot parse gold file",
+            where=where,
+            why=f"CSV needs columns task,label; found: {found}",
         )
     columns = table.select(COL.TASK, COL.LABEL).with_row_index("_line", offset=2)
     empty = pl.any_horizontal(
@@ -95,10 +83,12 @@ def _parse_json_lines(data: bytes, where: str) -> Gold:
             record = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
             why = "not valid UTF-8" if "UTF-8" in str(exc) else f"malformed JSON: {exc}"
-            raise GoldFormatError("cannot parse gold file", f"{where}:{number}", why) from exc
+            raise GoldFormatError(
+                "cannot parse gold file", where=f"{where}:{number}", why=why
+            ) from exc
         if not isinstance(record, Mapping):
             raise GoldFormatError(
-                "cannot parse gold file", f"{where}:{number}", "line is not an object"
+                "cannot parse gold file", where=f"{where}:{number}", why="line is not an object"
             )
         source = record.get("source-ref", record.get("source"))
         if "label" in record and isinstance(source, str):
@@ -108,8 +98,8 @@ def _parse_json_lines(data: bytes, where: str) -> Gold:
             if value is None:
                 raise GoldFormatError(
                     "cannot parse gold file",
-                    f"{where}:{number}",
-                    f"the value of {task!r} is null; expected "
+                    where=f"{where}:{number}",
+                    why=f"the value of {task!r} is null; expected "
                     '{"<datasetObjectId>": <label>} or {"source-ref": …, "label": <label>}',
                 )
             by_task[str(task)] = _json_text(value)
@@ -138,7 +128,7 @@ def parse_gold(data: bytes, *, where: str) -> Gold:
         else _parse_json_lines(data, where)
     )
     if gold.size == 0:
-        raise GoldFormatError("cannot use gold file", where, "it holds no labels")
+        raise GoldFormatError("cannot use gold file", where=where, why="it holds no labels")
     return gold
 
 
@@ -162,7 +152,7 @@ def match_gold(gold: Gold, sources: pl.DataFrame, read: Callable[[object], str])
             values.append(read(orjson.loads(text)))
         except ValueError as exc:
             raise GoldFormatError(
-                "cannot use gold label", f"{gold.where}: task {task}", str(exc)
+                "cannot use gold label", where=f"{gold.where}: task {task}", why=str(exc)
             ) from exc
     return pl.DataFrame(
         {COL.TASK: matched.get_column(COL.TASK), COL.GOLD: values},

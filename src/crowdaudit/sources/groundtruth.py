@@ -10,8 +10,6 @@ The folder is ``<S3OutputPath>/<job-name>/``, on disk or in S3, laid out as::
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,16 +22,22 @@ from crowdaudit.errors import (
     InputFormatError,
     ResponseFormatError,
     SkipLog,
-    SkippedRecord,
     SourceError,
 )
+from crowdaudit.model import Job
 from crowdaudit.schema import COL, IDENTITY_COLUMNS
 from crowdaudit.sources.cache import CachedFile, CacheState, Problem, ResponseCache
 from crowdaudit.sources.consolidated import (
     build_consolidated,
     build_sources,
 )
-from crowdaudit.sources.fetch import Progress, fetch_objects, list_tree, no_progress
+from crowdaudit.sources.fetch import (
+    DEFAULT_CONCURRENCY,
+    Progress,
+    fetch_objects,
+    list_tree,
+    no_progress,
+)
 from crowdaudit.sources.job_labels import (
     ConsolidatedLabels,
     Consolidation,
@@ -65,59 +69,9 @@ from crowdaudit.tasks.single_label import Classification
 if TYPE_CHECKING:
     from crowdaudit.sources.ray_engine import RayEngine
 
-__all__ = ["Job", "parse_cached_file", "read_job_folder"]
+__all__ = ["parse_cached_file", "read_job_folder"]
 
 WORKER_RESPONSE = "annotations/worker-response/"
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    """One labeling job, read and normalised.
-
-    Attributes:
-        name: the job name (the output folder's last part, or the name given with ``--job``).
-        uri: the output folder.
-        responses: one row per answer (``schema.RESPONSES``).
-        consolidated: ``task, consolidated`` for every object with a consolidation record; the label
-            is null where consolidation failed.
-        sources: ``task, source``: the data object behind each id, from the output manifest.
-        label_attribute: the attribute the consolidated labels were read from, if any.
-        task_type: the metadata ``type`` (``groundtruth/image-classification``, …), if known.
-        consolidated_from: where consolidated labels came from: ``consolidation-response``,
-            ``output-manifest``, ``intermediate-manifest`` or ``None`` when there are none.
-        skipped: every file or record read but not used, with the reason.
-        stats: counts: files listed and used, duplicates dropped, unparseable timestamps.
-        warnings: what the reader noticed but could work around.
-        price_per_object: the public-workforce task price in USD, for jobs found with
-            DescribeLabelingJob that have one.
-        n_fetched: worker-response files fetched by this read (the others came from the cache).
-        task: how answers of this job are read and compared (``None``: answers kept unlabelled).
-        gold: ``task, gold`` (canonical texts) carried by the source itself, as platform exports
-            flag ground-truth or control tasks; ``None`` when the source has none.
-        people: ``worker, username, email`` where the source names its workers.
-        failed: answered objects whose labeling failed (see :func:`describe`).
-        label_details: per object, what the label's metadata adds (``schema.LABEL_DETAILS``:
-            confidence, confidence map, adjustment status), where any object has some.
-    """
-
-    name: str
-    uri: str
-    responses: pl.DataFrame
-    consolidated: pl.DataFrame
-    sources: pl.DataFrame
-    label_attribute: str | None
-    task_type: str | None
-    consolidated_from: str | None
-    skipped: tuple[SkippedRecord, ...] = ()
-    stats: Mapping[str, int] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-    price_per_object: float | None = None
-    n_fetched: int = 0
-    task: TaskType | None = None
-    gold: pl.DataFrame | None = None
-    people: pl.DataFrame | None = None
-    failed: tuple[str, ...] = ()
-    label_details: pl.DataFrame | None = None
 
 
 def _no_label(content: object) -> None:
@@ -143,8 +97,8 @@ def unsupported_layout(where: str) -> InputFormatError:
     """The refusal of video-frame and 3D point-cloud jobs, recognised by their files."""
     return InputFormatError(
         "unsupported task type",
-        where,
-        "video-frame and 3D point-cloud jobs carry no per-worker answers in worker-response files",
+        where=where,
+        why="video-frame and 3D point-cloud jobs carry no per-worker answers in worker-response files",
         code="unsupported-task-type",
     )
 
@@ -168,7 +122,10 @@ def _list_responses(
         if obj.refused is not None:
             skips.skip(
                 ResponseFormatError(
-                    "refusing file", store.uri(obj.key), REFUSALS[obj.refused], code=obj.refused
+                    "refusing file",
+                    where=store.uri(obj.key),
+                    why=REFUSALS[obj.refused],
+                    code=obj.refused,
                 )
             )
             continue
@@ -179,8 +136,8 @@ def _list_responses(
             skips.skip(
                 ResponseFormatError(
                     "unexpected file in worker-response",
-                    store.uri(obj.key),
-                    "not iteration-<N>/<datasetObjectId>/<timestamp>.json",
+                    where=store.uri(obj.key),
+                    why="not iteration-<N>/<datasetObjectId>/<timestamp>.json",
                     code="unexpected-key",
                 )
             )
@@ -192,8 +149,8 @@ def _list_responses(
         skips.skip(
             ResponseFormatError(
                 "unexpected file in worker-response",
-                store.uri(key),
-                "a per-frame file in a job with per-object answers",
+                where=store.uri(key),
+                why="a per-frame file in a job with per-object answers",
                 code="unexpected-key",
             )
         )
@@ -202,7 +159,7 @@ def _list_responses(
 
 def _replay(problems: tuple[Problem, ...], skips: SkipLog) -> None:
     for what, where, why, code in problems:
-        skips.skip(ResponseFormatError(what, where, why, code=code))
+        skips.skip(ResponseFormatError(what, where=where, why=why, code=code))
 
 
 def parse_cached_file(
@@ -283,7 +240,7 @@ def _read_responses(
             obj, iteration, task = wanted[key]
             if isinstance(data, SourceError):
                 # Not cached: a file that could not be fetched is tried again next time.
-                skips.skip(ResponseFormatError(data.what, data.where, data.why, code="unreadable"))
+                skips.skip(data)
                 continue
             where = store.uri(key)
             parsed = parse_cached_file(
@@ -324,12 +281,12 @@ def _no_answers(store: ObjectStore, prefix: str, n_files: int, skips: SkipLog) -
                 raise unsupported_layout(store.uri(obj.key))
         return EmptyJobError(
             "no worker responses found",
-            root,
-            "is this the job's output folder, the one holding annotations/ and manifests/?",
+            where=root,
+            why="is this the job's output folder, the one holding annotations/ and manifests/?",
         )
     first = f"; first: {skips.records[0].why}" if skips.records else ""
     return EmptyJobError(
-        "no usable worker answers", root, f"{n_files} files listed, none usable{first}"
+        "no usable worker answers", where=root, why=f"{n_files} files listed, none usable{first}"
     )
 
 
@@ -372,7 +329,7 @@ def _choose_task(
         return options.choose(metadata_type, sample)
     except InputFormatError as exc:
         raise InputFormatError(
-            exc.what, store.uri(prefix), f"{exc.where}: {exc.why}", code=exc.code
+            exc.what, where=store.uri(prefix), why=f"{exc.where}: {exc.why}", code=exc.code
         ) from exc
 
 
@@ -415,7 +372,7 @@ def read_job_folder(
     name: str | None = None,
     label_attribute: str | None = None,
     strict: bool = False,
-    concurrency: int = 32,
+    concurrency: int = DEFAULT_CONCURRENCY,
     progress: Progress = no_progress,
     labels: bool = True,
     cache: Path | None = None,

@@ -89,7 +89,7 @@ def _read_label_records(
         store, keys, concurrency=concurrency, progress=progress, stage="reading consolidation"
     ):
         if isinstance(data, SourceError):
-            skips.skip(ManifestFormatError(data.what, data.where, data.why, code="unreadable"))
+            skips.skip(data)
             continue
         try:
             consolidation.extend(parse_consolidation_response(data, where=store.uri(key)))
@@ -125,7 +125,9 @@ def job_fetcher(store: ObjectStore, prefix: str, external: Fetch | None = None) 
                 if external is None:
                     raise
         if external is None:
-            raise SourceError("cannot read label file", uri, "not inside the job's annotations/")
+            raise SourceError(
+                "cannot read label file", where=uri, why="not inside the job's annotations/"
+            )
         return external(uri)
 
     return fetch
@@ -166,14 +168,14 @@ def read_consolidation(
     if label_attribute is not None:
         raise InputFormatError(
             "cannot check label attribute",
-            where,
-            f"{label_attribute!r}: no output manifest or consolidation response found",
+            where=where,
+            why=f"{label_attribute!r}: no output manifest or consolidation response found",
             code="missing-manifest",
         )
     message = "no consolidated labels found (no output manifest or consolidation response)"
     if skips.strict:
         raise InputFormatError(
-            message, where, "the job may still be running", code="missing-manifest"
+            message, where=where, why="the job may still be running", code="missing-manifest"
         )
     warnings.append(f"{message}: {where}")
     return Consolidation(None, None, [], manifest, None)
@@ -236,8 +238,8 @@ def parse_consolidated_labels(
             skips.skip(
                 ManifestFormatError(
                     "cannot use consolidated label",
-                    f"{consolidation.source}: datasetObjectId {object_id}",
-                    reason,
+                    where=f"{consolidation.source}: datasetObjectId {object_id}",
+                    why=reason,
                     code="bad-consolidated",
                 )
             )

@@ -27,8 +27,8 @@ from collections.abc import Mapping
 from typing import Final
 
 from crowdaudit.errors import InputFormatError, SkipLog
+from crowdaudit.model import Job
 from crowdaudit.sources.export_job import ExportOptions
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.labelstudio_controls import (
     LsAnswer,
     build_label_studio_job,
@@ -52,7 +52,10 @@ def _load(data: bytes, where: str) -> list[object]:
         return [document]
     if not isinstance(document, list):
         raise InputFormatError(
-            "cannot parse Label Studio export", where, "not a list of tasks", code="not-tasks"
+            "cannot parse Label Studio export",
+            where=where,
+            why="not a list of tasks",
+            code="not-tasks",
         )
     return document
 
@@ -98,27 +101,35 @@ def _annotations(
     for index, task in enumerate(tasks):
         if not isinstance(task, Mapping) or not isinstance(task.get("annotations", []), list):
             skips.skip(
-                InputFormatError("cannot read task", f"{where}: task #{index}", "not a task")
+                InputFormatError(
+                    "cannot read task", where=f"{where}: task #{index}", why="not a task"
+                )
             )
             continue
         ident = task.get("id")
         if not isinstance(ident, int | str) or isinstance(ident, bool):
             skips.skip(
-                InputFormatError("cannot read task", f"{where}: task #{index}", "no task id")
+                InputFormatError(
+                    "cannot read task", where=f"{where}: task #{index}", why="no task id"
+                )
             )
             continue
         counts["n_tasks"] += 1
         for number, annotation in enumerate(task.get("annotations") or []):
             place = f"{where}: task {ident} annotation {number}"
             if not isinstance(annotation, Mapping):
-                skips.skip(InputFormatError("cannot read annotation", place, "not an object"))
+                skips.skip(
+                    InputFormatError("cannot read annotation", where=place, why="not an object")
+                )
                 continue
             counts["n_annotations"] += 1
             if annotation.get("was_cancelled") is True:
                 counts["n_cancelled"] += 1
                 continue
             if not isinstance(annotation.get("result", []), list):
-                skips.skip(InputFormatError("cannot read annotation", place, "result not a list"))
+                skips.skip(
+                    InputFormatError("cannot read annotation", where=place, why="result not a list")
+                )
                 continue
             found.append((str(ident), annotation, place))
     return found
@@ -163,7 +174,9 @@ def parse_label_studio_json(
         ground_truth = annotation.get("ground_truth") is True
         counts["n_ground_truth"] += ground_truth
         if author is None and not ground_truth:
-            skips.skip(InputFormatError("cannot read annotation", place, "no completed_by"))
+            skips.skip(
+                InputFormatError("cannot read annotation", where=place, why="no completed_by")
+            )
             continue
         worker, person, email = author or ("", None, None)
         if person or email:

@@ -34,8 +34,8 @@ from typing import Final
 import orjson
 
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
+from crowdaudit.model import Job
 from crowdaudit.sources.export_job import ExportOptions, ExportRows, build_export_job
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.tasks.base import TaskShapeError, TaskType
 from crowdaudit.tasks.registry import TaskTypeName
 
@@ -100,8 +100,8 @@ def load_export(data: bytes, where: str) -> object:
     except orjson.JSONDecodeError as exc:
         raise InputFormatError(
             "cannot parse Label Studio export",
-            where,
-            f"malformed JSON: {exc}",
+            where=where,
+            why=f"malformed JSON: {exc}",
             code="malformed-json",
         ) from exc
 
@@ -119,8 +119,8 @@ def kind_of_value(value: object) -> str | None:
 def _unsupported(kind: str, control: str, where: str) -> InputFormatError:
     return InputFormatError(
         "unsupported Label Studio control type",
-        where,
-        f"control {control!r} is {kind}; supported: {', '.join(CONTROL_TYPES)}",
+        where=where,
+        why=f"control {control!r} is {kind}; supported: {', '.join(CONTROL_TYPES)}",
         code="unsupported-control",
     )
 
@@ -140,17 +140,21 @@ def choose_control(controls: Mapping[str, set[str]], *, forced: str | None, wher
         if forced not in controls:
             raise InputFormatError(
                 "no such control",
-                where,
-                f"--control {forced!r}; the export has: {listed or 'none'}",
+                where=where,
+                why=f"--control {forced!r}; the export has: {listed or 'none'}",
             )
         name = forced
     elif len(controls) == 1:
         name = next(iter(controls))
     elif not controls:
-        raise InputFormatError("no annotation results", where, "the export holds no answers")
+        raise InputFormatError(
+            "no annotation results", where=where, why="the export holds no answers"
+        )
     else:
         raise InputFormatError(
-            "several controls in the export", where, f"choose one with --control: {listed}"
+            "several controls in the export",
+            where=where,
+            why=f"choose one with --control: {listed}",
         )
     kinds = controls[name]
     unsupported = sorted(kinds - set(CONTROL_TYPES))
@@ -158,7 +162,9 @@ def choose_control(controls: Mapping[str, set[str]], *, forced: str | None, wher
         raise _unsupported(", ".join(unsupported), name, where)
     if len(kinds) > 1:
         raise InputFormatError(
-            "control of several types", where, f"{name!r} has results of {', '.join(sorted(kinds))}"
+            "control of several types",
+            where=where,
+            why=f"{name!r} has results of {', '.join(sorted(kinds))}",
         )
     return name
 
@@ -265,7 +271,10 @@ def build_label_studio_job(
             except ValueError as exc:
                 skips.skip(
                     InputFormatError(
-                        "cannot read annotation", answer.where, str(exc), code="bad-annotation"
+                        "cannot read annotation",
+                        where=answer.where,
+                        why=str(exc),
+                        code="bad-annotation",
                     )
                 )
                 continue
@@ -282,7 +291,9 @@ def build_label_studio_job(
             submitted=answer.submitted,
         )
     if not rows.task:
-        raise EmptyJobError("no usable annotations", where, "every annotation was left out")
+        raise EmptyJobError(
+            "no usable annotations", where=where, why="every annotation was left out"
+        )
     return build_export_job(
         rows,
         name=name,

@@ -27,8 +27,8 @@ from typing import Final
 import orjson
 
 from crowdaudit.errors import InputFormatError, SkipLog
+from crowdaudit.model import Job
 from crowdaudit.sources.export_job import ExportOptions, header_names, read_delimited
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.labelstudio_controls import (
     LsAnswer,
     build_label_studio_job,
@@ -167,7 +167,9 @@ def _parse_records(
         else:
             skips.skip(
                 InputFormatError(
-                    "cannot read annotation", f"{where}: record {index}", "no id or annotator"
+                    "cannot read annotation",
+                    where=f"{where}: record {index}",
+                    why="no id or annotator",
                 )
             )
     controls = _controls([record for _, record in usable], options.control)
@@ -216,7 +218,9 @@ def parse_json_min(
     """
     records = load_export(data, where)
     if not isinstance(records, list):
-        raise InputFormatError("cannot parse Label Studio export", where, "not a list of records")
+        raise InputFormatError(
+            "cannot parse Label Studio export", where=where, why="not a list of records"
+        )
     return _parse_records(
         records, where=where, name=name, strict=strict, options=options, fmt="JSON-MIN"
     )

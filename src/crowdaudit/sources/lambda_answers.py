@@ -1,6 +1,6 @@
 """Worker answers kept outside the worker-response files (pure).
 
-Two more places hold each worker's answer to an object (``gt-format.md`` 3.8 and 4):
+Two more places hold each worker's answer to an object:
 
 * ``annotations/consolidated-annotation/consolidation-request/iteration-<N>/<timestamp>.json``, the
   payload Ground Truth sent to the post-annotation Lambda: a JSON array of
@@ -72,10 +72,8 @@ def _content(entry: object, fetch: Fetch | None = None) -> tuple[str, object]:
     if not isinstance(content, str) and isinstance(uri, str):
         if fetch is None:
             raise ValueError("the answer is stored at annotationData.s3Uri, which is not read")
-        try:
-            content = fetch(uri).decode("utf-8", errors="replace")
-        except SourceError as exc:
-            raise ValueError(f"cannot read annotationData.s3Uri {uri} ({exc.why})") from exc
+        # A SourceError here keeps its class: the caller skips it as unreadable.
+        content = fetch(uri).decode("utf-8", errors="replace")
         what = f"the answer at {uri}"
     if isinstance(content, str):
         try:
@@ -99,7 +97,8 @@ def parse_worker_entries(
     ``iteration-N/``, if any, is their iteration), to ``into``; return how many were kept.
 
     An entry that cannot be used is reported to ``skips`` (code ``bad-answer``); ``fetch`` reads
-    answers stored at ``annotationData.s3Uri``.
+    answers stored at ``annotationData.s3Uri``, and one it cannot read is skipped as the
+    :class:`SourceError` it is (code ``unreadable``).
     """
     file = into.add_file(task, iteration_of(where), where)
     kept = 0
@@ -107,12 +106,15 @@ def parse_worker_entries(
         try:
             worker, content = _content(entry, fetch)
             label = parse_answer(content)
+        except SourceError as exc:
+            skips.skip(exc)
+            continue
         except ValueError as exc:
             skips.skip(
                 ManifestFormatError(
                     "cannot parse worker answer",
-                    f"{where} (datasetObjectId {task})",
-                    f"answer {index}: {exc}",
+                    where=f"{where} (datasetObjectId {task})",
+                    why=f"answer {index}: {exc}",
                     code="bad-answer",
                 )
             )
@@ -127,8 +129,8 @@ def _request_entries(data: bytes, where: str) -> list[Mapping[str, object]]:
     if not isinstance(document, list) or not all(isinstance(e, Mapping) for e in document):
         raise ManifestFormatError(
             "cannot parse consolidation request",
-            where,
-            "not a JSON array of objects",
+            where=where,
+            why="not a JSON array of objects",
             code="bad-consolidation",
         )
     return document
@@ -158,8 +160,8 @@ def parse_request_file(
             skips.skip(
                 ManifestFormatError(
                     "cannot parse consolidation request",
-                    where,
-                    f"entry {index} lacks datasetObjectId or annotations",
+                    where=where,
+                    why=f"entry {index} lacks datasetObjectId or annotations",
                     code="bad-consolidation",
                 )
             )

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crowdaudit.errors import SourceError, SourceNotFoundError
-from crowdaudit.sources.aws import AwsConfig, is_s3_uri, split_s3_uri
+from crowdaudit.sources.aws import AwsConfig
+from crowdaudit.sources.s3 import is_s3_uri, split_s3_uri
 from crowdaudit.sources.s3_obstore import HybridS3Store
 from crowdaudit.sources.store import LocalStore, ObjectStore
 
@@ -44,11 +45,15 @@ def open_folder(text: str, aws: AwsConfig) -> Location:
     try:
         exists, is_folder = path.exists(), path.is_dir()
     except OSError as exc:  # a name too long, a loop of symlinks
-        raise SourceError("cannot read folder", str(path), exc.strerror or str(exc)) from exc
+        raise SourceError(
+            "cannot read folder", where=str(path), why=exc.strerror or str(exc)
+        ) from exc
     if not exists:
-        raise SourceNotFoundError("folder not found", str(path))
+        raise SourceNotFoundError("folder not found", where=str(path))
     if not is_folder:
-        raise SourceNotFoundError("not a folder", str(path), "expected a job's output folder")
+        raise SourceNotFoundError(
+            "not a folder", where=str(path), why="expected a job's output folder"
+        )
     return Location(LocalStore(path), "")
 
 

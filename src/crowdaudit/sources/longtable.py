@@ -14,10 +14,10 @@ from typing import Final
 import polars as pl
 
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
+from crowdaudit.model import Job
 from crowdaudit.schema import COL, IDENTITY_COLUMNS, RESPONSES
 from crowdaudit.sources.consolidated import build_consolidated, build_sources
 from crowdaudit.sources.export_job import ExportOptions, header_names
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.sources.responses import parse_timestamps
 from crowdaudit.sources.times import describe_time_counts, screen_times
 from crowdaudit.tasks.single_label import Classification
@@ -63,7 +63,7 @@ def _read_frame(data: bytes, where: str) -> pl.DataFrame:
         return pl.read_parquet(io.BytesIO(data))
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise InputFormatError(
-            "cannot read answers table", where, str(exc).splitlines()[0], code="bad-table"
+            "cannot read answers table", where=where, why=str(exc).splitlines()[0], code="bad-table"
         ) from exc
 
 
@@ -80,8 +80,8 @@ def _check_types(frame: pl.DataFrame, where: str) -> None:
         if column in frame.columns and not _readable(frame.schema[column]):
             raise InputFormatError(
                 "cannot read answers table",
-                where,
-                f"column {column!r} holds {frame.schema[column]}, not text or numbers",
+                where=where,
+                why=f"column {column!r} holds {frame.schema[column]}, not text or numbers",
                 code="bad-column-type",
             )
 
@@ -97,8 +97,8 @@ def _drop_incomplete(text: pl.DataFrame, where: str, skips: SkipLog) -> tuple[pl
         skips.skip(
             InputFormatError(
                 "cannot use answer",
-                f"{where}:{row}",
-                "task, worker or label is empty or blank",
+                where=f"{where}:{row}",
+                why="task, worker or label is empty or blank",
                 code="incomplete-row",
             )
         )
@@ -114,8 +114,8 @@ def _report_unparsed(responses: pl.DataFrame, where: str, skips: SkipLog) -> Non
                 skips.skip(
                     InputFormatError(
                         f"cannot parse {column}",
-                        f"{where}:{bad.get_column('_row')[0]}",
-                        f"{bad.height} value(s) left empty, first {bad.get_column(label)[0]!r}",
+                        where=f"{where}:{bad.get_column('_row')[0]}",
+                        why=f"{bad.height} value(s) left empty, first {bad.get_column(label)[0]!r}",
                         code=f"bad-{column}",
                     )
                 )
@@ -155,8 +155,8 @@ def parse_long_table(
     if missing:
         raise InputFormatError(
             "cannot read answers table",
-            where,
-            f"missing column(s) {', '.join(missing)}; need task, worker, label",
+            where=where,
+            why=f"missing column(s) {', '.join(missing)}; need task, worker, label",
             code="missing-column",
         )
     _check_types(frame, where)
@@ -171,7 +171,9 @@ def parse_long_table(
     ).with_row_index("_row", offset=0 if data.startswith(_PARQUET_MAGIC) else 2)
     complete, n_incomplete = _drop_incomplete(text, where, skips)
     if complete.height == 0:
-        raise EmptyJobError("no usable answers", where, f"{frame.height} rows, none complete")
+        raise EmptyJobError(
+            "no usable answers", where=where, why=f"{frame.height} rows, none complete"
+        )
     seconds = (
         pl.col("_seconds").str.strip_chars().cast(pl.Float64, strict=False)
         if "_seconds" in complete.columns

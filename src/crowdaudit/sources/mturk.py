@@ -29,6 +29,7 @@ import orjson
 import polars as pl
 
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
+from crowdaudit.model import Job
 from crowdaudit.sources.export_job import (
     ExportOptions,
     ExportRows,
@@ -37,7 +38,6 @@ from crowdaudit.sources.export_job import (
     header_names,
     read_delimited,
 )
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.tasks.base import TaskType
 from crowdaudit.tasks.custom import resolve_path
 from crowdaudit.tasks.registry import TaskOptions
@@ -130,7 +130,9 @@ def _read_rows(
         place = f"{where}:{number}"
         worker, hit = row.get("WorkerId"), row.get("HITId")
         if not worker or not hit:
-            skips.skip(InputFormatError("cannot use assignment", place, "no WorkerId or HITId"))
+            skips.skip(
+                InputFormatError("cannot use assignment", where=place, why="no WorkerId or HITId")
+            )
             continue
         if row.get("AssignmentStatus") == "Rejected":
             counts["n_rejected"] += 1
@@ -146,7 +148,7 @@ def _read_rows(
                     parser.parse_answer(item) for item in _items(cell, options.task.answer_path)
                 ]
             except ValueError as exc:
-                skips.skip(InputFormatError("cannot use assignment", place, str(exc)))
+                skips.skip(InputFormatError("cannot use assignment", where=place, why=str(exc)))
                 continue
         for index, label in enumerate(labels):
             rows.add(
@@ -180,8 +182,8 @@ def parse_mturk(data: bytes, *, where: str, name: str, strict: bool, options: Ex
     if missing:
         raise InputFormatError(
             "cannot read Mechanical Turk results",
-            where,
-            f"missing column(s) {', '.join(missing)}",
+            where=where,
+            why=f"missing column(s) {', '.join(missing)}",
             code="missing-column",
         )
     column = (
@@ -192,7 +194,9 @@ def parse_mturk(data: bytes, *, where: str, name: str, strict: bool, options: Ex
     skips = SkipLog(strict=strict)
     rows, counts = _read_rows(table, column, where=where, options=options, skips=skips)
     if not rows.task:
-        raise EmptyJobError("no usable assignments", where, f"{table.height} rows, none usable")
+        raise EmptyJobError(
+            "no usable assignments", where=where, why=f"{table.height} rows, none usable"
+        )
     rejected = counts["n_rejected"]
     warnings = (
         (f"{rejected} rejected assignment(s) {'kept' if options.include_rejected else 'left out'}",)

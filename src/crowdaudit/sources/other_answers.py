@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from crowdaudit.errors import InputFormatError, ManifestFormatError, SkipLog, SourceError
+from crowdaudit.errors import InputFormatError, SkipLog, SourceError
 from crowdaudit.sources.consolidated import LabelRecord
 from crowdaudit.sources.fetch import Progress, fetch_objects
 from crowdaudit.sources.job_labels import Consolidation
@@ -113,7 +113,7 @@ def read_other_answers(
             store, keys, concurrency=concurrency, progress=progress, stage="reading requests"
         ):
             if isinstance(data, SourceError):
-                skips.skip(ManifestFormatError(data.what, data.where, data.why, code="unreadable"))
+                skips.skip(data)
                 continue
             where = store.uri(key)
             try:

@@ -31,7 +31,7 @@ import polars as pl
 from crowdaudit.errors import CrowdAuditError, SkipLog, SourceError
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.cache import CachedFile, ResponseCache
-from crowdaudit.sources.fetch import Progress, fetch_objects, no_progress
+from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY, Progress, fetch_objects, no_progress
 from crowdaudit.sources.groundtruth import parse_cached_file
 from crowdaudit.sources.locations import open_folder
 from crowdaudit.sources.responses import (
@@ -134,7 +134,9 @@ def _import_ray() -> Any:
         import ray
     except ImportError as exc:
         raise CrowdAuditError(
-            "cannot use --engine ray", "ray", f"{exc}; install it: pip install 'crowdaudit[ray]'"
+            "cannot use --engine ray",
+            where="ray",
+            why=f"{exc}; install it: pip install 'crowdaudit[ray]'",
         ) from exc
     return ray
 
@@ -162,7 +164,7 @@ class RayEngine:
         *,
         address: str | None = None,
         num_cpus: int | None = None,
-        concurrency: int = 32,
+        concurrency: int = DEFAULT_CONCURRENCY,
         shard_files: int = SHARD_FILES,
     ) -> None:
         self.aws = aws
@@ -189,7 +191,7 @@ class RayEngine:
                 ray.init(address=self.address, **options)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 where = self.address or "local"
-                raise SourceError("cannot start or reach Ray", where, str(exc)) from exc
+                raise SourceError("cannot start or reach Ray", where=where, why=str(exc)) from exc
             self._started = True
         self._ray = ray
         self._list = ray.remote(_list_task)

@@ -143,15 +143,23 @@ def parse_response_file(
     except orjson.JSONDecodeError as exc:
         reason = "not valid UTF-8" if "UTF-8" in str(exc) else f"malformed JSON: {exc}"
         code = "not-utf8" if "UTF-8" in str(exc) else "malformed-json"
-        raise ResponseFormatError("cannot parse worker response", where, reason, code=code) from exc
+        raise ResponseFormatError(
+            "cannot parse worker response", where=where, why=reason, code=code
+        ) from exc
     if type(document) is not dict or "answers" not in document:
         raise ResponseFormatError(
-            "cannot parse worker response", where, "missing key 'answers'", code="missing-answers"
+            "cannot parse worker response",
+            where=where,
+            why="missing key 'answers'",
+            code="missing-answers",
         )
     answers = document["answers"]
     if type(answers) is not list:
         raise ResponseFormatError(
-            "cannot parse worker response", where, "'answers' is not a list", code="missing-answers"
+            "cannot parse worker response",
+            where=where,
+            why="'answers' is not a list",
+            code="missing-answers",
         )
     file = into.add_file(task, iteration, where)
     kept = 0
@@ -169,8 +177,8 @@ def parse_response_file(
             skips.skip(
                 ResponseFormatError(
                     "cannot parse worker response",
-                    where,
-                    f"answer {index}: {exc}",
+                    where=where,
+                    why=f"answer {index}: {exc}",
                     code="bad-answer",
                 )
             )

@@ -39,19 +39,21 @@ from crowdaudit.errors import (
     AccessDeniedError,
     CredentialsError,
     CrowdAuditError,
-    OutputError,
     SourceError,
     SourceNotFoundError,
     redact,
 )
-from crowdaudit.sources.aws import (
-    _BAD_CREDENTIALS,
-    _DENIED,
-    _NOT_FOUND,
-    AwsConfig,
-    S3Store,
+from crowdaudit.sources.aws import AwsConfig
+from crowdaudit.sources.aws_errors import (
+    NO_CREDENTIALS,
+    NO_CREDENTIALS_HINT,
+    AwsErrorKind,
+    as_write_error,
+    classify_aws_error,
+    source_error_of,
     translate_aws_error,
 )
+from crowdaudit.sources.s3 import S3Store
 from crowdaudit.sources.store import StoredObject
 
 if TYPE_CHECKING:
@@ -59,7 +61,6 @@ if TYPE_CHECKING:
 
 __all__ = ["HybridS3Store", "ObstoreS3Store", "translate_obstore_error"]
 
-_NO_CREDENTIALS = "no AWS credentials found; set a profile or AWS_* variables"
 _LIST_PAGE = 1000
 """Objects handed from Rust to Python at once: one S3 page."""
 _REFRESH = timedelta(minutes=5)
@@ -68,9 +69,10 @@ _OVERALL_TIMEOUT = timedelta(hours=1)
 """obstore's whole-request timeout (30 s by default) would cut a large GET on a slow link; stalls are
 caught by the read timeout instead, as with boto3."""
 
+# S3's own error document, which obstore passes on inside its message: its <Code> is part of the
+# S3 API, unlike the wording of obstore's message around it.
 _S3_CODE = re.compile(r"<Code>([^<]*)</Code>")
 _S3_MESSAGE = re.compile(r"<Message>([^<]*)</Message>")
-_STATUS = re.compile(r"status code: (\d{3})")
 _MAX_REASON = 300
 
 
@@ -105,20 +107,26 @@ def _s3_endpoint(aws: AwsConfig) -> str | None:
     )
 
 
-def _reason(exc: BaseException, secrets: tuple[str, ...]) -> tuple[str, str, str]:
-    """``(S3 error code, HTTP status, reason in a few words)`` of an obstore error."""
+def _reason(exc: BaseException, secrets: tuple[str, ...]) -> tuple[str, str]:
+    """``(S3 error code, reason in a few words)`` of an obstore error."""
     text = str(exc)
     code_match, message_match = _S3_CODE.search(text), _S3_MESSAGE.search(text)
-    status_match = _STATUS.search(text)
     code = html.unescape(code_match.group(1)) if code_match else ""
-    status = status_match.group(1) if status_match else ""
     if code:
         message = html.unescape(message_match.group(1)) if message_match else ""
         reason = f"{code}: {message}".rstrip(": ")
     else:
         first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
         reason = first if len(first) <= _MAX_REASON else first[: _MAX_REASON - 1] + "…"
-    return code, status, redact(reason, secrets)
+    return code, redact(reason, secrets)
+
+
+_KIND_OF_EXCEPTION: tuple[tuple[type[BaseException], AwsErrorKind], ...] = (
+    (FileNotFoundError, AwsErrorKind.NOT_FOUND),
+    (obstore.exceptions.UnauthenticatedError, AwsErrorKind.CREDENTIALS),
+    (obstore.exceptions.PermissionDeniedError, AwsErrorKind.ACCESS_DENIED),
+)
+"""obstore's typed exceptions (``object_store`` maps 404, 401 and 403 to them)."""
 
 
 def translate_obstore_error(
@@ -126,23 +134,17 @@ def translate_obstore_error(
 ) -> CrowdAuditError:
     """Turn an obstore exception into the matching crowdaudit error.
 
-    ``secrets`` (the credentials in use) are masked should the reason ever contain them; only the
-    S3 error code and message are kept when the response has them.
+    The class follows S3's error code when the response carries a known one (a 403 with
+    ``InvalidAccessKeyId`` is a credentials problem, a listing's ``NoSuchBucket`` comes as a
+    :class:`obstore.exceptions.GenericError`), else obstore's exception type. ``secrets`` (the
+    credentials in use) are masked should the reason ever contain them; only the S3 error code and
+    message are kept when the response has them.
     """
-    code, status, reason = _reason(exc, secrets)
-    if isinstance(exc, obstore.exceptions.UnauthenticatedError) or code in _BAD_CREDENTIALS:
-        return CredentialsError(what, where, reason)
-    if isinstance(exc, FileNotFoundError) or code in _NOT_FOUND or status == "404":
-        return SourceNotFoundError(what, where, reason)
-    if status == "401":
-        return CredentialsError(what, where, reason)
-    if (
-        isinstance(exc, obstore.exceptions.PermissionDeniedError)
-        or code in _DENIED
-        or status == "403"
-    ):
-        return AccessDeniedError(what, where, reason)
-    return SourceError(what, where, reason)
+    code, reason = _reason(exc, secrets)
+    kind = classify_aws_error(code)
+    if kind in (AwsErrorKind.OTHER, AwsErrorKind.THROTTLED):
+        kind = next((k for cls, k in _KIND_OF_EXCEPTION if isinstance(exc, cls)), kind)
+    return source_error_of(kind)(what, where=where, why=reason)
 
 
 class ObstoreS3Store:
@@ -164,7 +166,9 @@ class ObstoreS3Store:
         except botocore.exceptions.BotoCoreError as exc:
             raise translate_aws_error(exc, "cannot use S3 bucket", where) from exc
         if credentials is None:
-            raise CredentialsError("cannot use S3 bucket", where, _NO_CREDENTIALS)
+            raise CredentialsError(
+                "cannot use S3 bucket", where=where, why=NO_CREDENTIALS, hint=NO_CREDENTIALS_HINT
+            )
         self._credentials = _BotoCredentials(credentials)
         region = session.region_name or "us-east-1"
         endpoint = _s3_endpoint(aws)
@@ -174,8 +178,9 @@ class ObstoreS3Store:
             "timeout": _OVERALL_TIMEOUT,
             "allow_http": bool(endpoint and endpoint.lower().startswith("http://")),
         }
-        # botocore's max_attempts counts the first try; obstore counts retries.
-        retry: RetryConfig = {"max_retries": max(aws.max_attempts - 1, 0)}
+        # botocore's ``max_attempts`` in a client's configuration counts the retries after the
+        # first try (``max_attempts=1``: two requests at most), as obstore's ``max_retries`` does.
+        retry: RetryConfig = {"max_retries": max(aws.max_attempts, 0)}
         # obstore also reads AWS_* variables itself: everything that decides where and as whom
         # requests go is set here explicitly, so boto3's chain alone decides.
         settings: dict[str, Any] = {
@@ -250,8 +255,7 @@ class ObstoreS3Store:
         try:
             obstore.put(self._store, key, data)
         except (obstore.exceptions.BaseError, OSError, ValueError) as exc:
-            error = self._error(exc, "cannot write S3 object", self.uri(key))
-            raise OutputError(error.what, error.where, error.why) from exc
+            raise as_write_error(self._error(exc, "cannot write S3 object", self.uri(key))) from exc
 
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
@@ -291,7 +295,7 @@ class HybridS3Store(S3Store):
         try:
             reader = self._reader()
         except CrowdAuditError as exc:
-            raise type(exc)("cannot list S3 objects", self.uri(prefix), exc.why) from exc
+            raise exc.reworded("cannot list S3 objects", where=self.uri(prefix)) from exc
         try:
             listed = list(reader.list_objects(prefix))
         except (SourceNotFoundError, AccessDeniedError, CredentialsError):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crowdaudit.errors import SourceNotFoundError
-from crowdaudit.sources.aws import translate_aws_error
+from crowdaudit.sources.aws_errors import translate_aws_error
 from crowdaudit.sources.store import join_key
 
 __all__ = ["JobInfo", "fetch_job_info", "parse_job_description"]
@@ -75,6 +75,6 @@ def fetch_job_info(client: Any, name: str) -> JobInfo:
     except Exception as exc:
         error = translate_aws_error(exc, "cannot describe labeling job", name)
         if "Could not find" in error.why or "does not exist" in error.why:
-            raise SourceNotFoundError("labeling job not found", name, error.why) from exc
+            raise SourceNotFoundError("labeling job not found", where=name, why=error.why) from exc
         raise error from exc
     return parse_job_description(response)

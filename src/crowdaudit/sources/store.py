@@ -16,7 +16,15 @@ from typing import Final, Protocol
 
 from crowdaudit.errors import OutputError, SourceError, SourceNotFoundError
 
-__all__ = ["REFUSALS", "LocalStore", "MemoryStore", "ObjectStore", "StoredObject", "join_key"]
+__all__ = [
+    "REFUSALS",
+    "LocalStore",
+    "MemoryStore",
+    "ObjectStore",
+    "StoredObject",
+    "join_key",
+    "write_atomically",
+]
 
 
 def _read_umask() -> int:
@@ -26,6 +34,27 @@ def _read_umask() -> int:
 
 
 _UMASK = _read_umask()
+
+
+def write_atomically(path: Path, data: bytes, *, private: bool = False) -> None:
+    """Write ``path`` whole or not at all: into a temporary file beside it, then renamed over it.
+
+    The file gets the usual mode (``0o666`` less the umask), or stays readable by its owner only
+    when ``private``.
+
+    Raises:
+        OSError: the folder cannot be written; no temporary file is left behind.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if not private:
+            os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +144,9 @@ class LocalStore:
         # parts is enough (and ~20× cheaper than resolving every path on a 100,000-file job).
         parts = key.split("/")
         if key.startswith("/") or "\\" in key or ".." in parts:
-            raise SourceError("refusing key outside the folder", key, f"root is {self.root}")
+            raise SourceError(
+                "refusing key outside the folder", where=key, why=f"root is {self.root}"
+            )
         return f"{self._base}/{key}" if key else self._base
 
     def _inside(self, resolved: str) -> bool:
@@ -209,33 +240,34 @@ class LocalStore:
         try:
             with open(path, "rb") as handle:
                 if self._confined and not self._inside(_opened_path(handle.fileno(), path)):
-                    raise SourceError("refusing file", self.uri(key), REFUSALS["outside-folder"])
+                    raise SourceError(
+                        "refusing file", where=self.uri(key), why=REFUSALS["outside-folder"]
+                    )
                 return handle.read()
         except FileNotFoundError:
-            raise SourceNotFoundError("file not found", self.uri(key)) from None
+            raise SourceNotFoundError("file not found", where=self.uri(key)) from None
         except IsADirectoryError:
-            raise SourceError("cannot read file", self.uri(key), "it is a folder") from None
+            raise SourceError(
+                "cannot read file", where=self.uri(key), why="it is a folder"
+            ) from None
         except PermissionError:
-            raise SourceError("cannot read file", self.uri(key), "permission denied") from None
+            raise SourceError(
+                "cannot read file", where=self.uri(key), why="permission denied"
+            ) from None
         except OSError as exc:  # a name too long, a loop of symlinks, an I/O error
-            raise SourceError("cannot read file", self.uri(key), exc.strerror or str(exc)) from exc
+            raise SourceError(
+                "cannot read file", where=self.uri(key), why=exc.strerror or str(exc)
+            ) from exc
 
     def write_bytes(self, key: str, data: bytes) -> None:
         path = Path(self._path(key))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                # mkstemp creates files readable by the owner only; give them the usual mode.
-                os.chmod(tmp, 0o666 & ~_UMASK)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomically(path, data)
         except OSError as exc:
-            raise OutputError("cannot write file", str(path), exc.strerror or str(exc)) from exc
+            raise OutputError(
+                "cannot write file", where=str(path), why=exc.strerror or str(exc)
+            ) from exc
 
     def uri(self, key: str) -> str:
         return f"{self._shown.rstrip('/')}/{key}" if key else self._shown
@@ -271,7 +303,7 @@ class MemoryStore:
         try:
             return self.objects[key]
         except KeyError:
-            raise SourceNotFoundError("object not found", self.uri(key)) from None
+            raise SourceNotFoundError("object not found", where=self.uri(key)) from None
 
     def write_bytes(self, key: str, data: bytes) -> None:
         self.objects[key] = bytes(data)

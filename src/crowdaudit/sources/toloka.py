@@ -28,6 +28,7 @@ import orjson
 import polars as pl
 
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
+from crowdaudit.model import Job
 from crowdaudit.sources.export_job import (
     ExportOptions,
     ExportRows,
@@ -36,7 +37,6 @@ from crowdaudit.sources.export_job import (
     header_names,
     read_delimited,
 )
-from crowdaudit.sources.groundtruth import Job
 from crowdaudit.tasks.single_label import Classification
 
 __all__ = ["NAME", "looks_like_toloka", "parse_toloka", "task_key"]
@@ -102,7 +102,7 @@ def _read_rows(
         place = f"{where}:{number}"
         worker = row.get(WORKER)
         if not worker:
-            skips.skip(InputFormatError("cannot use answer", place, f"no {WORKER}"))
+            skips.skip(InputFormatError("cannot use answer", where=place, why=f"no {WORKER}"))
             continue
         if any(row.get(hint) for hint in hints):
             counts["n_training"] += 1
@@ -121,7 +121,7 @@ def _read_rows(
             if golden is not None and row.get(golden):
                 rows.gold[task] = parser.parse_answer(row[golden])
         except ValueError as exc:
-            skips.skip(InputFormatError("cannot use answer", place, str(exc)))
+            skips.skip(InputFormatError("cannot use answer", where=place, why=str(exc)))
             continue
         rows.add(
             task=task,
@@ -147,7 +147,10 @@ def parse_toloka(
     table = read_delimited(data, where, separator="\t")
     if WORKER not in table.columns:
         raise InputFormatError(
-            "cannot read Toloka results", where, f"missing column {WORKER}", code="missing-column"
+            "cannot read Toloka results",
+            where=where,
+            why=f"missing column {WORKER}",
+            code="missing-column",
         )
     output = (
         choose_answer_column(table.columns, _OUTPUT, options.answer_column, where)
@@ -157,7 +160,9 @@ def parse_toloka(
     skips = SkipLog(strict=strict)
     rows, counts = _read_rows(table, output, where=where, options=options, skips=skips)
     if not rows.task:
-        raise EmptyJobError("no usable answers", where, f"{counts['n_rows']} rows, none usable")
+        raise EmptyJobError(
+            "no usable answers", where=where, why=f"{counts['n_rows']} rows, none usable"
+        )
     warnings = []
     if any(value is not None for value in rows.seconds):
         warnings.append("seconds: each assignment's submitted - started, divided over its tasks")

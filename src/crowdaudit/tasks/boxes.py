@@ -1,6 +1,6 @@
 """Bounding boxes (``groundtruth/object-detection``), including adjustment jobs.
 
-Shapes (``gt-format.md`` 2.3 and 3.3):
+Shapes, as Ground Truth writes them:
 
 * worker answer: ``{"boundingBox": {"boundingBoxes": [{"label": "Bird", "left": 583, "top": 302,
   "width": 1375, "height": 2052}], "inputImageProperties": {...}}}``; ``boundingBoxes`` is ``null``

@@ -12,7 +12,6 @@ from typing import Final
 
 __all__ = [
     "CLASSIFIER_ELEMENTS",
-    "TASK_TYPES",
     "AnswerShapeError",
     "parse_answer",
     "parse_consolidated",
@@ -20,15 +19,6 @@ __all__ = [
 
 CLASSIFIER_ELEMENTS: Final = ("crowd-image-classifier", "crowd-classifier")
 """Element names of the built-in templates, tried first."""
-
-TASK_TYPES: Final = frozenset(
-    {
-        "groundtruth/image-classification",
-        "groundtruth/text-classification",
-        "groundtruth/label-verification",
-    }
-)
-"""Metadata ``type`` values whose consolidated label is a single ``class-name``."""
 
 
 class AnswerShapeError(ValueError):

@@ -10,7 +10,7 @@ Without a path, objects with a single key are unwrapped down to the first value 
 ``{"category": {"label": "Correct"}}`` and a Lambda's label ``{"result": "Correct"}`` both read as
 ``Correct``: where each holds one scalar leaf, those leaves are compared without being told.
 
-Shapes (``gt-format.md`` 3.8):
+Shapes, as a custom template and its post-annotation Lambda write them:
 
 * worker answer: e.g. ``{"annotatedResult": {"label": "Response 2", "score": 4}}``;
 * consolidated: whatever the post-annotation Lambda wrote, read with the path, e.g.

@@ -1,6 +1,6 @@
 """Named entity recognition (``groundtruth/text-span``, ``crowd-entity-annotation``).
 
-Shapes (``gt-format.md`` 2.3 and 3.4); offsets count Unicode characters and ``endOffset`` is the
+Shapes, as Ground Truth writes them; offsets count Unicode characters and ``endOffset`` is the
 first character after the span:
 
 * worker answer: ``{"crowd-entity-annotation": {"entities": [{"startOffset": 0, "endOffset": 4,

@@ -1,7 +1,7 @@
 """Multi-label classification: image (``crowd-image-classifier-multi-select``) and text
 (``crowd-classifier-multi-select``).
 
-Shapes (``gt-format.md`` 2.3 and 3.2):
+Shapes, as Ground Truth writes them:
 
 * worker answer: ``{"crowd-image-classifier-multi-select": {"labels": ["bicycle", "person"]}}``;
 * consolidated: the attribute's value is a list of class indices (ints, or digit strings) selected

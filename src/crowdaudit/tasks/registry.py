@@ -3,7 +3,7 @@
 In order: the type named with ``forced`` (the CLI's ``--task-type``); else the manifest's
 ``<attribute>-metadata.type``; else the shape of the workers' answers. Video-frame and 3D
 point-cloud jobs are refused with the reason: their worker-response files carry no per-worker
-answers (``gt-format.md`` 2.4 and 3.7).
+answers (each frame's labels are consolidated into ``SeqLabel.json`` files instead).
 
 =====================  ==============================================================
 name                   metadata ``type`` (``groundtruth/…``)
@@ -86,7 +86,9 @@ _SHAPES: Final[tuple[tuple[str, Sequence[str], TaskTypeName], ...]] = (
 
 
 def _unsupported(kind: str, why: str) -> InputFormatError:
-    return InputFormatError("unsupported task type", kind, why, code="unsupported-task-type")
+    return InputFormatError(
+        "unsupported task type", where=kind, why=why, code="unsupported-task-type"
+    )
 
 
 def _supported_list() -> str:

@@ -1,6 +1,6 @@
 """Semantic segmentation (``groundtruth/semantic-segmentation``, ``crowd-semantic-segmentation``).
 
-Shapes (``gt-format.md`` 2.3 and 3.6):
+Shapes, as Ground Truth writes them:
 
 * worker answer: ``{"crowd-semantic-segmentation": {"labeledImage": {"pngImageData": "<base64
   PNG>"}, "labelMappings": {"Bird": {"color": "#2ca02c"}}, "inputImageProperties": {...}}}``, plus

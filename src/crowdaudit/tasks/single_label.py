@@ -8,7 +8,7 @@ Both compare answers by equality, so their similarity is exactly 0 or 1 and ``ex
   value is a class index workers never see). Gold: the class name, ``{"3": "Owl"}``.
 * **Label verification** (``groundtruth/label-verification``): the manifest's value is an index
   (``"1"``) and the metadata's ``class-name`` the verdict (``"bad"``). The worker answer's shape is
-  not documented (``gt-format.md`` 2.3); a classifier-like ``{"<element>": {"label": "bad"}}`` is
+  not documented by AWS; a classifier-like ``{"<element>": {"label": "bad"}}`` is
   read. Gold: the verdict, ``{"3": "bad"}``.
 
 Canonical text: the class name itself.

@@ -8,6 +8,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from crowdaudit.metrics.accuracy import compute_label_accuracy
 from crowdaudit.metrics.skill import compute_skill
 from crowdaudit.metrics.workers import latest_answers
 from crowdaudit.schema import COL
@@ -48,13 +49,6 @@ class JobSkill:
     summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def _accuracy_on_gold(objects: pl.DataFrame, column: str) -> float | None:
-    scored = objects.filter(pl.col(COL.GOLD).is_not_null() & pl.col(column).is_not_null())
-    if scored.height == 0:
-        return None
-    return float(scored.select((pl.col(column) == pl.col(COL.GOLD)).mean()).item())
-
-
 def compute_job_skill(answers: pl.DataFrame) -> JobSkill:
     """Fit the skill estimators on each job of ``answers`` (responses with ``consolidated`` and
     ``gold``), using each worker's last answer per object. Jobs without labels are left out."""
@@ -80,7 +74,7 @@ def compute_job_skill(answers: pl.DataFrame) -> JobSkill:
         summary: dict[str, Any] = {k: v for k, v in report.summary.items() if k not in _NOT_PER_JOB}
         by_method = summary.get("label_accuracy")
         if isinstance(by_method, dict):
-            consolidated = _accuracy_on_gold(objects, COL.CONSOLIDATED)
+            consolidated = compute_label_accuracy(objects, label=COL.CONSOLIDATED)
             summary["label_accuracy"] = {"consolidated": consolidated, **by_method}
         summaries[str(job)] = summary
     if not workers:
