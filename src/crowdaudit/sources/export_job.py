@@ -31,6 +31,7 @@ __all__ = [
     "ExportOptions",
     "ExportRows",
     "build_export_job",
+    "build_table_job",
     "choose_answer_column",
     "header_names",
     "read_delimited",
@@ -254,6 +255,40 @@ def build_export_job(
         },
         schema=PEOPLE,
     )
+    return build_table_job(
+        responses,
+        name=name,
+        where=where,
+        task_type=task_type,
+        task=task,
+        skips=skips,
+        stats={
+            **stats,
+            "n_answers_repeated": repeated,
+            "n_gold_in_export": gold.height,
+            **time_counts,
+        },
+        warnings=(*warnings, *describe_time_counts(time_counts, where)),
+        gold=gold if gold.height else None,
+        people=people if people.height else None,
+    )
+
+
+def build_table_job(
+    responses: pl.DataFrame,
+    *,
+    name: str,
+    where: str,
+    task_type: str,
+    task: TaskType | None,
+    skips: SkipLog,
+    stats: Mapping[str, int],
+    warnings: tuple[str, ...] | list[str],
+    gold: pl.DataFrame | None = None,
+    people: pl.DataFrame | None = None,
+) -> Job:
+    """The :class:`Job` of answers read from one table (an export or a long table): no
+    consolidated labels and no label sources, as no platform but Ground Truth writes them."""
     return Job(
         name=name,
         uri=where,
@@ -264,14 +299,9 @@ def build_export_job(
         task_type=task_type,
         consolidated_from=None,
         skipped=tuple(skips.records),
-        stats={
-            **stats,
-            "n_answers_repeated": repeated,
-            "n_gold_in_export": gold.height,
-            **time_counts,
-        },
-        warnings=(*warnings, *describe_time_counts(time_counts, where)),
+        stats=dict(stats),
+        warnings=tuple(warnings),
         task=task,
-        gold=gold if gold.height else None,
-        people=people if people.height else None,
+        gold=gold,
+        people=people,
     )

@@ -16,8 +16,7 @@ import polars as pl
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
 from crowdaudit.model import Job
 from crowdaudit.schema import COL, IDENTITY_COLUMNS, RESPONSES
-from crowdaudit.sources.consolidated import build_consolidated, build_sources
-from crowdaudit.sources.export_job import ExportOptions, header_names
+from crowdaudit.sources.export_job import ExportOptions, build_table_job, header_names
 from crowdaudit.sources.responses import parse_timestamps
 from crowdaudit.sources.times import describe_time_counts, screen_times
 from crowdaudit.tasks.single_label import Classification
@@ -199,17 +198,13 @@ def parse_long_table(
     _report_unparsed(responses, where, skips)
     responses = responses.select(pl.col(name).cast(dtype) for name, dtype in RESPONSES.items())
     responses, counts, warnings = _screen(responses, where, now or datetime.now(UTC))
-    return Job(
+    return build_table_job(
+        responses,
         name=name,
-        uri=where,
-        responses=responses,
-        consolidated=build_consolidated({}),
-        sources=build_sources([]),
-        label_attribute=None,
+        where=where,
         task_type="long-table",
-        consolidated_from=None,
-        skipped=tuple(skips.records),
-        stats={"n_rows": frame.height, "n_rows_skipped": n_incomplete, **counts},
-        warnings=tuple(warnings),
         task=Classification(),
+        skips=skips,
+        stats={"n_rows": frame.height, "n_rows_skipped": n_incomplete, **counts},
+        warnings=warnings,
     )
