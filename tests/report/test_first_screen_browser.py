@@ -49,15 +49,18 @@ _VISIBLE_JS = """() => {
 
 
 def _planted_job(root: Path) -> tuple[Path, Path]:
-    """300 objects, 3 answers each; honest workers right 9 times in 10; the two spammers answer
-    "cat" to everything at once. Gold for every object."""
+    """300 objects, 3 answers each; every honest worker is wrong on each 10th of their answers
+    (exactly 9 in 10 right); the two spammers answer "cat" to everything at once, and share
+    every third object with two honest workers. Gold for every object."""
     answers = []
     truth = {str(t): LABELS[(t * 7) % len(LABELS)] for t in range(300)}
+    answered = dict.fromkeys(HONEST, 0)
     for t in range(300):
         spammer = SPAMMERS[t % 2] if t % 3 == 0 else None
         honest = [HONEST[(t + k) % len(HONEST)] for k in range(3 if spammer is None else 2)]
-        for k, worker in enumerate(honest):
-            right = (t + 3 * k) % 10 != 0
+        for worker in honest:
+            answered[worker] += 1
+            right = answered[worker] % 10 != 0
             label = truth[str(t)] if right else LABELS[(LABELS.index(truth[str(t)]) + 1) % 4]
             answers.append((str(t), worker, label, t))
         if spammer is not None:
