@@ -97,7 +97,12 @@ class Audit:
         """The self-contained HTML report, as written to ``report.html``."""
         history = self.history if len(self.jobs) > 1 else None
         return render_report(
-            self.workers, self.summary, self.answers, title=self.title, history=history
+            self.workers,
+            self.summary,
+            self.answers,
+            title=self.title,
+            history=history,
+            items=self.items,
         )
 
     def _repr_html_(self) -> str:

@@ -141,3 +141,33 @@ def test_layout_fits_a_phone(chromium: Any, reports: dict[str, Path], name: str)
         assert first["y"] < 844  # the first worker to check is on the first screen
     finally:
         context.close()
+
+
+def test_a_worker_to_check_links_to_their_items(chromium: Any, reports: dict[str, Path]) -> None:
+    report = reports["planted"]
+    to_check = _to_check(report)
+    spammer = SPAMMERS[1]
+    position = to_check.index(spammer)
+    state = open_report(chromium, report)
+    page = state.page
+    try:
+        page.locator(".check-list li").nth(position).locator(".answers-link").click()
+        block = page.locator(f"#items-{position + 1}")
+        assert page.evaluate("location.hash") == f"#items-{position + 1}"
+        assert spammer in block.locator("h3").inner_text()
+        box = block.bounding_box()
+        assert 0 <= box["y"] < 900  # scrolled into view
+        page.screenshot(path=str(report.parent / "worker-items.png"))
+        rows = block.locator("tbody tr")
+        # 50 answers, capped at 25, every one "cat"; the job's label of each is another class
+        # (this spammer's objects are never "cat" on gold), so all differ.
+        assert rows.count() == 25
+        assert "25 of 50 items" in block.locator(".note").inner_text()
+        cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count())]
+        assert {cell[1] for cell in cells} == {"cat"}
+        assert all(cell[2] in {"dog", "bird", "fish"} for cell in cells)
+        assert all(cell[3].endswith("%") and "=" in cell[4] for cell in cells)
+        assert state.errors() == []
+        assert state.unexpected_requests() == []
+    finally:
+        page.context.close()
