@@ -48,7 +48,7 @@ def _no_type(ctx: object) -> None:
 
 def _name_values(params: Sequence[object]) -> None:
     """Name values in ``--help`` in words (``PATH``, ``N``), never as Python types (``<bool>``
-    on a plain flag, ``<list[str]>``)."""
+    on a plain flag, ``<list[str]>``); a flag that is off by default has no ``--no-`` form."""
     for param in params:
         if not isinstance(param, TyperOption | TyperArgument) or param.metavar is not None:
             continue
@@ -57,6 +57,11 @@ def _name_values(params: Sequence[object]) -> None:
             param.display_type_rich = _no_type  # type: ignore[method-assign]
         else:
             param.metavar = _METAVARS.get(param.bare_type(), "TEXT")
+    for param in params:
+        # A flag that is off unless given needs no "--no-" form; without it, the names of the
+        # options fit beside their help instead of being cut short.
+        if isinstance(param, TyperOption) and param.is_flag and param.default is False:
+            param.secondary_opts = []
 
 
 HELP_WIDTH: Final = 100

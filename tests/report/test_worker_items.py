@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from html_synthetic import MALICIOUS_LABELS, MALICIOUS_WORKER, build_job
+from test_report_html_browser import chromium, open_report
 
 from crowdaudit.report._html_worker_items import ITEMS_CAP, render_worker_items
 from crowdaudit.report.html import render_report
+
+__all__ = ["chromium"]
 
 EVIL_URL = 'https://example.org/a.jpg?x="><script>alert(3)</script>'
 
@@ -115,3 +120,26 @@ def test_no_section_for_a_job_without_workers_to_check() -> None:
     calm = workers.drop([c for c in workers.columns if c.startswith("flag_")])
     items = responses.select("job", "task", "label").unique(["job", "task"])
     assert render_worker_items(calm, responses, items) == ""
+
+
+@pytest.mark.browser
+def test_worker_text_stays_text_in_chromium(chromium: Any, tmp_path: Path) -> None:
+    workers, answers, items = _frames()
+    report = tmp_path / "report.html"
+    report.write_text(render_report(workers, {}, answers, title="t", items=items), "utf-8")
+    state = open_report(chromium, report)
+    try:
+        state.page.locator(".check-list .answers-link").click()
+        block = state.page.locator("#items-1")
+        assert block.locator("h3 .mono").inner_text() == MALICIOUS_WORKER
+        assert block.locator("tbody tr").first.locator("td").nth(1).inner_text() == (
+            MALICIOUS_LABELS[0]
+        )
+        assert block.locator("a").evaluate_all("links => links.map(a => a.href)") == [
+            "https://example.org/a.jpg?x=%22%3E%3Cscript%3Ealert(3)%3C/script%3E"
+        ]
+        assert state.dialogs == []
+        assert state.errors() == []
+        assert state.unexpected_requests() == []
+    finally:
+        state.page.context.close()
