@@ -71,8 +71,7 @@ def test_help_through_a_real_pipe() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "TERMINAL_WIDTH")}
     done = subprocess.run(
         [str(script), "audit", "--help"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        capture_output=True,
         env=env,
         check=True,
         timeout=60,

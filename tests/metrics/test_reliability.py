@@ -200,7 +200,7 @@ def _agreement_reference(answers: pl.DataFrame, left_out: set[str]) -> dict[str,
     by_task: dict[str, list[tuple[str, str]]] = {}
     for task, worker, label in answers.select("task", "worker", "label").iter_rows():
         by_task.setdefault(task, []).append((worker, label))
-    out = {worker: (0, 0) for worker in answers["worker"].unique().to_list()}
+    out = dict.fromkeys(answers["worker"].unique().to_list(), (0, 0))
     for rows in by_task.values():
         for worker, label in rows:
             votes: dict[str, int] = {}
@@ -225,5 +225,7 @@ def test_loo_agreement_leaving_workers_out_matches_reference(
     names = enc.workers.to_list()
     exclude = np.array([int(name[1:]) in left for name in names])
     agree, used = compute_loo_majority_agreement(enc, exclude)
-    expected = _agreement_reference(answers, {n for n, out in zip(names, exclude, strict=True) if out})
+    expected = _agreement_reference(
+        answers, {n for n, out in zip(names, exclude, strict=True) if out}
+    )
     assert {n: (int(a), int(u)) for n, a, u in zip(names, agree, used, strict=True)} == expected

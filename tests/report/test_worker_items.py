@@ -81,7 +81,8 @@ def test_items_of_a_worker_to_check_in_review_order() -> None:
     assert f"Up to {ITEMS_CAP} items per worker" in html
     assert ">good<" not in html  # only workers to check
     assert html.count('class="worker-items"') == 1
-    assert "50%" in html and "52%" in html
+    assert "50%" in html
+    assert "52%" in html
 
 
 def test_worker_text_is_escaped_and_only_http_refs_are_links() -> None:
@@ -94,7 +95,8 @@ def test_worker_text_is_escaped_and_only_http_refs_are_links() -> None:
     links = [attrs for tag, attrs in tags if tag == "a"]
     assert [a["href"] for a in links] == [EVIL_URL]
     assert links[0]["rel"] == "noopener noreferrer"
-    assert "<script>" not in html and "<img" not in html
+    assert "<script>" not in html
+    assert "<img" not in html
     assert "<code>s3://bucket/x_1.jpg</code>" in html
     assert "<code>javascript:alert(4)</code>" in html
 
@@ -116,7 +118,7 @@ def test_check_list_links_to_each_block() -> None:
 
 
 def test_no_section_for_a_job_without_workers_to_check() -> None:
-    workers, summary, responses = build_job(n_workers=8, n_tasks=40)
+    workers, _summary, responses = build_job(n_workers=8, n_tasks=40)
     calm = workers.drop([c for c in workers.columns if c.startswith("flag_")])
     items = responses.select("job", "task", "label").unique(["job", "task"])
     assert render_worker_items(calm, responses, items) == ""
@@ -132,8 +134,9 @@ def test_worker_text_stays_text_in_chromium(chromium: Any, tmp_path: Path) -> No
         state.page.locator(".check-list .answers-link").click()
         block = state.page.locator("#items-1")
         assert block.locator("h3 .mono").inner_text() == MALICIOUS_WORKER
-        assert block.locator("tbody tr").first.locator("td").nth(1).inner_text() == (
-            MALICIOUS_LABELS[0]
+        assert (
+            block.locator("tbody tr").first.locator("td").nth(1).inner_text()
+            == (MALICIOUS_LABELS[0])
         )
         assert block.locator("a").evaluate_all("links => links.map(a => a.href)") == [
             "https://example.org/a.jpg?x=%22%3E%3Cscript%3Ealert(3)%3C/script%3E"
