@@ -8,6 +8,9 @@ who agrees with the others, and who did how much work for how long::
     result = crowdaudit.audit("s3://bucket/output/my-job/", gold="golden.manifest")
     result.workers          # one row per worker (a polars DataFrame)
     result.summary          # job-level figures
+
+``help(crowdaudit.audit)`` and the other public names say more; ``crowdaudit.__version__`` is
+the installed version.
 """
 
 from crowdaudit._version import __version__

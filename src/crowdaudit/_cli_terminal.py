@@ -72,12 +72,10 @@ def help_width() -> int | None:
     """The width of ``--help``: None on a terminal (Rich asks the terminal), else ``$COLUMNS``
     when it holds a number of at least 40, else :data:`HELP_WIDTH`; never Rich's 80 for a pipe.
 
-    Example:
-        >>> import io, contextlib
-        >>> with contextlib.redirect_stdout(io.StringIO()):  # not a terminal
-        ...     os.environ.pop("COLUMNS", None) and None
-        ...     help_width()
-        100
+    Example::
+
+        crowdaudit audit --help | less              # 100 columns
+        COLUMNS=132 crowdaudit audit --help > help.txt  # 132
     """
     if sys.stdout.isatty():
         return None

@@ -155,10 +155,25 @@ def build_audit(
     *,
     unreadable: Sequence[UnreadableJob] | None = None,
 ) -> Audit:
-    """Audit jobs that have been read already (pure).
+    """Audit jobs that have been read already, with no I/O (pure).
 
-    ``unreadable``: the jobs ``--all-jobs`` found but could not read, listed in ``summary.json``
-    as ``unreadable_jobs`` (the key is there only when jobs were discovered).
+    Args:
+        jobs: the jobs, as :func:`read_job` or :func:`read_jobs` return them.
+        gold: gold labels (:func:`read_gold`), matched on object ids and data-object sources.
+        unreadable: the jobs ``--all-jobs`` found but could not read, listed in
+            ``summary.json`` as ``unreadable_jobs`` (the key is there only when jobs were
+            discovered).
+
+    Returns:
+        The :class:`Audit`: worker table, job summary, items and the answers behind them.
+
+    Raises:
+        EmptyJobError: the jobs hold no answers at all.
+
+    Example::
+
+        job = crowdaudit.read_job("./my-job/")
+        result = crowdaudit.build_audit([job], crowdaudit.read_gold("golden.manifest"))
     """
     scored = [_join_labels(job, gold) for job in jobs]
     answers = pl.concat(scored, how="vertical")
@@ -231,7 +246,28 @@ def _build_items(
 
 
 def read_gold(source: str | Path, *, aws: AwsConfig | None = None) -> Gold:
-    """Read a gold file from a path or an ``s3://`` URI (formats: see :mod:`crowdaudit.sources.gold`)."""
+    """Read a gold file from a path or an ``s3://`` URI.
+
+    Formats (:mod:`crowdaudit.sources.gold`): a golden manifest (``{"<datasetObjectId>":
+    "<label>"}`` per line), a CSV with columns ``task,label``, or JSON Lines with
+    ``source-ref`` (or ``source``) and ``label``.
+
+    Args:
+        source: the file's path or ``s3://`` URI.
+        aws: profile, region and S3 endpoint for an ``s3://`` URI; boto3's defaults when None.
+
+    Returns:
+        The :class:`Gold` labels, by object id and by data-object source.
+
+    Raises:
+        SourceError: the file cannot be read (missing, access denied, no credentials).
+        GoldFormatError: its content is none of the formats, or a task has two labels.
+
+    Example::
+
+        gold = crowdaudit.read_gold("s3://bucket/golden.manifest")
+        gold.size  # labels read
+    """
     data, where = read_location(str(source), aws or AwsConfig())
     return parse_gold(data, where=where)
 
@@ -278,15 +314,42 @@ def read_jobs(
     ``export.format`` is set) is one file instead: a platform export (Label Studio, Mechanical
     Turk, Toloka) or a long table of answers, detected by content (:mod:`crowdaudit.sources.exports`).
 
-    A job named with ``job_names`` takes its output folder and label attribute from
-    DescribeLabelingJob, called with ``sagemaker`` (a boto3 SageMaker client; one is made from
-    ``aws`` when ``None``); ``label_attribute``, when given, applies to every job; ``cache`` is
-    a folder for the incremental cache (``None``: none); ``task_options`` forces the task type or
-    sets its options (``--task-type``, ``--answer-path``…). With
-    ``labels=False`` answers of any shape are kept without a label and consolidated labels are
-    not read (enough to count who did what). ``job_infos`` are jobs described already (by
-    :func:`read_account`). ``engine``: Ray tasks fetch and parse the job folders' files into
-    ``cache`` (:class:`~crowdaudit.sources.ray_engine.RayEngine`, entered); it needs ``cache``.
+    Args:
+        sources: job output folders (``<S3OutputPath>/<job-name>/``) or export files.
+        job_names: labeling jobs whose output folder and label attribute come from
+            DescribeLabelingJob.
+        label_attribute: the attribute holding consolidated labels, for every job, when the
+            rules cannot find it.
+        strict: fail on the first unusable file instead of skipping and counting it.
+        aws: profile, region and S3 endpoint; boto3's defaults when ``None``.
+        concurrency: how many objects to read at once.
+        progress: callback ``(stage, done, total)``.
+        sagemaker: a boto3 SageMaker client for ``job_names``; made from ``aws`` when ``None``.
+        labels: with ``False``, answers of any shape are kept without a label and consolidated
+            labels are not read (enough to count who did what).
+        cache: a folder for the incremental cache (``None``: none).
+        task_options: forces the task type or sets its options (``--task-type``,
+            ``--answer-path``…).
+        export: for platform exports: the format, Label Studio control, answer column, and
+            whether rejected work counts.
+        job_infos: jobs described already (by :func:`read_account`).
+        engine: Ray tasks fetch and parse the job folders' files into ``cache``
+            (:class:`~crowdaudit.sources.ray_engine.RayEngine`, entered); it needs ``cache``.
+
+    Returns:
+        One :class:`Job` per source, then per job name, in the order given.
+
+    Raises:
+        SourceError: a folder, object or job cannot be reached (missing, access denied, no
+            credentials).
+        InputFormatError: with ``strict``, the first unusable file; without, a file that
+            leaves the job unusable (e.g. no output manifest).
+        LabelAttributeError: the label attribute is absent or ambiguous.
+
+    Example::
+
+        jobs = crowdaudit.read_jobs(["./job-a/"], job_names=["job-b"])
+        [job.name for job in jobs]
     """
     aws = aws or AwsConfig()
     if engine is not None and cache is None:
@@ -368,13 +431,31 @@ def read_account(
     (:func:`crowdaudit.sources.discovery.discover_jobs`). A job that cannot be described, is of
     a type without per-worker answers, or whose folder cannot be read or holds no usable answers,
     is returned among the unreadable with its reason, and the others are read; with ``strict``
-    the first such folder is an error instead. Other arguments: as :func:`read_jobs`.
+    the first such folder is an error instead.
+
+    Args:
+        job_filter: which jobs to take (creation dates, status, name, work team).
+        label_attribute: as for :func:`read_jobs`.
+        strict: stop at the first job that cannot be read instead of leaving it out.
+        aws: as for :func:`read_jobs`.
+        concurrency: as for :func:`read_jobs`.
+        progress: as for :func:`read_jobs`.
+        sagemaker: the boto3 SageMaker client that lists and describes the jobs.
+        labels: as for :func:`read_jobs`.
+        cache: as for :func:`read_jobs`.
+        task_options: as for :func:`read_jobs`.
+        engine: as for :func:`read_jobs`.
 
     Returns:
-        the jobs read, oldest first, and the jobs left out.
+        The jobs read, oldest first, and the jobs left out.
 
     Raises:
         SourceError: no job matched, or none could be read.
+
+    Example::
+
+        jobs, left_out = crowdaudit.read_account(crowdaudit.JobFilter(status="Completed"))
+        [(job.name, job.reason) for job in left_out]
     """
     aws = aws or AwsConfig()
     found = discover_jobs(sagemaker or aws.client("sagemaker"), job_filter)
@@ -486,8 +567,26 @@ def read_job(
     task_options: TaskOptions | None = None,
     export: ExportOptions | None = None,
 ) -> Job:
-    """Read one Ground Truth job's output folder, a local path or an ``s3://`` URI, or one export
-    file; the options mean what they mean for :func:`read_jobs`.
+    """Read one Ground Truth job's output folder or one export file, local or in S3.
+
+    Args:
+        source: the job's output folder, a local path or an ``s3://`` URI, or one export file.
+        label_attribute: as for :func:`read_jobs`.
+        strict: as for :func:`read_jobs`.
+        aws: as for :func:`read_jobs`.
+        concurrency: as for :func:`read_jobs`.
+        progress: as for :func:`read_jobs`.
+        cache: as for :func:`read_jobs`.
+        labels: as for :func:`read_jobs`.
+        task_options: as for :func:`read_jobs`.
+        export: as for :func:`read_jobs`.
+
+    Returns:
+        The :class:`Job`: its responses (one row per answer), consolidated labels and sources.
+
+    Raises:
+        SourceError: the folder or file cannot be reached.
+        InputFormatError: as for :func:`read_jobs`.
 
     Example::
 
@@ -548,6 +647,17 @@ def audit(
             out.
         engine: a :class:`~crowdaudit.sources.ray_engine.RayEngine`, entered, to fetch and
             parse in Ray tasks (needs ``cache``).
+
+    Returns:
+        The :class:`Audit`: ``workers`` (one row per worker, with ``verdict`` and its reason),
+        ``summary``, ``items`` and ``answers``; ``report()`` gives the HTML report.
+
+    Raises:
+        SourceError: a job, folder or the gold file cannot be reached.
+        InputFormatError: with ``strict``, the first unusable file; a gold file that cannot
+            be used (``GoldFormatError``).
+        LabelAttributeError: the label attribute is absent or ambiguous.
+        EmptyJobError: no usable answer at all.
 
     Example::
 

@@ -151,6 +151,14 @@ def contributions(
             ``job_names`` (:func:`crowdaudit.audit.read_account`).
         engine: Ray tasks fetch and parse into ``cache`` (:mod:`crowdaudit.sources.ray_engine`).
 
+    Returns:
+        The :class:`Contributions`: the ledger ``table`` and what is known about its gaps.
+
+    Raises:
+        SourceError: a job or folder cannot be reached.
+        IdentityError: Cognito cannot be asked, unless ``allow_missing_identities``.
+        InputFormatError: with ``strict``, the first unusable file.
+
     Example::
 
         ledger = crowdaudit.contributions("s3://bucket/output/job-a/", "s3://bucket/output/job-b/")
