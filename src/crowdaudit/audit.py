@@ -435,16 +435,10 @@ def read_account(
 
     Args:
         job_filter: which jobs to take (creation dates, status, name, work team).
-        label_attribute: as for :func:`read_jobs`.
         strict: stop at the first job that cannot be read instead of leaving it out.
-        aws: as for :func:`read_jobs`.
-        concurrency: as for :func:`read_jobs`.
-        progress: as for :func:`read_jobs`.
         sagemaker: the boto3 SageMaker client that lists and describes the jobs.
-        labels: as for :func:`read_jobs`.
-        cache: as for :func:`read_jobs`.
-        task_options: as for :func:`read_jobs`.
-        engine: as for :func:`read_jobs`.
+        label_attribute, aws, concurrency, progress, labels, cache, task_options, engine: as
+            for :func:`read_jobs`.
 
     Returns:
         The jobs read, oldest first, and the jobs left out.
@@ -571,15 +565,8 @@ def read_job(
 
     Args:
         source: the job's output folder, a local path or an ``s3://`` URI, or one export file.
-        label_attribute: as for :func:`read_jobs`.
-        strict: as for :func:`read_jobs`.
-        aws: as for :func:`read_jobs`.
-        concurrency: as for :func:`read_jobs`.
-        progress: as for :func:`read_jobs`.
-        cache: as for :func:`read_jobs`.
-        labels: as for :func:`read_jobs`.
-        task_options: as for :func:`read_jobs`.
-        export: as for :func:`read_jobs`.
+        label_attribute, strict, aws, concurrency, progress, cache, labels, task_options, export:
+            as for :func:`read_jobs`.
 
     Returns:
         The :class:`Job`: its responses (one row per answer), consolidated labels and sources.

@@ -143,7 +143,13 @@ def test_low_agreement_accuses_only_when_confirmed() -> None:
     )
     # The skill interval of 4 below the median skill 0.9 confirms it.
     skill_high = np.array([0.95, 0.95, 0.95, 0.95, 0.85, 0.95])
-    assert judge_workers(_peers(skill_high=skill_high), FlagThresholds()).verdict[4] == "check"
+    confirmed = judge_workers(_peers(skill_high=skill_high), FlagThresholds())
+    assert confirmed.verdict[4] == "check"
+    assert confirmed.verdict_reason[4] == (
+        "agreed with the other workers' majority on 24 of 40 objects, well below the job's "
+        "median (90 %); skill 0.80 (90 % interval 0.80-0.85) on 40 answers, below the job's "
+        "median 0.90"
+    )
 
 
 def test_gold_decides_over_skill_when_the_worker_has_gold() -> None:
@@ -156,7 +162,11 @@ def test_gold_decides_over_skill_when_the_worker_has_gold() -> None:
     # 18 of 30 (Wilson 90 % high 0.73) is below the median 0.9: confirmed.
     worse = np.array([27.0, 27.0, 27.0, 27.0, 18.0, 27.0])
     ev = _peers(skill_high=np.array([0.95] * 6), gold_correct=worse, n_gold=n_gold)
-    assert judge_workers(ev, FlagThresholds()).verdict[4] == "check"
+    judged = judge_workers(ev, FlagThresholds())
+    assert judged.verdict[4] == "check"
+    assert judged.verdict_reason[4].endswith(
+        "; right on 18 of 30 gold objects, below the job's median (90 %)"
+    )
     # Fewer than 5 gold answers: the skill interval decides again.
     few = np.array([30.0, 30.0, 30.0, 30.0, 4.0, 30.0])
     ev = _peers(skill_high=skill_high, gold_correct=np.minimum(same, few), n_gold=few)

@@ -248,22 +248,31 @@ def _has_gold(ev: WorkerEvidence, t: FlagThresholds, w: int) -> bool:
     return ev.n_gold is not None and bool(ev.n_gold[w] >= t.min_skill_answers)
 
 
-def _disagrees(ev: WorkerEvidence, t: FlagThresholds, w: int, job: _JobLevels) -> bool:
-    """Agreement whose interval lies below the job's median, confirmed by the best other evidence
-    of this worker: gold (its Wilson 90 % interval below the job's median gold accuracy) where the
-    worker has gold answers, else the skill interval (below the job's median skill). An interval
-    entirely below one half needs no confirmation."""
+def _disagreement(ev: WorkerEvidence, t: FlagThresholds, w: int, job: _JobLevels) -> str | None:
+    """Why the worker is to check on agreement, or None: agreement whose interval lies below the
+    job's median, confirmed by the best other evidence of this worker (gold, its Wilson 90 %
+    interval below the job's median gold accuracy, where the worker has gold answers; else the
+    skill interval below the job's median skill). An interval entirely below one half needs no
+    confirmation."""
     if job.agreement is None:
-        return False
+        return None
     _, high = wilson_bounds(np.array([float(job.agree[w])]), np.array([float(job.used[w])]))
     if not high[0] < job.agreement:
-        return False
+        return None
+    words = _agreement_words(int(job.agree[w]), int(job.used[w]), job.agreement, job.n_left_out)
     if high[0] < 0.5:  # disagrees more often than agrees, whatever else says: no confirmation
-        return True
+        return words
     if _has_gold(ev, t, w) and ev.gold_correct is not None and ev.n_gold is not None:
         _, gold_high = wilson_bounds(ev.gold_correct[w : w + 1], ev.n_gold[w : w + 1])
-        return job.gold is not None and bool(gold_high[0] < job.gold)
-    return bool(ev.skill_high[w] < job.skill)
+        if job.gold is None or not gold_high[0] < job.gold:
+            return None
+        return words + (
+            f"; right on {ev.gold_correct[w]:.0f} of {ev.n_gold[w]:.0f} gold objects, below the "
+            f"job's median ({_pct(job.gold)})"
+        )
+    if not ev.skill_high[w] < job.skill:
+        return None
+    return words + f"; {_skill_words(ev, w)}, below the job's median {job.skill:.2f}"
 
 
 def _verdict(
@@ -279,10 +288,9 @@ def _verdict(
     if reason:
         return "check", reason
     if not protected and n >= t.min_skill_answers:
-        if _disagrees(ev, t, w, job):
-            return "check", _agreement_words(
-                int(job.agree[w]), int(job.used[w]), job.agreement or 0.0, job.n_left_out
-            )
+        disagreement = _disagreement(ev, t, w, job)
+        if disagreement is not None:
+            return "check", disagreement
         if ev.top_count[w] == n and ev.consensus_top_share[w] < 0.9:
             return "check", (
                 f"answered {ev.top_label[w]!r} on all {n} objects; the job's labels of those "
