@@ -52,7 +52,8 @@ def test_each_flag_on_its_evidence() -> None:
     # of 0.9, 0.45, 0.1, 0.85 (0.65), but neither below one half nor confirmed by the skill
     # interval (0.5-0.72 reaches the median 0.7): the check comes from the same answer on all 40.
     assert judged.verdict_reason[1] == (
-        "answered 'yes' on all 40 objects; the job's labels of those objects are 'yes' on 45 %"
+        "answered 'yes' on all 40 objects; the job's labels of those objects are 'yes' on 45 % "
+        "(all 40 alike by chance: 0.0 %)"
     )
     assert judged.flag_reason[2] == (
         "skill 0.10 (90 % interval 0.04-0.20) on 40 answers, all below 0.50, yet the answers "
@@ -198,3 +199,26 @@ def test_agreement_leaves_the_flagged_workers_out() -> None:
     calls.clear()
     assert judge_workers(_peers(), FlagThresholds(), without).verdict[5] == "check"
     assert calls == []
+
+
+def test_the_same_label_everywhere_must_be_unlikely_by_chance() -> None:
+    # Worker 5 answers "yes" on all 12 of its objects. Where the job's labels of those objects
+    # are "yes" on 80 %, answers following them are all "yes" with chance 0.8 ** 12 = 6.9 %:
+    # no evidence. At 75 %, 0.75 ** 12 = 3.2 %: a check.
+    def judged(share: float) -> tuple[str, str]:
+        ev = _peers(
+            n_answers=np.array([40, 40, 40, 40, 40, 12]),
+            top_count=np.array([21, 21, 21, 21, 21, 12]),
+            consensus_top_share=np.array([0.5] * 5 + [share]),
+            loo_agree=np.array([36, 36, 36, 36, 36, 11]),
+            loo_used=np.array([40, 40, 40, 40, 40, 12]),
+        )
+        result = judge_workers(ev, FlagThresholds())
+        return result.verdict[5], result.verdict_reason[5]
+
+    assert judged(0.8)[0] == "ok"
+    assert judged(0.75) == (
+        "check",
+        "answered 'yes' on all 12 objects; the job's labels of those objects are 'yes' on 75 % "
+        "(all 12 alike by chance: 3.2 %)",
+    )

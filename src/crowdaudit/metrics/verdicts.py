@@ -28,7 +28,9 @@ Verdicts, first rule that applies:
    interval below the job's median gold accuracy, else a skill interval below the job's median
    skill (agreement alone is noisy: who a worker happened to share objects with moves it), unless
    the agreement interval lies entirely below one half; or the same label on every answer while
-   the estimated labels of those objects vary. (The gold guard above applies here too.) The
+   the estimated labels of those objects vary (under 90 % that label) so much that answers
+   following them would all be alike with a chance under 5 % (the share to the power of the
+   answers). (The gold guard above applies here too.) The
    majority leaves out the answers of the flagged workers when ``judge_workers`` is given
    ``agreement``, so that a spammer's answers do not decide what the others are compared with.
 3. ``trusted``: at least ``min_answers`` answers and the skill interval entirely at or above the
@@ -291,10 +293,14 @@ def _verdict(
         disagreement = _disagreement(ev, t, w, job)
         if disagreement is not None:
             return "check", disagreement
-        if ev.top_count[w] == n and ev.consensus_top_share[w] < 0.9:
+        share = float(ev.consensus_top_share[w])
+        # All alike by chance, if each answer were that label as often as the job's labels are.
+        chance = share**n
+        if ev.top_count[w] == n and share < 0.9 and chance < 0.05:
             return "check", (
                 f"answered {ev.top_label[w]!r} on all {n} objects; the job's labels of those "
-                f"objects are {ev.top_label[w]!r} on {_pct(ev.consensus_top_share[w])}"
+                f"objects are {ev.top_label[w]!r} on {_pct(share)} (all {n} alike by chance: "
+                f"{100 * chance:.1f} %)"
             )
     if n >= t.min_answers and ev.skill_low[w] >= median:
         return "trusted", f"{_skill_words(ev, w)}, at or above the job's median {median:.2f}"
