@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -27,11 +27,15 @@ from crowdaudit._cli_account import (
     WorkteamOpt,
     build_job_filter,
 )
+from crowdaudit.options import ReadOptions, ReadOverrides, with_overrides
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.cache import default_cache_dir
 from crowdaudit.sources.discovery import JobFilter
 from crowdaudit.sources.exports import FORMAT_NAMES
 from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["LimitOpt", "QuietOpt", "ReadArgs", "with_read_options"]
 
@@ -133,6 +137,18 @@ class ReadArgs:
             workteam=self.workteam,
             named=named,
         )
+
+    def options(self, **fields: Unpack[ReadOverrides]) -> ReadOptions:
+        """The library's options for these: ``strict``, ``concurrency``, ``cache`` and the AWS
+        configuration (made from ``--profile``, ``--region`` and ``--endpoint-url`` unless given),
+        with ``fields`` set too."""
+        shared = ReadOptions(
+            strict=self.strict,
+            aws=self.aws(),
+            concurrency=self.concurrency,
+            cache=self.cache_folder(),
+        )
+        return with_overrides(shared, fields)
 
     def cache_folder(self) -> Path | None:
         """The cache folder, or ``None`` with ``--no-cache``."""
