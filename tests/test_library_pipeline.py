@@ -58,7 +58,7 @@ def test_audit_write_to_s3_with_the_seed_json(reports_bucket: Any) -> None:
 
 def test_audit_write_is_all_or_nothing(tmp_path: Path) -> None:
     (tmp_path / "seed.json").mkdir()  # a folder where the seed file should go
-    with pytest.raises(crowdaudit.OutputError, match="seed.json"):
+    with pytest.raises(crowdaudit.OutputError, match=r"seed\.json"):
         crowdaudit.audit(PETS).write(tmp_path / "audit", seed_json=tmp_path / "seed.json")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["seed.json"]
 

@@ -98,24 +98,33 @@ class ReadArgs:
     """The shared options of a command that reads jobs, as given on the command line."""
 
     strict: StrictOpt = False
+    """A bad file stops the run (``--strict``) or is skipped and counted."""
     profile: ProfileOpt = None
     region: RegionOpt = None
     endpoint_url: EndpointOpt = None
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY
+    """Where and as whom AWS is called (:meth:`aws`), and how many S3 objects are read at
+    once."""
     cache: CacheOpt = None
     no_cache: NoCacheOpt = False
+    """The incremental cache's folder (:meth:`cache_folder`)."""
     export_format: FormatOpt = None
     include_rejected: IncludeRejectedOpt = False
+    """How platform exports are read."""
     limit: LimitOpt = 25
     quiet: QuietOpt = False
+    """What the terminal shows: rows of the table, and progress bars or none."""
     all_jobs: AllJobsOpt = False
     since: SinceOpt = None
     until: UntilOpt = None
+    """Every job of the account (``--all-jobs``) created in a span of time (:meth:`job_filter`),"""
     status: StatusOpt = None
     name_contains: NameContainsOpt = None
     workteam: WorkteamOpt = None
+    """narrowed by its status, a part of its name or its work team."""
     engine: EngineOpt = "local"
     ray_address: RayAddressOpt = None
+    """Where answers are fetched and parsed: this process, or Ray tasks."""
 
     def aws(self) -> AwsConfig:
         """Where and as whom to call AWS, with a connection per concurrent read."""

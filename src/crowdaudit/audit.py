@@ -343,14 +343,14 @@ def _read_folder(folder: str, name: str | None, info: JobInfo | None, read: Read
         location.store,
         location.key,
         name=name,
-        label_attribute=read.label_attribute or (info.label_attribute if info else None),
         strict=read.strict,
-        concurrency=read.concurrency,
-        progress=read.progress,
         labels=read.labels,
-        cache=read.cache,
+        label_attribute=read.label_attribute or (info.label_attribute if info else None),
         task_options=read.task_options,
         fetch_external=lambda uri: read_location(uri, aws)[0],
+        concurrency=read.concurrency,
+        progress=read.progress,
+        cache=read.cache,
         engine=read.engine,
     )
     if info is not None and info.price_per_object is not None:
