@@ -26,7 +26,9 @@ FILES = ("workers.csv", "workers.parquet", "workers.json", "items.csv", "summary
 
 def test_audit_write_gives_the_files_the_command_writes(tmp_path: Path) -> None:
     by_cli = tmp_path / "cli"
-    result = CliRunner().invoke(app, ["audit", str(PETS), "--gold", str(GOLD), "--out", str(by_cli)])
+    result = CliRunner().invoke(
+        app, ["audit", str(PETS), "--gold", str(GOLD), "--out", str(by_cli)]
+    )
     assert result.exit_code == 0, result.output
 
     by_library = tmp_path / "library"
@@ -51,9 +53,10 @@ def test_audit_write_to_s3_with_the_seed_json(reports_bucket: Any) -> None:
     assert listed == {f"audits/pets/{name}" for name in written.files} | {"seed/pets.json"}
     seed = reports_bucket.get_object(Bucket="reports", Key="seed/pets.json")["Body"].read()
     # Worker 3 answered 4 objects (tests/data/pets-private, counted by hand).
-    assert json.loads(seed)["private.us-east-1.3333333333333333"][
-        "Total Number Of Objects Annotated"
-    ] == 4
+    assert (
+        json.loads(seed)["private.us-east-1.3333333333333333"]["Total Number Of Objects Annotated"]
+        == 4
+    )
 
 
 def test_audit_write_is_all_or_nothing(tmp_path: Path) -> None:

@@ -401,3 +401,20 @@ def test_obstore_retries_as_often_as_boto3(s3_errors: type[_S3Errors]) -> None:
     with pytest.raises(SourceError):
         store.read_bytes("job/a.json")
     assert s3_errors.calls == 2
+
+
+def test_hybrid_store_writes_and_deletes_every_key_s3_allows(client: Any) -> None:
+    hybrid = HybridS3Store(AwsConfig(), BUCKET)
+    hybrid.write_bytes("out/a.json", b"a")  # obstore
+    hybrid.write_bytes("out/../odd.json", b"odd")  # boto3: obstore cannot address the key
+    assert client.get_object(Bucket=BUCKET, Key="out/a.json")["Body"].read() == b"a"
+    assert client.get_object(Bucket=BUCKET, Key="out/../odd.json")["Body"].read() == b"odd"
+    folders, files = hybrid.list_level("out/")
+    assert (folders, [stored.key for stored in files]) == (["out/../"], ["out/a.json"])
+
+    hybrid.delete("out/a.json")
+    hybrid.delete("out/a.json")  # absent already: no error, as in S3
+    hybrid.delete("out/../odd.json")
+    assert "Contents" not in client.list_objects_v2(Bucket=BUCKET)
+    with pytest.raises(SourceNotFoundError):
+        hybrid.read_bytes("out/a.json")
