@@ -392,6 +392,30 @@ def demo(
     _show(result, view=view)
 
 
+WithAuditOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Audit the same jobs too, and add each person's verdict, its reason and skill "
+        "beside their work and payout, so a payout list never hides a worker to check.",
+    ),
+]
+SeedCsvOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Also write the worker-contribution notebook's CSV (username, user_sub, "
+        "label_count) to this path or s3:// URI.",
+        show_default=False,
+    ),
+]
+LedgerOutOpt = Annotated[
+    str,
+    typer.Option(
+        help="The ledger file, local or s3://; its extension picks the format: .csv, .json "
+        "or .parquet. It holds personal data (names, e-mails) where Cognito knows them.",
+    ),
+]
+
+
 @app.command(no_args_is_help=True, cls=PlainHelp)
 @with_read_options
 def contributions(
@@ -411,28 +435,9 @@ def contributions(
         ),
     ] = False,
     by_job: Annotated[bool, typer.Option(help="One row per person and job.")] = False,
-    with_audit: Annotated[
-        bool,
-        typer.Option(
-            help="Audit the same jobs too, and add each person's verdict, its reason and skill "
-            "beside their work and payout, so a payout list never hides a worker to check.",
-        ),
-    ] = False,
-    seed_csv: Annotated[
-        str | None,
-        typer.Option(
-            help="Also write the worker-contribution notebook's CSV (username, user_sub, "
-            "label_count) to this path or s3:// URI.",
-            show_default=False,
-        ),
-    ] = None,
-    out: Annotated[
-        str,
-        typer.Option(
-            help="The ledger file, local or s3://; its extension picks the format: .csv, .json "
-            "or .parquet. It holds personal data (names, e-mails) where Cognito knows them.",
-        ),
-    ] = "contributions.csv",
+    with_audit: WithAuditOpt = False,
+    seed_csv: SeedCsvOpt = None,
+    out: LedgerOutOpt = "contributions.csv",
     rate_per_object: Annotated[
         float | None,
         typer.Option(
