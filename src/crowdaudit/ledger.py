@@ -191,7 +191,7 @@ def contributions(
     )
     if with_audit:
         # The audit reads the jobs as ``audit`` does (task type and all), without progress.
-        audited = replace(read, labels=True, progress=no_progress, engine=None, sagemaker=None)
+        audited = replace(read, labels=True, progress=no_progress, engine=None)
         jobs, _ = read_selected_jobs(
             sources, job_names=job_names, all_jobs=all_jobs, options=audited
         )
