@@ -12,7 +12,8 @@ place, clean up) through two stores:
 
 Each store writes the same files ``--rounds`` times into a fresh prefix and over the previous
 round's files (the commit then keeps the old bytes); the best wall time of each is printed, with
-the process CPU time per round and the ratio to boto3 writes in the same run.
+the client's CPU time per round (moto and the proxy run in a child process) and the ratio to
+boto3 writes in the same run.
 
 Run: ``.venv/bin/python bench/s3_writes.py [--latency-ms 20] [--rounds 5]``. Loopback only.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -72,17 +74,37 @@ def timed_rounds(
     return best, cpu / rounds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--latency-ms", type=float, default=20.0)
-    parser.add_argument("--rounds", type=int, default=6)
-    options = parser.parse_args()
+def serve(latency: float) -> None:
+    """Run moto's server and the latency proxy in this (child) process; print the proxy's URL;
+    serve until stdin closes. Apart, so that the parent's CPU time is the client's alone."""
+    import logging
 
-    import boto3
     from moto.server import ThreadedMotoServer
 
     sys.path.insert(0, str(REPO / "tests"))
     from faultproxy import FaultProxy
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    with FaultProxy(f"http://{host}:{port}", latency=latency, lifetime=3600) as proxy:
+        print(proxy.url, flush=True)
+        sys.stdin.read()
+    server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.serve:
+        serve(options.latency_ms / 1000)
+        return
+
+    import boto3
 
     import crowdaudit
     from crowdaudit.sources.aws import AwsConfig
@@ -90,15 +112,16 @@ def main() -> None:
 
     os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench")
     os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    upstream = f"http://{host}:{port}"
-    boto3.client("s3", endpoint_url=upstream).create_bucket(Bucket=BUCKET)
-    files = outputs(crowdaudit.audit(crowdaudit.demo_job(), gold=crowdaudit.demo_gold()))
-    size = sum(len(data) for data in files.values())
-    with FaultProxy(upstream, latency=options.latency_ms / 1000, lifetime=3600) as proxy:
-        aws = AwsConfig(endpoint_url=proxy.url)
+    command = [sys.executable, __file__, "--serve", "--latency-ms", str(options.latency_ms)]
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    assert child.stdin is not None
+    url = child.stdout.readline().strip()
+    try:
+        boto3.client("s3", endpoint_url=url).create_bucket(Bucket=BUCKET)
+        files = outputs(crowdaudit.audit(crowdaudit.demo_job(), gold=crowdaudit.demo_gold()))
+        size = sum(len(data) for data in files.values())
+        aws = AwsConfig(endpoint_url=url)
         stores = [("boto3 writes", boto3_writes(aws)), ("obstore", HybridS3Store(aws, BUCKET))]
         print(f"{len(files)} files, {size / 1e6:.2f} MB, {options.latency_ms:.0f} ms a request")
         print(f"{'store':<16}{'best s':>10}{'CPU s/round':>14}{'ratio':>8}")
@@ -107,7 +130,9 @@ def main() -> None:
             best, cpu = timed_rounds(store, files, options.rounds, name.replace(" ", "-"))
             baseline = baseline or best
             print(f"{name:<16}{best:>10.3f}{cpu:>14.3f}{best / baseline:>8.2f}")
-    server.stop()
+    finally:
+        child.stdin.close()
+        child.wait(timeout=30)
 
 
 if __name__ == "__main__":
