@@ -286,7 +286,10 @@ class HybridS3Store:
     boto3 (:class:`~crowdaudit.sources.s3.S3Store`) is kept for what obstore cannot address, and
     only for that: a key or prefix with a ``.`` or ``..`` segment, ``//`` or a control character
     (``object_store`` refuses such paths; S3 allows them), and a listing obstore refuses because
-    such a key lies below the prefix. Its client is made on the first such call.
+    such a key lies below the prefix; and a delete that obstore's DeleteObjects call could not
+    settle (a refusal of the key inside a 200 answer, or a store without the call), asked again
+    as one DeleteObject so that the error keeps S3's class. Its client is made on the first such
+    call.
     """
 
     max_concurrency = 512
@@ -342,8 +345,13 @@ class HybridS3Store:
             return
         try:
             self._opened("cannot delete S3 object", key).delete(key)
-        except CrowdAuditError as exc:
-            raise as_write_error(exc) from exc
+        except (AccessDeniedError, CredentialsError):
+            raise
+        except CrowdAuditError:
+            # obstore deletes through DeleteObjects (a POST to ``?delete``): a refusal of the one
+            # key comes back inside a 200 answer, which obstore reports without S3's class, and
+            # some S3-compatible stores lack the call. boto3's DeleteObject says which it was.
+            self._fallback().delete(key)
 
     def _listed(self, prefix: str) -> list[StoredObject] | None:
         """obstore's listing of ``prefix``, or ``None`` where boto3 must list instead."""
