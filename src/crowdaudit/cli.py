@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -291,35 +290,38 @@ def _note_cache(jobs: Sequence[Job], *, quiet: bool) -> None:
             )
 
 
+GoldOpt = Annotated[
+    str | None,
+    typer.Option(
+        help='Gold labels: a golden manifest ({"<datasetObjectId>": "<label>"} per line), a '
+        "CSV with columns task,label, or JSON Lines with source-ref/source and label. Path or s3://.",
+    ),
+]
+AuditOutOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Folder or s3:// prefix for workers.csv, workers.parquet, workers.json, "
+        "items.csv, summary.json and report.html.",
+    ),
+]
+SeedJsonOpt = Annotated[
+    str | None,
+    typer.Option(help="Also write the seed notebook's per-worker JSON to this path or s3:// URI."),
+]
+
+
 @app.command(cls=PlainHelp)
 @with_read_options
 def audit(
     sources: SourcesArg = None,
     job: JobOpt = None,
-    gold: Annotated[
-        str | None,
-        typer.Option(
-            help='Gold labels: a golden manifest ({"<datasetObjectId>": "<label>"} per line), a '
-            "CSV with columns task,label, or JSON Lines with source-ref/source and label. Path or s3://.",
-        ),
-    ] = None,
+    gold: GoldOpt = None,
     label_attribute: Annotated[
         str | None,
         typer.Option(help="Attribute of the output manifest holding the consolidated labels."),
     ] = None,
-    out: Annotated[
-        str | None,
-        typer.Option(
-            help="Folder or s3:// prefix for workers.csv, workers.parquet, workers.json, "
-            "items.csv, summary.json and report.html.",
-        ),
-    ] = None,
-    seed_json: Annotated[
-        str | None,
-        typer.Option(
-            help="Also write the seed notebook's per-worker JSON to this path or s3:// URI."
-        ),
-    ] = None,
+    out: AuditOutOpt = None,
+    seed_json: SeedJsonOpt = None,
     task_type: TaskTypeOpt = None,
     answer_path: AnswerPathOpt = None,
     label_path: LabelPathOpt = None,
@@ -361,9 +363,10 @@ def audit(
             job_names=job or [],
             gold=gold or None,
             all_jobs=job_filter,
-            options=replace(
-                options, label_attribute=label_attribute, task_options=task, export=export
-            ),
+            options=options,
+            label_attribute=label_attribute,
+            task_options=task,
+            export=export,
         )
     _note_cache(result.jobs, quiet=read.quiet)
     warn_unreadable(stderr, result.unreadable)
@@ -481,7 +484,8 @@ def contributions(
                 rate_per_object=rate_per_object,
                 rate_per_hour=rate_per_hour,
                 with_audit=with_audit,
-                options=replace(options, export=export),
+                options=options,
+                export=export,
             )
         written = ledger.write(out, seed_csv=seed_csv or None, aws=options.aws)
     _tell_ledger(ledger, written, limit=read.limit or None)
