@@ -126,3 +126,9 @@ def test_the_options_read_well_in_help() -> None:
     for field in dataclasses.fields(ReadOptions):
         assert f"{field.name}:" in doc, field.name
     assert "ReadOptions" in (crowdaudit.audit.__doc__ or "")
+
+
+def test_aws_none_keeps_the_default_configuration() -> None:
+    job = crowdaudit.read_job(PETS, aws=None)
+    # tests/data/pets-private: workers 1111…, 2222… and 3333… answer (grep "workerId").
+    assert job.responses.get_column("worker").n_unique() == 3
