@@ -104,7 +104,7 @@ def render_contributions_table(table: pl.DataFrame, *, limit: int | None = 25) -
         out.add_column("job")
     out.add_column("person", overflow="fold")
     out.add_column("worker id", overflow="fold", style="dim")
-    out.add_column("objects", justify="right", no_wrap=True)
+    out.add_column("answers", justify="right", no_wrap=True)
     if not by_job:
         out.add_column("jobs", justify="right", no_wrap=True)
     out.add_column("hours", justify="right", no_wrap=True)
@@ -117,7 +117,7 @@ def render_contributions_table(table: pl.DataFrame, *, limit: int | None = 25) -
         out.add_column("skill", justify="right", no_wrap=True)
     for row in shown.iter_rows(named=True):
         cells: list[str | Text] = [plain(row[COL.JOB])] if by_job else []
-        cells += [_person(row), plain(row[COL.WORKER]), f"{row[COL.N_OBJECTS]:,}"]
+        cells += [_person(row), plain(row[COL.WORKER]), f"{row[COL.N_ANSWERS]:,}"]
         if not by_job:
             cells.append(str(row[COL.N_JOBS]))
         cells += [_hours(row[COL.TOTAL_SECONDS]), str(row[COL.ACTIVE_DAYS])]
