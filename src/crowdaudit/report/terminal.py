@@ -11,7 +11,7 @@ from rich.text import Text
 
 from crowdaudit.report.plain import plain
 from crowdaudit.report.worker_table import render_check_list, render_worker_table
-from crowdaudit.schema import COL
+from crowdaudit.schema import COL, Summary
 
 __all__ = [
     "render_check_list",
@@ -30,7 +30,7 @@ def _interval(low: float | None, high: float | None) -> str:
     return "" if low is None or high is None else f"{100 * low:.0f}–{100 * high:.0f}"
 
 
-def render_summary_line(summary: Mapping[str, Any]) -> str:
+def render_summary_line(summary: Summary) -> str:
     """One line: jobs, objects, answers, workers, failed and skipped counts, consensus accuracy."""
     parts = [
         f"{summary['n_jobs']} job{'s' if summary['n_jobs'] != 1 else ''}",
@@ -54,7 +54,7 @@ def render_summary_line(summary: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def render_label_accuracy(summary: Mapping[str, Any]) -> list[str]:
+def render_label_accuracy(summary: Summary) -> list[str]:
     """How good the labels are: measured on gold first where there is gold, then the estimate
     made without gold, always with its range and said to be estimated; why not, if none."""
     parts = []
