@@ -133,6 +133,9 @@ def _long_table(folder: Path) -> Path:
     return path
 
 
+_NOT_EXPORTS = ("mturk-gold", "label-studio-previous-export")
+
+
 @pytest.fixture(scope="module")
 def audits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, crowdaudit.Audit]:
     folder = tmp_path_factory.mktemp("contract")
@@ -144,10 +147,10 @@ def audits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, crowdaudit.Aud
     }
     for name in TASK_TYPES:
         runs[name] = crowdaudit.audit(TYPES / name, gold=TYPES / f"{name}-gold.jsonl")
+    # Every export of each platform but the gold file and the older export of the same project.
     for export in sorted((DATA / "platforms").iterdir()):
-        if export.suffix in (".json", ".csv", ".tsv") and "previous" not in export.name:
-            if export.name != "mturk-gold.csv":
-                runs[export.name] = crowdaudit.audit(export)
+        if export.suffix in (".json", ".csv", ".tsv") and export.stem not in _NOT_EXPORTS:
+            runs[export.name] = crowdaudit.audit(export)
     return runs
 
 
@@ -350,3 +353,15 @@ def test_the_readme_key_tables_list_the_declared_summary_keys() -> None:
 def test_the_readme_check_sees_a_missing_or_extra_name() -> None:
     text = "## items.csv\n\n| column | meaning |\n|---|---|\n| `label`, `n_spare` | x |\n"
     assert list(readme_tables(text)) == [("items.csv", "column", {"label", "n_spare"})]
+
+
+def test_the_summary_keys_the_readers_name_are_declared() -> None:
+    from crowdaudit.metrics.job_skill import JOB_FIGURES
+    from crowdaudit.report import _html_summary
+
+    named = {key for key, *_ in _html_summary._FIGURES}
+    named |= set(_html_summary._ACCURACY_KEYS) | set(_html_summary._STRUCTURED)
+    top = set(get_type_hints(schema.Summary))
+    assert sorted(named - top) == []
+    assert sorted(set(_html_summary._JOB_FACTS) - set(get_type_hints(schema.JobSummary))) == []
+    assert set(JOB_FIGURES) <= top & set(get_type_hints(schema.SkillFigures))
