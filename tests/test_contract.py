@@ -269,8 +269,10 @@ def _check_audit_files(audit: Path) -> None:
         pl.read_csv(audit / name, schema_overrides=dtypes)
     seed = audit / "seed.json"
     if seed.exists():
+        assert tuple(get_type_hints(schema.SeedFigures)) == schema.SEED_KEYS
         for worker, figures in json.loads(seed.read_text()).items():
             assert tuple(figures) == schema.SEED_KEYS, worker
+            assert type_errors(figures, schema.SeedFigures, worker) == []
 
 
 @pytest.mark.parametrize("audit", ["audit", "demo"])

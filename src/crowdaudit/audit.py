@@ -32,7 +32,7 @@ from crowdaudit.model import Gold, Job
 from crowdaudit.report.html import render_report, render_summary_html
 from crowdaudit.report.items import build_similarity_items, with_object_details, with_votes
 from crowdaudit.report.plain_repr import render_repr
-from crowdaudit.schema import COL, JobSummary, Summary, UnreadableJobs
+from crowdaudit.schema import COL, JobSummary, SeedFigures, Summary, UnreadableJobs
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter, UnreadableJob, discover_jobs
 from crowdaudit.sources.exports import ExportOptions, is_export_file, parse_export
@@ -89,7 +89,7 @@ class Audit:
         """One row per worker and job, jobs in the order they started (``history.csv``)."""
         return compute_history(self.workers, self.answers)
 
-    def seed_metrics(self) -> dict[str, dict[str, Any]]:
+    def seed_metrics(self) -> dict[str, SeedFigures]:
         """The seed notebook's per-worker JSON (see :func:`compute_seed_metrics`)."""
         return compute_seed_metrics(self.answers)
 

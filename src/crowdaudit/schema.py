@@ -55,6 +55,7 @@ __all__ = [
     "LabelAccuracy",
     "ReaderFigures",
     "ReadingCounts",
+    "SeedFigures",
     "SkillFigures",
     "SkillSummary",
     "SkippedEntry",
@@ -425,6 +426,17 @@ SEED_KEYS: Final[tuple[str, str, str, str]] = (
     "Average Golden Standard Accuracy",
 )
 """The keys of the seed notebook's per-worker JSON, in its order."""
+
+SeedFigures = TypedDict(
+    "SeedFigures",
+    {
+        "Total Number Of Objects Annotated": int,
+        "Number Of Golden Standard Objects Annotated": int,
+        "Average Accuracy Compared To Other Workers": float | None,
+        "Average Golden Standard Accuracy": float | None,
+    },
+)
+"""One worker's entry of the seed notebook's JSON (``--seed-json``), keys as :data:`SEED_KEYS`."""
 
 
 # summary.json. Each class is one object of the file; keys marked NotRequired are there only for
