@@ -20,7 +20,8 @@ JOB_FIGURES: Final[tuple[str, ...]] = tuple(JobFigures.__annotations__)
 """Figures copied to the top of ``summary.json`` when the audit has a single job
 (``schema.JobFigures``)."""
 
-_NOT_PER_JOB: Final = frozenset({"n_answers", "n_tasks", "n_workers"})
+_NOT_PER_JOB: Final = frozenset(SkillSummary.__annotations__) - set(SkillFigures.__annotations__)
+"""The size of the fit (``n_answers``, ``n_tasks``, ``n_workers``): the job's own counts stand."""
 
 
 @dataclass(frozen=True, slots=True)
