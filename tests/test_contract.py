@@ -23,8 +23,10 @@ from typer.testing import CliRunner
 
 import crowdaudit
 from crowdaudit import schema
+from crowdaudit.audit import build_audit
 from crowdaudit.cli import app
 from crowdaudit.schema import COL
+from crowdaudit.sources.discovery import UnreadableJob
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 TYPES = DATA / "types"
@@ -144,6 +146,11 @@ def audits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, crowdaudit.Aud
         "pets": crowdaudit.audit(PETS, gold=DATA / "pets-golden.manifest"),
         "two jobs": crowdaudit.audit(PETS, TYPES / "multilabel"),
         "long table": crowdaudit.audit(_long_table(folder)),
+        # What --all-jobs adds: the jobs it found but left out.
+        "unreadable jobs": build_audit(
+            [crowdaudit.read_job(PETS)],
+            unreadable=[UnreadableJob("streaming", "a streaming job still running", "InProgress")],
+        ),
     }
     for name in TASK_TYPES:
         runs[name] = crowdaudit.audit(TYPES / name, gold=TYPES / f"{name}-gold.jsonl")
