@@ -36,7 +36,7 @@ def _named(block: str) -> set[str]:
     """The names a section documents: ``name:`` or ``name, other:`` at the start of a line."""
     names: set[str] = set()
     for line in block.splitlines():
-        match = re.match(r"^ {4}(\*?\w+(?:, \*?\w+)*)(?: \(.*?\))?:", line)
+        match = re.match(r"^ {4}(\*{0,2}\w+(?:, \*{0,2}\w+)*)(?: \(.*?\))?:", line)
         if match:
             names.update(part.lstrip("*") for part in match.group(1).split(", "))
     return names
