@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import betaincinv, betaln
 
-from crowdaudit.metrics._confusion import ConfusionColumns, SparseConfusion
+from crowdaudit.metrics._confusion import ConfusionColumns, SparseConfusion, row_slices
 from crowdaudit.metrics._encoding import EncodedAnswers
 
 __all__ = [
@@ -170,9 +170,13 @@ def _held_out(
     tau: float,
 ) -> FloatArray:
     log_joint = tau * sums + log_priors
-    others = _softmax_rows(log_joint[enc.task] - tau * log_rows)
-    predicted = np.einsum("nk,nk->n", others, hidden)
-    out: FloatArray = np.log(np.clip(predicted, _TINY, None))
+    out: FloatArray = np.empty(enc.n_answers, dtype=np.float64)
+    # In blocks of answers: the softmax temporaries stay small however many answers x K.
+    for rows in row_slices(enc.n_answers, log_joint.shape[1]):
+        block = log_joint[enc.task[rows]]
+        block -= tau * log_rows[rows]
+        predicted = np.einsum("nk,nk->n", _softmax_rows(block), hidden[rows])
+        out[rows] = np.log(np.clip(predicted, _TINY, None))
     return out
 
 
@@ -189,10 +193,17 @@ def leave_out_rows(
         counts: the Dirichlet parameters ``A_w`` (expected counts plus prior) of every worker.
         probas: ``(n_tasks, K)`` posteriors the counts were made from.
     """
-    q = probas[enc.task]
-    own = counts.dirichlet(enc.worker, enc.label) - q
-    rows = counts.dirichlet_sums()[enc.worker] - q
-    out: FloatArray = np.clip(own, _TINY, None) / np.clip(rows, _TINY, None)
+    out: FloatArray = counts.dirichlet(enc.worker, enc.label)
+    sums = counts.dirichlet_sums()
+    # In blocks of answers, in place: no (answers x K) temporaries besides the result.
+    for rows in row_slices(enc.n_answers, probas.shape[1]):
+        q = probas[enc.task[rows]]
+        own = out[rows]
+        own -= q
+        np.clip(own, _TINY, None, out=own)
+        totals = sums[enc.worker[rows]]
+        totals -= q
+        own /= np.clip(totals, _TINY, None, out=totals)
     return out
 
 

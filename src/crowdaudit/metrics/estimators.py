@@ -310,8 +310,9 @@ class DawidSkene(_ExpectationMaximisation):
 
         self.probas_ = probas
         self.priors_ = priors
-        self.confusion_columns_ = confusion
-        self.accuracy_ = confusion.diagonal() @ priors
+        self.confusion_columns_ = confusion.compact()
+        del confusion
+        self.accuracy_ = self.confusion_columns_.diagonal() @ priors
         self.labels_ = _labels_frame(enc, probas)
         self.n_iter_ = len(history)
         self.converged_ = converged
