@@ -180,9 +180,7 @@ def _held_out(
     return out
 
 
-def leave_out_rows(
-    enc: EncodedAnswers, counts: SparseConfusion, probas: FloatArray
-) -> FloatArray:
+def leave_out_rows(enc: EncodedAnswers, counts: SparseConfusion, probas: FloatArray) -> FloatArray:
     """``P(a_n | k)`` for every answer from the Dirichlet parameters with answer ``n`` taken out.
 
     ``(A_w[k, a_n] - q_tk) / (R_wk - q_tk)``, with ``q_t`` the task's posterior: the one-step

@@ -243,11 +243,11 @@ class DawidSkene(_ExpectationMaximisation):
 
     Learned, besides those of the module docstring: ``priors_`` ``(n_classes,)``;
     ``confusion_columns_`` (:class:`~crowdaudit.metrics._confusion.SparseConfusion`: the expected
-    counts of each (worker, answered class) pair, from which every cell follows);
-    ``confusion_`` ``(n_workers, n_classes, n_classes)``, built from it on demand,
-    ``confusion_[w, k, l] = P(worker w answers l | true k)``, rows summing to 1; ``accuracy_`` ``(n_workers,)``, the expected accuracy
-    ``sum_k p_k pi_w[k, k]``; ``n_iter_``; ``converged_``; ``log_likelihood_`` (per answer, one
-    value per iteration).
+    counts of each (worker, answered class) pair, from which every cell follows); ``confusion_``
+    ``(n_workers, n_classes, n_classes)``, built from it on demand,
+    ``confusion_[w, k, l] = P(worker w answers l | true k)``, rows summing to 1; ``accuracy_``
+    ``(n_workers,)``, the expected accuracy ``sum_k p_k pi_w[k, k]``; ``n_iter_``;
+    ``converged_``; ``log_likelihood_`` (per answer, one value per iteration).
 
     Example:
         >>> answers = pl.DataFrame({
@@ -325,9 +325,7 @@ class DawidSkene(_ExpectationMaximisation):
         large jobs read :attr:`confusion_columns_` instead)."""
         return self.confusion_columns_.dense()
 
-    def _m_step(
-        self, probas: FloatArray, cells: _Cells
-    ) -> tuple[FloatArray, SparseConfusion]:
+    def _m_step(self, probas: FloatArray, cells: _Cells) -> tuple[FloatArray, SparseConfusion]:
         priors = np.clip(probas.mean(axis=0), _EPS, None)
         priors /= priors.sum()
         counts = cells.pairs.expected_counts(probas)

@@ -49,6 +49,7 @@ FloatArray = NDArray[np.float64]
 POOLING_GRID: Final = np.geomspace(0.25, 2000.0, 40)
 """Candidate pooling strengths (pseudo-answers per confusion row) for empirical Bayes."""
 
+
 def _cell_evidence(cells: FloatArray, means: FloatArray) -> FloatArray:
     """``sum over cells of lnΓ(s m + C) - lnΓ(s m)`` for every strength ``s`` of the grid."""
     out = np.empty(POOLING_GRID.shape[0])

@@ -61,12 +61,11 @@ def _spread_by_worker(confusion: FloatArray | SparseConfusion, priors: FloatArra
         return out
     n_workers, k = confusion.shape[0], confusion.shape[1]
     columns = np.ascontiguousarray(confusion.transpose(0, 2, 1)).reshape(n_workers * k, k)
-    return _weighted_spread(columns, priors).reshape(n_workers, k).sum(axis=1)
+    by_worker: FloatArray = _weighted_spread(columns, priors).reshape(n_workers, k).sum(axis=1)
+    return by_worker
 
 
-def compute_spam_score(
-    confusion: FloatArray | SparseConfusion, priors: FloatArray
-) -> FloatArray:
+def compute_spam_score(confusion: FloatArray | SparseConfusion, priors: FloatArray) -> FloatArray:
     """Spam score of each worker from their confusion matrix (formula in the module docstring).
 
     ``sum_{c<c'} p_c p_c' TV(pi[c], pi[c'])`` is summed column by column (``TV`` is half a sum
