@@ -17,6 +17,7 @@ answers times ``K``, never ``workers x K x K``.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Final, Protocol
 
@@ -74,10 +75,20 @@ class Pairs:
         self._task_by_pair: IntArray = task[order]
         per_pair = np.bincount(self.of_answer, minlength=self.n_pairs)
         self._starts: IntArray = np.concatenate(([0], np.cumsum(per_pair))).astype(np.int64)
+        self._has_answers = True
         self._by_label = sparse.csr_array(
             (np.ones(self.n_pairs), (self.label, np.arange(self.n_pairs))),
             shape=(k, self.n_pairs),
         )
+
+    def without_answers(self) -> Pairs:
+        """A copy that keeps only the pairs, for a fitted model to hold: the per-answer index
+        arrays (three integers per answer) go."""
+        out = copy.copy(self)
+        out.of_answer = out._task_by_pair = np.zeros(0, dtype=np.int64)
+        out._starts = np.zeros(1, dtype=np.int64)
+        out._has_answers = False
+        return out
 
     @property
     def n_pairs(self) -> int:
@@ -98,6 +109,8 @@ class Pairs:
         Pairs go in blocks of about :data:`_BLOCK_CELLS` gathered entries, so no
         ``(answers x K)`` array is held.
         """
+        if not self._has_answers:
+            raise ValueError("these pairs were kept without their answers")
         out = np.empty((self.n_pairs, self.k), dtype=np.float64)
         step = max(1, _BLOCK_CELLS // max(self.k, 1))
         first = 0
@@ -158,18 +171,19 @@ class SparseConfusion:
         """
         if not isinstance(self.counts, np.ndarray):
             return self
+        out = copy.copy(self)  # the same prior and normalisers
+        out.pairs = self.pairs.without_answers()
         kept = [self._kept(rows) for rows in self._row_slices()]
         n_kept = sum(int(mask.sum()) for mask in kept)
         if n_kept * 12 > self.counts.size * 8 // 2:  # sparse (value + int32 column) saves < half
-            return self
+            return out
         columns = np.concatenate([np.nonzero(mask)[1] for mask in kept]).astype(np.int32)
         values = np.concatenate(
             [self.counts[rows][mask] for rows, mask in zip(self._row_slices(), kept, strict=True)]
         )
         per_row = np.concatenate([mask.sum(axis=1) for mask in kept])
         indptr = np.concatenate(([0], np.cumsum(per_row))).astype(np.int64)
-        counts = sparse.csr_array((values, columns, indptr), shape=self.counts.shape)
-        out = SparseConfusion(self.pairs, counts, self.prior)
+        out.counts = sparse.csr_array((values, columns, indptr), shape=self.counts.shape)
         out._row_counts = self.row_counts()
         return out
 
