@@ -90,7 +90,8 @@ class PooledDawidSkene(DawidSkene):
     Learned, besides those of :class:`~crowdaudit.metrics.estimators.DawidSkene`: ``pooling_``
     (the strength ``s`` used at the last M-step), ``population_`` ``(K, K)`` (the population
     confusion rows ``m``) and ``posterior_counts_`` ``(n_workers, K, K)``, the Dirichlet
-    parameters ``C_w + s m + alpha`` of each worker's rows, from which skill intervals follow.
+    parameters ``C_w + s m + alpha`` of each worker's rows, built on demand from
+    ``confusion_columns_`` (which hands out the same parameters column by column).
 
     Example:
         >>> import polars as pl
