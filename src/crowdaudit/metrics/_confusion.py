@@ -83,7 +83,7 @@ class Pairs:
 
     def without_answers(self) -> Pairs:
         """A copy that keeps only the pairs, for a fitted model to hold: the per-answer index
-        arrays (three integers per answer) go."""
+        arrays (two integers per answer) go."""
         out = copy.copy(self)
         out.of_answer = out._task_by_pair = np.zeros(0, dtype=np.int64)
         out._starts = np.zeros(1, dtype=np.int64)
