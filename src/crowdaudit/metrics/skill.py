@@ -503,7 +503,7 @@ def compute_skill(
     choice = _choose(enc, fits)
     label_codes = choice.labels[choice.recommended]
     probability = choice.calibrated[choice.recommended].probas[np.arange(enc.n_tasks), label_codes]
-    *skill, skill_strength = compute_skill_interval(enc, fits.pooled.probas_)
+    *skill, skill_strength = compute_skill_interval(enc, choice.calibrated["pooled"].probas)
     spam = compute_spam_score(fits.ds.confusion_, fits.ds.priors_)
     kappa, n_kappa = compute_loo_kappa(enc)
     ev = _evidence(enc, fits, skill, spam, kappa, gold, job_reason, label_codes)
