@@ -2,12 +2,15 @@ r"""Skill intervals and calibrated label probabilities, from a fitted Dawid-Sken
 
 **Skill and its interval.** A worker's skill is the probability that one of their answers is
 right. Its evidence is ``r_w = sum_n P(z_{t_n} = a_n)``, the expected number of right answers
-under the pooled model's posteriors, out of ``n_w`` answers. Skills are pooled too: they share a
-``Beta(s mu, s (1 - mu))`` prior, ``mu`` the job's expected share of right answers and ``s`` fitted
-by empirical Bayes (the beta-binomial evidence of all workers' ``(r_w, n_w)``, maximised over a
-log grid). The posterior is ``Beta(s mu + r_w, s (1 - mu) + n_w - r_w)``: ``skill`` is its mean,
-``skill_low``/``skill_high`` its 5 % and 95 % quantiles. A worker with 3 answers keeps most of the
-prior's width and sits near the job's typical skill; one with 300 is judged on them.
+under the pooled model's *tempered* posteriors (the calibrated ones, below), out of ``n_w``
+answers. Skills are pooled too: they share a ``Beta(s mu, s (1 - mu))`` prior whose mean ``mu``
+and strength ``s`` are both fitted by empirical Bayes, maximising the beta-binomial evidence of
+all workers' ``(r_w, n_w)`` (:func:`fit_skill_prior`). ``mu`` is then the typical worker's skill,
+every worker one draw from the population; the job's share of right answers would be the
+prolific workers' skill instead. The posterior is ``Beta(s mu + r_w, s (1 - mu) + n_w - r_w)``:
+``skill`` is its mean, ``skill_low``/``skill_high`` its 5 % and 95 % quantiles. A worker with 3
+answers keeps most of the prior's width and sits near the typical worker; one with 300 is judged
+on them.
 
 **Calibration.** Conditional independence makes Dawid-Skene posteriors too sharp: two workers who
 make the same mistake count as two independent pieces of evidence. The posteriors are tempered,

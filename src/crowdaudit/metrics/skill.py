@@ -10,9 +10,11 @@ Workers table (one row per worker, sorted by ``worker``):
 column                         dtype    meaning
 =============================  =======  ===========================================================
 ``worker``                     String   worker id
-``skill``                      Float64  estimated probability that the worker's answer is right,
-                                        ``sum_k p_k pi_w[k, k]`` under the pooled model; null for
-                                        a worker with too few answers or a job too small to judge
+``skill``                      Float64  estimated probability that the worker's answer is right:
+                                        the expected share of right answers under the pooled
+                                        model's tempered posteriors, pooled toward the typical
+                                        worker (:mod:`.calibration`); null for a worker with too
+                                        few answers or a job too small to judge
 ``skill_low``, ``skill_high``  Float64  its 90 % interval (:mod:`.calibration`)
 ``ds_accuracy``                Float64  the same under plain Dawid-Skene (smoothed toward uniform)
 ``one_coin_accuracy``          Float64  the worker's accuracy under one-coin Dawid-Skene
