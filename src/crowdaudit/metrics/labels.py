@@ -4,8 +4,23 @@ The candidates are majority vote, one-coin Dawid-Skene, Dawid-Skene and the pool
 (:mod:`.pooled`). Each is scored by the held-out likelihood of the answers
 (:mod:`.calibration`): hide each answer, predict it from the task's other answers and the model
 refitted without it (one-step leave-one-out of the worker's counts), sum the log probabilities.
-The model that predicts hidden answers best is recommended; its posteriors, tempered by the same
-score, give ``label_probability`` and the estimated label accuracy.
+The model that predicts hidden answers best is recommended; its posteriors are tempered by the
+same score.
+
+**How sure each label is** (:func:`average_label_probability`). ``label_probability`` is the
+probability of the recommended label averaged, with equal weights, over the four models' tempered
+posteriors. The held-out score says which model predicts answers best, not how often its labels
+are right, and on real jobs the models' own certainties differ by many points; averaging keeps the
+doubt about the choice of model in every label's probability. A label the other models dispute
+gets a low probability and comes early in the review order.
+
+**The estimated label accuracy** (:func:`estimate_label_accuracy`) is the mean of
+``label_probability``. Its range runs from the lowest to the highest of the four models' own
+estimates (each model's mean probability of the recommended labels), widened by the recommended
+model's profile-likelihood and sampling spread (:class:`~.calibration.Calibrated`). The low end is
+also at most the expected share of right *answers*: if the workers' mistakes were fully shared,
+combining answers would gain nothing, and no model that assumes independent mistakes can rule that
+out from the answers alone.
 
 Majority vote enters as the model in which every worker has the same one-coin accuracy (its most
 probable label is the majority label, ties and near-ties going to the more frequent class).
@@ -26,7 +41,14 @@ from crowdaudit.metrics.calibration import Calibrated, calibrate_posteriors, lea
 from crowdaudit.metrics.estimators import DawidSkene, MajorityVote, OneCoinDawidSkene
 from crowdaudit.metrics.pooled import PooledDawidSkene
 
-__all__ = ["MODELS", "LabelChoice", "choose_labels"]
+__all__ = [
+    "MODELS",
+    "LabelChoice",
+    "LabelEstimate",
+    "average_label_probability",
+    "choose_labels",
+    "estimate_label_accuracy",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -139,3 +161,51 @@ def choose_labels(
     scores = [calibrated[name].held_out for name in MODELS]
     recommended = MODELS[int(np.argmax(scores))]
     return LabelChoice(recommended, calibrated, labels)
+
+
+def average_label_probability(choice: LabelChoice) -> FloatArray:
+    """``(n_tasks,)`` probability of each recommended label, averaged over the four models.
+
+    ``mean_m P_m(z_t = l_t)``, with ``P_m`` model ``m``'s tempered posteriors and ``l_t`` the
+    recommended label (module docstring).
+    """
+    codes = choice.labels[choice.recommended]
+    rows = np.arange(codes.size)
+    total: FloatArray = np.zeros(codes.size, dtype=np.float64)
+    for name in MODELS:
+        total += choice.calibrated[name].probas[rows, codes]
+    out: FloatArray = total / len(MODELS)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class LabelEstimate:
+    """The estimated share of right recommended labels and its 90 % range (module docstring)."""
+
+    accuracy: float
+    low: float
+    high: float
+
+
+def estimate_label_accuracy(
+    enc: EncodedAnswers, choice: LabelChoice, probability: FloatArray
+) -> LabelEstimate:
+    """Estimate the accuracy of the recommended labels without gold (module docstring).
+
+    Args:
+        enc: the encoded answers the models were fitted on.
+        choice: the candidates and the recommended model.
+        probability: ``(n_tasks,)`` :func:`average_label_probability`; not empty.
+
+    Returns:
+        The mean of ``probability`` and its range; ``low <= accuracy <= high``.
+    """
+    codes = choice.labels[choice.recommended]
+    rows = np.arange(codes.size)
+    own = [float(choice.calibrated[m].probas[rows, codes].mean()) for m in MODELS]
+    cal = choice.calibrated[choice.recommended]
+    estimate = float(probability.mean())
+    answers_right = float(cal.probas[enc.task, enc.label].mean())
+    low = min(min(own) - (cal.accuracy - cal.accuracy_low), answers_right, estimate)
+    high = max(max(own) + (cal.accuracy_high - cal.accuracy), estimate)
+    return LabelEstimate(accuracy=estimate, low=max(0.0, low), high=min(1.0, high))

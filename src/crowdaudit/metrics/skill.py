@@ -29,9 +29,10 @@ column                         dtype    meaning
 =============================  =======  ===========================================================
 
 Items table (one row per task, most likely wrong first): ``task``, ``n_answers``, ``label`` (the
-recommended label), ``label_probability`` (its calibrated probability), ``label_votes`` and
-``label_share`` (answers equal to it), ``majority_vote``, ``one_coin_label``, ``ds_label``,
-``pooled_label``, ``ds_posterior`` (plain Dawid-Skene posterior of ``ds_label``).
+recommended label), ``label_probability`` (its probability averaged over the four models,
+:mod:`.labels`), ``label_votes`` and ``label_share`` (answers equal to it), ``majority_vote``,
+``one_coin_label``, ``ds_label``, ``pooled_label``, ``ds_posterior`` (plain Dawid-Skene posterior
+of ``ds_label``).
 
 Summary keys (JSON-able): ``n_answers``, ``n_tasks``, ``n_workers``, ``n_classes``, ``classes``,
 ``class_priors``, ``krippendorff_alpha``, ``fleiss_kappa``, ``fleiss_kappa_reason``,
@@ -59,7 +60,13 @@ from crowdaudit.metrics._encoding import EncodedAnswers, encode_answers
 from crowdaudit.metrics.accuracy import compute_label_accuracy
 from crowdaudit.metrics.calibration import compute_skill_interval
 from crowdaudit.metrics.estimators import DawidSkene, MajorityVote, OneCoinDawidSkene
-from crowdaudit.metrics.labels import MODELS, LabelChoice, choose_labels
+from crowdaudit.metrics.labels import (
+    MODELS,
+    LabelChoice,
+    average_label_probability,
+    choose_labels,
+    estimate_label_accuracy,
+)
 from crowdaudit.metrics.pooled import PooledDawidSkene
 from crowdaudit.metrics.reliability import (
     compute_fleiss_kappa,
@@ -381,32 +388,18 @@ def _label_accuracy(
 def _estimate(
     enc: EncodedAnswers, choice: LabelChoice, probability: FloatArray, job_ok: bool
 ) -> dict[str, JSONValue]:
-    """The estimated label accuracy and its range (README: how the estimate is made).
-
-    The point is the mean calibrated probability of the recommended labels. The high end is the
-    calibrated interval's. The low end is also at most the expected share of right *answers*:
-    if the workers' mistakes were fully shared, combining answers would gain nothing, so the
-    labels would be no better than a typical answer. Conditional independence, which every model
-    here assumes, cannot rule that out from the answers alone.
-    """
-    cal = choice.calibrated[choice.recommended]
+    """The estimated label accuracy and its range (:func:`.labels.estimate_label_accuracy`)."""
     if not job_ok or probability.size == 0:
         return {
             "estimated_label_accuracy": None,
             "estimated_label_accuracy_low": None,
             "estimated_label_accuracy_high": None,
         }
-    estimate = float(probability.mean())
+    found = estimate_label_accuracy(enc, choice, probability)
     return {
-        "estimated_label_accuracy": estimate,
-        "estimated_label_accuracy_low": max(
-            0.0,
-            min(
-                estimate - (cal.accuracy - cal.accuracy_low),
-                float(cal.probas[enc.task, enc.label].mean()),
-            ),
-        ),
-        "estimated_label_accuracy_high": min(1.0, estimate + (cal.accuracy_high - cal.accuracy)),
+        "estimated_label_accuracy": found.accuracy,
+        "estimated_label_accuracy_low": found.low,
+        "estimated_label_accuracy_high": found.high,
     }
 
 
@@ -502,7 +495,7 @@ def compute_skill(
     job_reason = _job_reason(enc, thresholds)
     choice = _choose(enc, fits)
     label_codes = choice.labels[choice.recommended]
-    probability = choice.calibrated[choice.recommended].probas[np.arange(enc.n_tasks), label_codes]
+    probability = average_label_probability(choice)
     *skill, skill_strength = compute_skill_interval(enc, fits.pooled.probas_)
     spam = compute_spam_score(fits.ds.confusion_, fits.ds.priors_)
     kappa, n_kappa = compute_loo_kappa(enc)
