@@ -1,8 +1,8 @@
 """Worker skill without gold, flags, verdicts and recommended labels for one job: :func:`compute_skill`.
 
 The answers are encoded once; majority vote, one-coin Dawid-Skene, Dawid-Skene and the pooled
-Dawid-Skene (:mod:`.pooled`) are fitted; the recommended labels are chosen among them without gold
-(:mod:`.labels`), and the per-worker columns, items table and job summary below are built.
+Dawid-Skene (:mod:`.pooled`) are fitted; the recommended labels are their soft vote, made without
+gold (:mod:`.labels`), and the per-worker columns, items table and job summary below are built.
 
 Workers table (one row per worker, sorted by ``worker``):
 
@@ -37,7 +37,9 @@ of ``ds_label``).
 Summary keys (JSON-able): ``n_answers``, ``n_tasks``, ``n_workers``, ``n_classes``, ``classes``,
 ``class_priors``, ``krippendorff_alpha``, ``fleiss_kappa``, ``fleiss_kappa_reason``,
 ``skill_reason`` (null when skill could be estimated, else why not), ``pooling_strength``,
-``recommended_model``, ``held_out_log_likelihood`` (model -> per answer), ``label_temperature``,
+``recommended_model`` (``"average"``: the soft vote of the four models, :mod:`.labels`),
+``best_held_out_model`` (the model that predicts held-out answers best),
+``held_out_log_likelihood`` (model -> per answer), ``label_temperature`` (that model's),
 ``estimated_label_accuracy`` with ``estimated_label_accuracy_low``/``_high`` (90 %, without gold;
 null when the job is too small), ``ds_iterations``, ``ds_converged``, ``one_coin_iterations``,
 ``one_coin_converged``, ``gold_clamped``, ``n_gold_tasks``, ``label_accuracy`` (null without gold,
@@ -436,8 +438,9 @@ def _job_figures(
         "median_skill": judged.median_skill,
         "pooling_strength": fits.pooled.pooling_,
         "recommended_model": choice.recommended,
+        "best_held_out_model": choice.best,
         "held_out_log_likelihood": {m: choice.calibrated[m].held_out for m in MODELS},
-        "label_temperature": choice.calibrated[choice.recommended].temperature,
+        "label_temperature": choice.calibrated[choice.best].temperature,
         "ds_iterations": fits.ds.n_iter_,
         "ds_converged": fits.ds.converged_,
         "one_coin_iterations": fits.one_coin.n_iter_,

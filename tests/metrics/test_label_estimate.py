@@ -1,0 +1,134 @@
+"""The label probability averaged over the four models, and the label-accuracy estimate."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crowdaudit.metrics._encoding import EncodedAnswers, encode_answers
+from crowdaudit.metrics.calibration import Calibrated
+from crowdaudit.metrics.labels import (
+    LabelChoice,
+    average_label_probability,
+    estimate_label_accuracy,
+)
+from crowdaudit.metrics.skill import compute_skill
+
+
+def _calibrated(probas: list[list[float]], low: float = 0.0, high: float = 1.0) -> Calibrated:
+    values = np.array(probas)
+    accuracy = float(values.max(axis=1).mean())
+    return Calibrated(
+        temperature=1.0,
+        probas=values,
+        held_out=-0.5,
+        accuracy=accuracy,
+        accuracy_low=accuracy - low,
+        accuracy_high=accuracy + high,
+    )
+
+
+def _choice() -> LabelChoice:
+    """Two tasks, classes x and y, labelled x and y; the pooled model scores best.
+
+    The four models' probabilities of those labels, task a then task b:
+    majority vote 0.8, 0.6; one-coin 0.9, 0.7; Dawid-Skene 0.6, 0.5; pooled 1.0, 0.9.
+    """
+    labels = np.array([0, 1])
+    return LabelChoice(
+        recommended="average",
+        best="pooled",
+        calibrated={
+            "majority_vote": _calibrated([[0.8, 0.2], [0.4, 0.6]]),
+            "one_coin": _calibrated([[0.9, 0.1], [0.3, 0.7]]),
+            "dawid_skene": _calibrated([[0.6, 0.4], [0.5, 0.5]]),
+            # accuracy 0.95, its own range 0.90 .. 0.97
+            "pooled": _calibrated([[1.0, 0.0], [0.1, 0.9]], low=0.05, high=0.02),
+        },
+        labels=dict.fromkeys(
+            ("majority_vote", "one_coin", "dawid_skene", "pooled", "average"), labels
+        ),
+    )
+
+
+def _encoded(labels_a: list[str], labels_b: list[str]) -> EncodedAnswers:
+    tasks = ["a"] * len(labels_a) + ["b"] * len(labels_b)
+    workers = [f"w{i}" for i in range(len(labels_a))] + [f"w{i}" for i in range(len(labels_b))]
+    return encode_answers(
+        pl.DataFrame({"task": tasks, "worker": workers, "label": labels_a + labels_b})
+    )
+
+
+def test_the_probability_is_the_four_models_mean() -> None:
+    # (0.8 + 0.9 + 0.6 + 1.0) / 4 and (0.6 + 0.7 + 0.5 + 0.9) / 4
+    np.testing.assert_allclose(average_label_probability(_choice()), [0.825, 0.675])
+
+
+def test_the_range_spans_the_models_own_estimates() -> None:
+    choice = _choice()
+    enc = _encoded(["x", "x", "y"], ["y", "y"])
+    found = estimate_label_accuracy(enc, choice, average_label_probability(choice))
+    assert found.accuracy == pytest.approx(0.75)
+    # The models' own estimates: 0.70, 0.80, 0.55, 0.95. Low: Dawid-Skene's 0.55 less the pooled
+    # model's own downward spread 0.05; the answers' share right (1 + 1 + 0 + 0.9 + 0.9) / 5 =
+    # 0.76 is higher, so it does not bind. High: the pooled model's 0.95 plus its spread 0.02.
+    assert found.low == pytest.approx(0.50)
+    assert found.high == pytest.approx(0.97)
+
+
+def test_the_low_end_is_at_most_the_share_of_right_answers() -> None:
+    choice = _choice()
+    # Under the pooled model these answers are right with probability 0, 0, 1, 0.1, 0.9: 0.4.
+    enc = _encoded(["y", "y", "x"], ["x", "y"])
+    found = estimate_label_accuracy(enc, choice, average_label_probability(choice))
+    assert found.low == pytest.approx(0.40)
+    assert found.accuracy == pytest.approx(0.75)
+
+
+@st.composite
+def small_jobs(draw: st.DrawFn) -> pl.DataFrame:
+    n_tasks = draw(st.integers(4, 12))
+    rows = []
+    for t in range(n_tasks):
+        for w in sorted(draw(st.sets(st.integers(0, 4), min_size=2))):
+            rows.append((f"t{t}", f"w{w}", draw(st.sampled_from(["a", "b", "c"]))))
+    return pl.DataFrame(rows, schema=["task", "worker", "label"], orient="row")
+
+
+ESTIMATE_KEYS = (
+    "estimated_label_accuracy",
+    "estimated_label_accuracy_low",
+    "estimated_label_accuracy_high",
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(small_jobs())
+def test_the_range_contains_the_estimate_and_every_probability_is_one(job: pl.DataFrame) -> None:
+    report = compute_skill(job)
+    probability = report.items["label_probability"].to_numpy()
+    assert ((probability > 0.0) & (probability <= 1.0 + 1e-12)).all()
+    estimate, low, high = (report.summary[key] for key in ESTIMATE_KEYS)
+    if estimate is None:
+        return
+    assert isinstance(estimate, float)
+    assert isinstance(low, float)
+    assert isinstance(high, float)
+    assert 0.0 <= low <= estimate <= high <= 1.0
+    assert estimate == pytest.approx(float(probability.mean()))
+
+
+@settings(max_examples=20, deadline=None)
+@given(small_jobs(), st.permutations(["a", "b", "c"]))
+def test_relabelling_the_classes_changes_no_estimate(job: pl.DataFrame, names: list[str]) -> None:
+    mapping = dict(zip(["a", "b", "c"], [f"z-{n}" for n in names], strict=True))
+    first = compute_skill(job).summary
+    second = compute_skill(job.with_columns(pl.col("label").replace_strict(mapping))).summary
+    for key in ESTIMATE_KEYS:
+        if first[key] is None:
+            assert second[key] is None
+        else:
+            assert second[key] == pytest.approx(first[key], abs=1e-6)
