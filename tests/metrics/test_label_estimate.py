@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from skill_fixtures import GAL_TOY
 
 from crowdaudit.metrics._encoding import EncodedAnswers, encode_answers
 from crowdaudit.metrics.calibration import Calibrated
@@ -14,6 +15,7 @@ from crowdaudit.metrics.labels import (
     LabelChoice,
     average_label_probability,
     estimate_label_accuracy,
+    soft_vote,
 )
 from crowdaudit.metrics.skill import compute_skill
 
@@ -132,3 +134,22 @@ def test_relabelling_the_classes_changes_no_estimate(job: pl.DataFrame, names: l
             assert second[key] is None
         else:
             assert second[key] == pytest.approx(first[key], abs=1e-6)
+
+
+def test_the_soft_vote_can_overrule_the_most_certain_model() -> None:
+    # Task a: one model is sure of x (0.95), three lean to y (0.7 each): mean x 0.4625, y 0.5375.
+    # Task b: an exact tie between x and y goes to the smaller class code, x.
+    sure = np.array([[0.95, 0.05], [0.5, 0.5]])
+    lean = np.array([[0.3, 0.7], [0.5, 0.5]])
+    assert soft_vote((sure, lean, lean, lean)).tolist() == [1, 0]
+
+
+def test_the_recommended_labels_are_the_soft_vote_and_not_one_models() -> None:
+    report = compute_skill(GAL_TOY)
+    assert report.summary["recommended_model"] == "average"
+    assert report.summary["best_held_out_model"] in {
+        "majority_vote",
+        "one_coin",
+        "dawid_skene",
+        "pooled",
+    }

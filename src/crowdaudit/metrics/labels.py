@@ -57,6 +57,7 @@ __all__ = [
     "average_label_probability",
     "choose_labels",
     "estimate_label_accuracy",
+    "soft_vote",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -173,7 +174,7 @@ def choose_labels(
         "dawid_skene": dawid_skene.probas_.argmax(axis=1),
         "pooled": pooled.probas_.argmax(axis=1),
     }
-    labels[RECOMMENDED] = _soft_vote(
+    labels[RECOMMENDED] = soft_vote(
         (majority.probas_, one_coin.probas_, dawid_skene.probas_, pooled.probas_)
     )
     scores = [calibrated[name].held_out for name in MODELS]
@@ -181,8 +182,18 @@ def choose_labels(
     return LabelChoice(RECOMMENDED, best, calibrated, labels)
 
 
-def _soft_vote(posteriors: tuple[FloatArray, ...]) -> NDArray[np.int64]:
-    """Most probable class of the equal-weight average; ties go to the smaller class code."""
+def soft_vote(posteriors: tuple[FloatArray, ...]) -> NDArray[np.int64]:
+    """Most probable class of the equal-weight average; ties go to the smaller class code.
+
+    Args:
+        posteriors: ``(n_tasks, K)`` arrays, one per model, each row summing to 1.
+
+    Example:
+        >>> a = np.array([[0.9, 0.1], [0.5, 0.5]])
+        >>> b = np.array([[0.2, 0.8], [0.3, 0.7]])
+        >>> soft_vote((a, b)).tolist()  # task 0: 0.55 against 0.45; task 1: 0.4 against 0.6
+        [0, 1]
+    """
     total: FloatArray = np.zeros_like(posteriors[0])
     for probas in posteriors:
         total += probas
