@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from skill_fixtures import GAL_TOY
+from skill_fixtures import GAL_TOY, small_jobs
 
 from crowdaudit.metrics._encoding import EncodedAnswers, encode_answers
 from crowdaudit.metrics.calibration import Calibrated
@@ -69,35 +69,28 @@ def test_the_probability_is_the_four_models_mean() -> None:
     np.testing.assert_allclose(average_label_probability(_choice()), [0.825, 0.675])
 
 
-def test_the_range_spans_the_models_own_estimates() -> None:
+@pytest.mark.parametrize(
+    ("labels_a", "labels_b", "low"),
+    [
+        # The models' own estimates: 0.70, 0.80, 0.55, 0.95. Low: Dawid-Skene's 0.55 less the
+        # pooled model's downward spread 0.05; the answers' share right under the pooled model,
+        # (1 + 1 + 0 + 0.9 + 0.9) / 5 = 0.76, is higher and does not bind.
+        (["x", "x", "y"], ["y", "y"], 0.50),
+        # These answers are right with probability 0, 0, 1, 0.1, 0.9: 0.4, which binds.
+        (["y", "y", "x"], ["x", "y"], 0.40),
+    ],
+)
+def test_the_range_spans_the_models_and_stays_below_the_answers(
+    labels_a: list[str], labels_b: list[str], low: float
+) -> None:
     choice = _choice()
-    enc = _encoded(["x", "x", "y"], ["y", "y"])
-    found = estimate_label_accuracy(enc, choice, average_label_probability(choice))
+    found = estimate_label_accuracy(
+        _encoded(labels_a, labels_b), choice, average_label_probability(choice)
+    )
     assert found.accuracy == pytest.approx(0.75)
-    # The models' own estimates: 0.70, 0.80, 0.55, 0.95. Low: Dawid-Skene's 0.55 less the pooled
-    # model's own downward spread 0.05; the answers' share right (1 + 1 + 0 + 0.9 + 0.9) / 5 =
-    # 0.76 is higher, so it does not bind. High: the pooled model's 0.95 plus its spread 0.02.
-    assert found.low == pytest.approx(0.50)
+    assert found.low == pytest.approx(low)
+    # High: the pooled model's 0.95 plus its upward spread 0.02.
     assert found.high == pytest.approx(0.97)
-
-
-def test_the_low_end_is_at_most_the_share_of_right_answers() -> None:
-    choice = _choice()
-    # Under the pooled model these answers are right with probability 0, 0, 1, 0.1, 0.9: 0.4.
-    enc = _encoded(["y", "y", "x"], ["x", "y"])
-    found = estimate_label_accuracy(enc, choice, average_label_probability(choice))
-    assert found.low == pytest.approx(0.40)
-    assert found.accuracy == pytest.approx(0.75)
-
-
-@st.composite
-def small_jobs(draw: st.DrawFn) -> pl.DataFrame:
-    n_tasks = draw(st.integers(4, 12))
-    rows = []
-    for t in range(n_tasks):
-        for w in sorted(draw(st.sets(st.integers(0, 4), min_size=2))):
-            rows.append((f"t{t}", f"w{w}", draw(st.sampled_from(["a", "b", "c"]))))
-    return pl.DataFrame(rows, schema=["task", "worker", "label"], orient="row")
 
 
 ESTIMATE_KEYS = (
