@@ -216,7 +216,8 @@ def _split_halves(
 
     enc = encode_answers(answers)
     pooled = report.pooled
-    log_rows = np.log(np.clip(pooled.confusion_[enc.worker, :, enc.label], 1e-12, None))
+    columns = pooled.confusion_columns_.probabilities(enc.worker, enc.label)
+    log_rows = np.log(np.clip(columns, 1e-12, None))
     log_priors = np.log(np.clip(pooled.priors_, 1e-12, None))
     halves = []
     for side in (0, 1):
