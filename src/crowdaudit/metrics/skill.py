@@ -10,9 +10,11 @@ Workers table (one row per worker, sorted by ``worker``):
 column                         dtype    meaning
 =============================  =======  ===========================================================
 ``worker``                     String   worker id
-``skill``                      Float64  estimated probability that the worker's answer is right,
-                                        ``sum_k p_k pi_w[k, k]`` under the pooled model; null for
-                                        a worker with too few answers or a job too small to judge
+``skill``                      Float64  estimated probability that the worker's answer is right:
+                                        the expected share of right answers under the pooled
+                                        model's tempered posteriors, pooled toward the typical
+                                        worker (:mod:`.calibration`); null for a worker with too
+                                        few answers or a job too small to judge
 ``skill_low``, ``skill_high``  Float64  its 90 % interval (:mod:`.calibration`)
 ``ds_accuracy``                Float64  the same under plain Dawid-Skene (smoothed toward uniform)
 ``one_coin_accuracy``          Float64  the worker's accuracy under one-coin Dawid-Skene
@@ -514,7 +516,7 @@ def compute_skill(
     choice = _choose(enc, fits)
     label_codes = choice.labels[choice.recommended]
     probability = average_label_probability(choice)
-    *skill, skill_strength = compute_skill_interval(enc, fits.pooled.probas_)
+    *skill, skill_strength = compute_skill_interval(enc, choice.calibrated["pooled"].probas)
     spam = compute_spam_score(fits.ds.confusion_columns_, fits.ds.priors_)
     kappa, n_kappa = compute_loo_kappa(enc)
     ev = _evidence(enc, fits, skill, spam, kappa, gold, job_reason, label_codes)
