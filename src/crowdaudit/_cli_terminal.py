@@ -22,6 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 from rich.text import Text
 from typer import rich_utils
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
@@ -83,16 +84,36 @@ def help_width() -> int | None:
     return int(columns) if columns.isdigit() and int(columns) >= 40 else HELP_WIDTH
 
 
+def _folded(cell: Any) -> Any:
+    """A help table's cell whose long words wrap onto the next line instead of ending in "…"."""
+    if isinstance(cell, Text):
+        cell.overflow = "fold"
+    for part in getattr(cell, "renderables", ()):
+        _folded(part)
+    return cell
+
+
+class _FoldingTable(Table):
+    """Typer's options table, but a word wider than its column (``--allow-missing-identities``
+    at 80 columns) is folded, never cut."""
+
+    def add_row(self, *renderables: Any, **options: Any) -> None:
+        super().add_row(*(_folded(cell) for cell in renderables), **options)
+
+
 @contextmanager
 def _help_at_width() -> Iterator[None]:
-    """Typer's help console at :func:`help_width`, unless ``$TERMINAL_WIDTH`` already fixed it."""
+    """Typer's help console at :func:`help_width` (unless ``$TERMINAL_WIDTH`` already fixed it),
+    its tables folding long words."""
     fixed = rich_utils.MAX_WIDTH
     if fixed is None:
         rich_utils.MAX_WIDTH = help_width()
+    rich_utils.Table = _FoldingTable  # type: ignore[attr-defined]
     try:
         yield
     finally:
         rich_utils.MAX_WIDTH = fixed
+        rich_utils.Table = Table  # type: ignore[attr-defined]
 
 
 class PlainHelp(TyperCommand):

@@ -164,8 +164,8 @@ JobOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--job",
-        help="A labeling job name, resolved through DescribeLabelingJob (output folder and label "
-        "attribute). Repeat for several jobs.",
+        help="A labeling job name, looked up in SageMaker (DescribeLabelingJob) for its output "
+        "folder and label attribute. Repeat for several jobs.",
         show_default=False,
     ),
 ]
@@ -405,7 +405,7 @@ WithAuditOpt = Annotated[
 SeedCsvOpt = Annotated[
     str | None,
     typer.Option(
-        help="Also write the worker-contribution notebook's CSV (username, user_sub, "
+        help="Also write the contribution notebook's CSV (username, user_sub, "
         "label_count) to this path or s3:// URI.",
         show_default=False,
     ),
@@ -428,7 +428,7 @@ def contributions(
         bool,
         typer.Option(
             help="Look up the Cognito user name and e-mail behind each private worker "
-            "(needs cognito-idp:ListUsers).",
+            "(needs the cognito-idp ListUsers permission).",
         ),
     ] = True,
     allow_missing_identities: Annotated[
