@@ -35,7 +35,7 @@ import binascii
 import io
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar, Final
@@ -84,27 +84,30 @@ def _check_png(raw: bytes, what: str) -> None:
         raise TaskShapeError(f"{what} is not a PNG image")
 
 
-def _from_label_mappings(mappings: object, what: str) -> dict[str, str]:
-    if not isinstance(mappings, Mapping):
+def _entries(table: object, what: str) -> Iterator[tuple[object, Mapping[str, object], str]]:
+    """Each ``(key, entry, where)`` of an object of objects, ``where`` naming the entry."""
+    if not isinstance(table, Mapping):
         raise TaskShapeError(f"{what} is not an object")
-    classes: dict[str, str] = {}
-    for name, entry in mappings.items():
+    for key, entry in table.items():
         if not isinstance(entry, Mapping):
-            raise TaskShapeError(f"{what}[{name!r}] is not an object")
-        classes[_colour(entry.get("color"), f"{what}[{name!r}].color")] = str(name)
-    return classes
+            raise TaskShapeError(f"{what}[{key!r}] is not an object")
+        yield key, entry, f"{what}[{key!r}]"
+
+
+def _from_label_mappings(mappings: object, what: str) -> dict[str, str]:
+    return {
+        _colour(entry.get("color"), f"{where}.color"): str(name)
+        for name, entry, where in _entries(mappings, what)
+    }
 
 
 def _from_color_map(color_map: object, what: str) -> dict[str, str]:
-    if not isinstance(color_map, Mapping):
-        raise TaskShapeError(f"{what} is not an object")
-    classes: dict[str, str] = {}
-    for index, entry in color_map.items():
-        if not isinstance(entry, Mapping):
-            raise TaskShapeError(f"{what}[{index!r}] is not an object")
-        colour = _colour(entry.get("hex-color"), f"{what}[{index!r}].hex-color")
-        classes[colour] = text_label(entry.get("class-name"), f"{what}[{index!r}].class-name")
-    return classes
+    return {
+        _colour(entry.get("hex-color"), f"{where}.hex-color"): text_label(
+            entry.get("class-name"), f"{where}.class-name"
+        )
+        for _, entry, where in _entries(color_map, what)
+    }
 
 
 def _classes_of(value: Mapping[str, object], what: str) -> dict[str, str]:
