@@ -100,6 +100,14 @@ def _canonical(items: object, what: str, *, class_map: object | None, modified: 
     return canonical_json(document)
 
 
+def _manifest_boxes(items: object, what: str, class_map: object | None) -> str:
+    """Annotations as a manifest writes them: a ``class_id`` is named through ``class_map`` (none
+    given: an empty map, so that such a box is an error rather than a guess)."""
+    return _canonical(
+        items, what, class_map=class_map if class_map is not None else {}, modified=None
+    )
+
+
 @lru_cache(maxsize=8192)
 def _decode(text: str) -> tuple[tuple[Box, ...], bool | None]:
     document = orjson.loads(text)
@@ -185,25 +193,13 @@ class BoundingBoxes:
             # Never read as "no boxes": that would score every worker 0 without a word.
             keys = ", ".join(sorted(map(str, value))) or "none"
             raise TaskShapeError(f"bounding-box value has no 'annotations' (keys: {keys})")
-        class_map = metadata.get("class-map")
-        return _canonical(
-            value.get("annotations"),
-            "annotations",
-            class_map=class_map if class_map is not None else {},
-            modified=None,
-        )
+        return _manifest_boxes(value.get("annotations"), "annotations", metadata.get("class-map"))
 
     def parse_gold(self, value: object, *, fetch: Fetch | None = None) -> str:
         """The manifest's value with a ``class-map`` inside it, or annotations with ``label``."""
         if not isinstance(value, Mapping):
             raise TaskShapeError("bounding-box gold is not an object with 'annotations'")
-        class_map = value.get("class-map")
-        return _canonical(
-            value.get("annotations"),
-            "gold annotations",
-            class_map=class_map if class_map is not None else {},
-            modified=None,
-        )
+        return _manifest_boxes(value.get("annotations"), "gold annotations", value.get("class-map"))
 
     def match(self, a: str, b: str) -> BoxMatch:
         """The optimal one-to-one matching of two answers' boxes (see the module docstring)."""
