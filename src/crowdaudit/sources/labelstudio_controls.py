@@ -43,6 +43,7 @@ __all__ = [
     "CONTROL_TYPES",
     "LsAnswer",
     "build_label_studio_job",
+    "choose_answer_control",
     "choose_control",
     "kind_of_value",
     "load_export",
@@ -167,6 +168,17 @@ def choose_control(controls: Mapping[str, set[str]], *, forced: str | None, wher
             why=f"{name!r} has results of {', '.join(sorted(kinds))}",
         )
     return name
+
+
+def choose_answer_control(
+    controls: Mapping[str, set[str]], options: ExportOptions, where: str
+) -> tuple[str | None, str | None]:
+    """``(control, its result type)`` as :func:`choose_control` chooses it; ``(None, None)``
+    when ``options`` read no labels."""
+    if not options.labels:
+        return None, None
+    control = choose_control(controls, forced=options.control, where=where)
+    return control, next(iter(controls[control]))
 
 
 def _task_type(kind: str, answers: Sequence[LsAnswer], options: ExportOptions) -> TaskType:

@@ -32,7 +32,7 @@ from crowdaudit.sources.export_job import ExportOptions, header_names, read_deli
 from crowdaudit.sources.labelstudio_controls import (
     LsAnswer,
     build_label_studio_job,
-    choose_control,
+    choose_answer_control,
     kind_of_value,
     load_export,
 )
@@ -173,9 +173,7 @@ def _parse_records(
                 )
             )
     controls = _controls([record for _, record in usable], options.control)
-    control = (
-        choose_control(controls, forced=options.control, where=where) if options.labels else None
-    )
+    control, kind = choose_answer_control(controls, options, where)
     answers: list[LsAnswer] = []
     people: dict[str, tuple[str | None, str | None]] = {}
     for index, record in usable:
@@ -193,7 +191,6 @@ def _parse_records(
                 submitted=_text(record.get("created_at")) or _text(record.get("updated_at")),
             )
         )
-    kind = next(iter(controls[control])) if control is not None else None
     return build_label_studio_job(
         answers,
         kind=kind,
