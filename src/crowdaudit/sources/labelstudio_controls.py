@@ -35,6 +35,7 @@ import orjson
 
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
 from crowdaudit.model import Job
+from crowdaudit.sources.consolidated import load_json
 from crowdaudit.sources.export_job import ExportOptions, ExportRows, build_export_job
 from crowdaudit.tasks.base import TaskShapeError, TaskType
 from crowdaudit.tasks.registry import TaskTypeName
@@ -96,15 +97,9 @@ def load_export(data: bytes, where: str) -> object:
     Raises:
         InputFormatError: the bytes are not JSON.
     """
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise InputFormatError(
-            "cannot parse Label Studio export",
-            where=where,
-            why=f"malformed JSON: {exc}",
-            code="malformed-json",
-        ) from exc
+    return load_json(
+        data, what="cannot parse Label Studio export", where=where, error=InputFormatError
+    )
 
 
 def kind_of_value(value: object) -> str | None:

@@ -28,13 +28,13 @@ import orjson
 
 from crowdaudit.errors import InputFormatError, SkipLog
 from crowdaudit.model import Job
+from crowdaudit.sources.consolidated import load_json_array
 from crowdaudit.sources.export_job import ExportOptions, header_names, read_delimited
 from crowdaudit.sources.labelstudio_controls import (
     LsAnswer,
     build_label_studio_job,
     choose_answer_control,
     kind_of_value,
-    load_export,
 )
 
 __all__ = [
@@ -213,11 +213,13 @@ def parse_json_min(
         InputFormatError: malformed JSON, not a list, or no usable control.
         EmptyJobError: no annotation is usable.
     """
-    records = load_export(data, where)
-    if not isinstance(records, list):
-        raise InputFormatError(
-            "cannot parse Label Studio export", where=where, why="not a list of records"
-        )
+    records = load_json_array(
+        data,
+        what="cannot parse Label Studio export",
+        where=where,
+        why="not a list of records",
+        error=InputFormatError,
+    )
     return _parse_records(
         records, where=where, name=name, strict=strict, options=options, fmt="JSON-MIN"
     )
