@@ -54,12 +54,13 @@ from crowdaudit.sources.other_answers import (
 from crowdaudit.sources.responses import (
     AnswerParser,
     ResponseColumns,
+    ResponseFile,
     build_raw,
     build_responses,
     match_response_key,
     parse_response_file,
 )
-from crowdaudit.sources.store import REFUSALS, LocalStore, ObjectStore, StoredObject, join_key
+from crowdaudit.sources.store import REFUSALS, LocalStore, ObjectStore, join_key
 from crowdaudit.sources.times import describe_time_counts, screen_times
 from crowdaudit.tasks.base import Fetch, TaskType
 from crowdaudit.tasks.custom import Custom
@@ -69,7 +70,7 @@ from crowdaudit.tasks.single_label import Classification
 if TYPE_CHECKING:
     from crowdaudit.sources.ray_engine import RayEngine
 
-__all__ = ["parse_cached_file", "read_job_folder"]
+__all__ = ["parse_fetched_file", "read_job_folder"]
 
 WORKER_RESPONSE = "annotations/worker-response/"
 
@@ -112,11 +113,11 @@ _BATCH = 2000
 
 def _list_responses(
     store: ObjectStore, root: str, *, skips: SkipLog, concurrency: int, progress: Progress
-) -> dict[str, tuple[StoredObject, int, str]]:
-    """Worker-response files by key, with their iteration and ``datasetObjectId``."""
+) -> dict[str, ResponseFile]:
+    """Worker-response files by key."""
     listed = list_tree(store, root, concurrency=concurrency, progress=progress)
     listed = [obj for obj in listed if obj.refused or not obj.key.endswith("/")]
-    wanted: dict[str, tuple[StoredObject, int, str]] = {}
+    wanted: dict[str, ResponseFile] = {}
     frames: list[str] = []
     for obj in sorted(listed, key=lambda stored: stored.key):
         if obj.refused is not None:
@@ -142,7 +143,7 @@ def _list_responses(
                 )
             )
         else:
-            wanted[obj.key] = (obj, *matched)
+            wanted[obj.key] = ResponseFile(obj.key, *matched, obj.etag)
     if frames and not wanted:
         raise unsupported_layout(store.uri(frames[0]))
     for key in frames:
@@ -162,25 +163,29 @@ def _replay(problems: tuple[Problem, ...], skips: SkipLog) -> None:
         skips.skip(ResponseFormatError(what, where=where, why=why, code=code))
 
 
-def parse_cached_file(
-    data: bytes,
+def parse_fetched_file(
+    store: ObjectStore,
+    file: ResponseFile,
+    data: bytes | SourceError,
     *,
-    where: str,
-    task: str,
-    iteration: int,
-    etag: str | None,
     parse_answer: AnswerParser,
     into: ResponseColumns,
     skips: SkipLog,
-) -> CachedFile:
-    """Parse one worker-response file into ``into``; its cache entry holds what was wrong in it."""
+) -> CachedFile | None:
+    """Parse one fetched worker-response file into ``into``; its cache entry holds what was wrong
+    in it. A file that could not be fetched is skipped and gives ``None``: not cached, it is tried
+    again next time."""
+    if isinstance(data, SourceError):
+        skips.skip(data)
+        return None
+    where = store.uri(file.key)
     before = len(skips.records)
     try:
         parse_response_file(
             data,
             where=where,
-            task=task,
-            iteration=iteration,
+            task=file.task,
+            iteration=file.iteration,
             parse_answer=parse_answer,
             into=into,
             skips=skips,
@@ -190,7 +195,7 @@ def parse_cached_file(
     problems = tuple(
         (record.what, record.where, record.why, record.code) for record in skips.records[before:]
     )
-    return CachedFile(where, etag or "", problems)
+    return CachedFile(where, file.etag or "", problems)
 
 
 def _read_responses(
@@ -210,9 +215,9 @@ def _read_responses(
     state = cache.load() if cache is not None else CacheState()
     known: dict[str, CachedFile] = {}
     fresh: list[str] = []
-    for key, (obj, _, _) in wanted.items():
+    for key, file in wanted.items():
         cached = state.files.get(key)
-        if cached is not None and obj.etag is not None and cached.etag == obj.etag:
+        if cached is not None and file.etag is not None and cached.etag == file.etag:
             known[key] = cached
             _replay(cached.problems, skips)
         else:
@@ -237,23 +242,11 @@ def _read_responses(
     )
     try:
         for key, data in fetched:
-            obj, iteration, task = wanted[key]
-            if isinstance(data, SourceError):
-                # Not cached: a file that could not be fetched is tried again next time.
-                skips.skip(data)
-                continue
-            where = store.uri(key)
-            parsed = parse_cached_file(
-                data,
-                where=where,
-                task=task,
-                iteration=iteration,
-                etag=obj.etag,
-                parse_answer=parse_answer,
-                into=columns,
-                skips=skips,
+            parsed = parse_fetched_file(
+                store, wanted[key], data, parse_answer=parse_answer, into=columns, skips=skips
             )
-            batch.append((key, parsed))
+            if parsed is not None:
+                batch.append((key, parsed))
             if len(batch) >= _BATCH:
                 flush()
     finally:
