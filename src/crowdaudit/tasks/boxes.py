@@ -161,15 +161,12 @@ class BoundingBoxes:
     name: ClassVar[str] = "bounding-box"
     metadata_types: ClassVar[frozenset[str]] = frozenset({"groundtruth/object-detection"})
     exact: ClassVar[bool] = False
+    parser_id: ClassVar[str] = "bounding-box-1"
     iou_threshold: float = 0.5
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.iou_threshold <= 1.0:
             raise ValueError(f"iou_threshold must be in [0, 1], not {self.iou_threshold}")
-
-    @property
-    def parser_id(self) -> str:
-        return "bounding-box-1"
 
     def parse_answer(self, content: object) -> str:
         """``boundingBox.boundingBoxes`` (``null`` and ``[]`` mean no box) as canonical text."""

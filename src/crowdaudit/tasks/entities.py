@@ -122,15 +122,12 @@ class Entities:
     name: ClassVar[str] = "entities"
     metadata_types: ClassVar[frozenset[str]] = frozenset({"groundtruth/text-span"})
     exact: ClassVar[bool] = False
+    parser_id: ClassVar[str] = "entities-1"
     span_match: SpanMatch = "exact"
 
     def __post_init__(self) -> None:
         if self.span_match not in SPAN_MATCHES:
             raise ValueError(f"span_match must be one of {', '.join(SPAN_MATCHES)}")
-
-    @property
-    def parser_id(self) -> str:
-        return "entities-1"
 
     def parse_answer(self, content: object) -> str:
         """``crowd-entity-annotation.entities`` as canonical text."""

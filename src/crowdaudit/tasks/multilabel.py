@@ -83,10 +83,7 @@ class MultiLabel:
         }
     )
     exact: ClassVar[bool] = False
-
-    @property
-    def parser_id(self) -> str:
-        return "multilabel-1"
+    parser_id: ClassVar[str] = "multilabel-1"
 
     def parse_answer(self, content: object) -> str:
         """``{"crowd-image-classifier-multi-select": {"labels": ["b", "a"]}}`` → ``["a","b"]``."""

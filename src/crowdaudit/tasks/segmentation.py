@@ -215,11 +215,8 @@ class Segmentation:
     name: ClassVar[str] = "segmentation"
     metadata_types: ClassVar[frozenset[str]] = frozenset({"groundtruth/semantic-segmentation"})
     exact: ClassVar[bool] = False
+    parser_id: ClassVar[str] = "segmentation-1"
     include_background: bool = True
-
-    @property
-    def parser_id(self) -> str:
-        return "segmentation-1"
 
     def parse_answer(self, content: object) -> str:
         """``labeledImage.pngImageData`` with the colours of ``labelMappings``."""
