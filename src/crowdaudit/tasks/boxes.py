@@ -36,6 +36,7 @@ import polars as pl
 
 from crowdaudit.tasks.base import (
     Fetch,
+    LabelFromValue,
     TaskShapeError,
     canonical_json,
     class_name,
@@ -151,7 +152,7 @@ def iou_matrix(a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:
 
 
 @dataclass(frozen=True, slots=True)
-class BoundingBoxes:
+class BoundingBoxes(LabelFromValue):
     """Bounding boxes, compared by the F1 of boxes matched one to one by label and IoU.
 
     Attributes:
@@ -178,12 +179,8 @@ class BoundingBoxes:
             modified=element.get("initialValueModified"),
         )
 
-    def parse_consolidated(
-        self, value: object, metadata: Mapping[str, object], *, fetch: Fetch
-    ) -> str | None:
+    def parse_value(self, value: object, metadata: Mapping[str, object], fetch: Fetch) -> str:
         """``annotations`` with each ``class_id`` named through ``metadata["class-map"]``."""
-        if value is None:
-            return None
         if not isinstance(value, Mapping):
             raise TaskShapeError(f"bounding-box value is {type(value).__name__}, not an object")
         if "annotations" not in value:

@@ -39,6 +39,7 @@ import polars as pl
 
 from crowdaudit.tasks.base import (
     Fetch,
+    LabelFromValue,
     TaskShapeError,
     canonical_json,
     f1_score,
@@ -112,7 +113,7 @@ def _overlap_credit(a: tuple[Span, ...], b: tuple[Span, ...]) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class Entities:
+class Entities(LabelFromValue):
     """Entity spans, compared by span F1 (exact, or with partial credit for overlaps).
 
     Attributes:
@@ -134,12 +135,8 @@ class Entities:
         element = find_element(content, ENTITY_ELEMENTS, "entities")
         return _canonical(element.get("entities"), "entities")
 
-    def parse_consolidated(
-        self, value: object, metadata: Mapping[str, object], *, fetch: Fetch
-    ) -> str | None:
-        """``annotations.entities`` of the manifest's value; ``None`` when ``value`` is."""
-        if value is None:
-            return None
+    def parse_value(self, value: object, metadata: Mapping[str, object], fetch: Fetch) -> str:
+        """``annotations.entities`` of the manifest's value."""
         return self.parse_gold(value)
 
     def parse_gold(self, value: object, *, fetch: Fetch | None = None) -> str:

@@ -46,7 +46,14 @@ import orjson
 import polars as pl
 from PIL import Image, UnidentifiedImageError
 
-from crowdaudit.tasks.base import Fetch, TaskShapeError, canonical_json, find_element, text_label
+from crowdaudit.tasks.base import (
+    Fetch,
+    LabelFromValue,
+    TaskShapeError,
+    canonical_json,
+    find_element,
+    text_label,
+)
 
 __all__ = ["BACKGROUND", "SEGMENTATION_ELEMENTS", "Segmentation", "decode_mask", "mean_iou"]
 
@@ -205,7 +212,7 @@ def mean_iou(a: DecodedMask, b: DecodedMask, *, include_background: bool = True)
 
 
 @dataclass(frozen=True, slots=True)
-class Segmentation:
+class Segmentation(LabelFromValue):
     """Segmentation masks, compared by mean IoU over the classes present.
 
     Attributes:
@@ -228,12 +235,8 @@ class Segmentation:
         classes = _from_label_mappings(element.get("labelMappings"), "'labelMappings'")
         return _canonical(png, classes, element.get("initialValueModified"))
 
-    def parse_consolidated(
-        self, value: object, metadata: Mapping[str, object], *, fetch: Fetch
-    ) -> str | None:
+    def parse_value(self, value: object, metadata: Mapping[str, object], fetch: Fetch) -> str:
         """The PNG at the URI ``value`` (read with ``fetch``), named by ``internal-color-map``."""
-        if value is None:
-            return None
         uri = text_label(value, "segmentation value")
         classes = _from_color_map(metadata.get("internal-color-map"), "'internal-color-map'")
         raw = fetch(uri)
