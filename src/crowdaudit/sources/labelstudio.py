@@ -31,6 +31,7 @@ from crowdaudit.model import Job
 from crowdaudit.sources.export_job import ExportOptions
 from crowdaudit.sources.labelstudio_controls import (
     LsAnswer,
+    LsFound,
     build_label_studio_job,
     choose_answer_control,
     load_export,
@@ -205,14 +206,5 @@ def parse_label_studio_json(
         if counts["n_cancelled"]
         else ()
     )
-    return build_label_studio_job(
-        answers,
-        kind=kind,
-        name=name,
-        where=where,
-        options=options,
-        skips=skips,
-        stats=counts,
-        warnings=warnings,
-        people=people,
-    )
+    found = LsFound(answers, kind, people, counts, warnings)
+    return build_label_studio_job(found, name=name, where=where, options=options, skips=skips)

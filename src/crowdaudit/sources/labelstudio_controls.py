@@ -43,6 +43,7 @@ from crowdaudit.tasks.registry import TaskTypeName
 __all__ = [
     "CONTROL_TYPES",
     "LsAnswer",
+    "LsFound",
     "build_label_studio_job",
     "choose_answer_control",
     "choose_control",
@@ -89,6 +90,25 @@ class LsAnswer:
     ground_truth: bool = False
     seconds: float | None = None
     submitted: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LsFound:
+    """What a Label Studio reader found in its export, for :func:`build_label_studio_job`.
+
+    Attributes:
+        answers: the usable annotations.
+        kind: the chosen control's result type; ``None`` when labels are not read.
+        people: worker id → ``(name, e-mail)``, where the export names them.
+        stats: the reader's counts (``Job.stats``).
+        warnings: the reader's warnings.
+    """
+
+    answers: Sequence[LsAnswer]
+    kind: str | None
+    people: Mapping[str, tuple[str | None, str | None]]
+    stats: Mapping[str, int]
+    warnings: tuple[str, ...]
 
 
 def load_export(data: bytes, where: str) -> object:
@@ -247,27 +267,19 @@ def _content(kind: str, task: TaskType, values: Sequence[Mapping[str, object]]) 
 
 
 def build_label_studio_job(
-    answers: Sequence[LsAnswer],
-    *,
-    kind: str | None,
-    name: str,
-    where: str,
-    options: ExportOptions,
-    skips: SkipLog,
-    stats: Mapping[str, int],
-    warnings: tuple[str, ...],
-    people: Mapping[str, tuple[str | None, str | None]],
+    found: LsFound, *, name: str, where: str, options: ExportOptions, skips: SkipLog
 ) -> Job:
-    """The job of a Label Studio export's annotations, read as control ``kind``.
+    """The job of a Label Studio export's annotations, read as control ``found.kind``.
 
     Ground-truth annotations become the task's gold label and are not scored as answers; an
     annotation the control type cannot read is skipped and counted.
     """
-    task = _task_type(kind, answers, options) if kind is not None else None
-    rows = ExportRows(people=dict(people))
+    kind = found.kind
+    task = _task_type(kind, found.answers, options) if kind is not None else None
+    rows = ExportRows(people=dict(found.people))
     # Most annotations repeat a few answers: parse each distinct one once.
     parsed: dict[bytes, str] = {}
-    for answer in answers:
+    for answer in found.answers:
         label: str | None = None
         if task is not None and kind is not None:
             try:
@@ -308,6 +320,6 @@ def build_label_studio_job(
         task=task,
         task_type=f"label-studio/{kind or 'unlabelled'}",
         skips=skips,
-        stats=stats,
-        warnings=warnings,
+        stats=found.stats,
+        warnings=found.warnings,
     )

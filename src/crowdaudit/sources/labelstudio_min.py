@@ -32,6 +32,7 @@ from crowdaudit.sources.consolidated import load_json_array
 from crowdaudit.sources.export_job import ExportOptions, header_names, read_delimited
 from crowdaudit.sources.labelstudio_controls import (
     LsAnswer,
+    LsFound,
     build_label_studio_job,
     choose_answer_control,
     kind_of_value,
@@ -191,17 +192,8 @@ def _parse_records(
                 submitted=_text(record.get("created_at")) or _text(record.get("updated_at")),
             )
         )
-    return build_label_studio_job(
-        answers,
-        kind=kind,
-        name=name,
-        where=where,
-        options=options,
-        skips=skips,
-        stats={"n_annotations": len(records)},
-        warnings=(_WARNING.format(fmt),),
-        people=people,
-    )
+    found = LsFound(answers, kind, people, {"n_annotations": len(records)}, (_WARNING.format(fmt),))
+    return build_label_studio_job(found, name=name, where=where, options=options, skips=skips)
 
 
 def parse_json_min(
