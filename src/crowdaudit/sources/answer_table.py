@@ -9,8 +9,10 @@ answers in its warnings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Protocol
+
+import polars as pl
 
 from crowdaudit.errors import EmptyJobError, SkipLog
 from crowdaudit.model import Job
@@ -28,10 +30,24 @@ from crowdaudit.tasks.single_label import Classification
 
 __all__ = ["AnswerTable", "ReadRows", "answer_parser", "parse_answer_table"]
 
-ReadRows = Callable[..., tuple[ExportRows, dict[str, int], list[str]]]
-"""``read_rows(table, column, *, where, options, skips) -> (rows, counts, warnings)``: the rows
-of the usable answers, counts for ``Job.stats`` (``n_rejected`` among them) and the reader's own
-warnings."""
+
+class ReadRows(Protocol):
+    """A reader's walk over its table's rows."""
+
+    def __call__(
+        self,
+        table: pl.DataFrame,
+        column: str | None,
+        /,
+        *,
+        where: str,
+        options: ExportOptions,
+        skips: SkipLog,
+    ) -> tuple[ExportRows, dict[str, int], list[str]]:
+        """The rows of the usable answers (labels read from ``column``, none when it is
+        ``None``), counts for ``Job.stats`` (``n_rejected`` among them) and the reader's own
+        warnings; an unusable row goes to ``skips``."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
