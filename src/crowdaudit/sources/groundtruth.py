@@ -33,8 +33,8 @@ from crowdaudit.sources.consolidated import (
 )
 from crowdaudit.sources.fetch import (
     DEFAULT_CONCURRENCY,
+    FolderRead,
     Progress,
-    fetch_objects,
     list_tree,
     no_progress,
 )
@@ -111,11 +111,10 @@ _BATCH = 2000
 """Files parsed between two writes to the cache: what a killed run can lose at most."""
 
 
-def _list_responses(
-    store: ObjectStore, root: str, *, skips: SkipLog, concurrency: int, progress: Progress
-) -> dict[str, ResponseFile]:
+def _list_responses(folder: FolderRead, root: str) -> dict[str, ResponseFile]:
     """Worker-response files by key."""
-    listed = list_tree(store, root, concurrency=concurrency, progress=progress)
+    store, skips = folder.store, folder.skips
+    listed = list_tree(store, root, concurrency=folder.concurrency, progress=folder.progress)
     listed = [obj for obj in listed if obj.refused or not obj.key.endswith("/")]
     wanted: dict[str, ResponseFile] = {}
     frames: list[str] = []
@@ -199,19 +198,13 @@ def parse_fetched_file(
 
 
 def _read_responses(
-    store: ObjectStore,
-    prefix: str,
-    *,
-    skips: SkipLog,
-    concurrency: int,
-    progress: Progress,
-    parse_answer: AnswerParser,
-    cache: ResponseCache | None,
+    folder: FolderRead, *, parse_answer: AnswerParser, cache: ResponseCache | None
 ) -> tuple[pl.DataFrame, dict[str, int], int]:
     """The job's answers as parsed (``responses.RAW``), fetching only what the cache does not
     hold; also the file counts and how many files were fetched."""
-    root = join_key(prefix, WORKER_RESPONSE) + "/"
-    wanted = _list_responses(store, root, skips=skips, concurrency=concurrency, progress=progress)
+    store, skips = folder.store, folder.skips
+    root = join_key(folder.prefix, WORKER_RESPONSE) + "/"
+    wanted = _list_responses(folder, root)
     state = cache.load() if cache is not None else CacheState()
     known: dict[str, CachedFile] = {}
     fresh: list[str] = []
@@ -237,9 +230,7 @@ def _read_responses(
         known.update(batch)
         columns, batch = ResponseColumns(), []
 
-    fetched = fetch_objects(
-        store, fresh, concurrency=concurrency, progress=progress, stage="reading answers"
-    )
+    fetched = folder.fetch(fresh, stage="reading answers")
     try:
         for key, data in fetched:
             parsed = parse_fetched_file(
@@ -404,18 +395,12 @@ def read_job_folder(
     job = name or _job_name_of(prefix, store)
     where = store.uri(prefix)
     skips = SkipLog(strict=strict)
+    folder = FolderRead(store, prefix, skips, concurrency, progress)
     warnings: list[str] = []
     task: TaskType | None = None
     if labels:
         consolidation = read_consolidation(
-            store,
-            prefix,
-            job=job,
-            label_attribute=label_attribute,
-            skips=skips,
-            concurrency=concurrency,
-            progress=progress,
-            warnings=warnings,
+            folder, job=job, label_attribute=label_attribute, warnings=warnings
         )
         task = _choose_task(store, prefix, consolidation, task_options or TaskOptions())
     else:
@@ -431,25 +416,13 @@ def read_job_folder(
         prefetched = engine.prefill(
             job_uri=where, cache=job_cache, parse_answer=parse_answer, progress=progress
         )
-    raw, stats, fetched = _read_responses(
-        store,
-        prefix,
-        skips=skips,
-        concurrency=concurrency,
-        progress=progress,
-        parse_answer=parse_answer,
-        cache=job_cache,
-    )
+    raw, stats, fetched = _read_responses(folder, parse_answer=parse_answer, cache=job_cache)
     fetch = job_fetcher(store, prefix, fetch_external)
     other = read_other_answers(
-        store,
-        prefix,
+        folder,
         consolidation=consolidation,
         answered=frozenset(raw.get_column(COL.TASK).unique().to_list()),
         parse_answer=parse_answer,
-        skips=skips,
-        concurrency=concurrency,
-        progress=progress,
         fetch=fetch,
     )
     if raw.height + other.raw.height == 0:
