@@ -33,3 +33,18 @@ def test_each_command_keeps_its_own_options() -> None:
     assert {"gold", "seed_json", "task_type"} <= set(_options("audit"))
     assert {"identities", "rate_per_hour"} <= set(_options("contributions"))
     assert "read" not in _options("audit")
+
+
+def test_the_shared_options_become_the_librarys_options(tmp_path: Any) -> None:
+    from crowdaudit.options import ReadOptions
+    from crowdaudit.sources.aws import AwsConfig
+
+    given = ReadArgs(strict=True, profile="labeling", concurrency=8, cache=tmp_path)
+    assert given.options(label_attribute="labels") == ReadOptions(
+        strict=True,
+        label_attribute="labels",
+        aws=AwsConfig(profile="labeling", max_pool_connections=8),
+        concurrency=8,
+        cache=tmp_path,
+    )
+    assert ReadArgs(no_cache=True, cache=tmp_path).options().cache is None

@@ -1,5 +1,6 @@
-"""Secrets never reach an error line, on the boto3 path as on the obstore path: tested against a
-loopback S3-compatible server whose error messages echo every request header and the query."""
+"""Secrets never reach an error line, on the obstore path as on boto3's (kept for keys obstore
+cannot address): tested against a loopback S3-compatible server whose error messages echo every
+request header and the query."""
 
 from __future__ import annotations
 
@@ -82,20 +83,58 @@ def store(endpoint: str) -> HybridS3Store:
     return HybridS3Store(AwsConfig(endpoint_url=endpoint, max_attempts=1), "bucket")
 
 
-def test_the_boto3_write_path_masks_echoed_headers(echo_server: str) -> None:
+def user_agents() -> list[str]:
+    return [
+        next(value for name, value in headers.items() if name.lower() == "user-agent")
+        for headers in _Echo.seen
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "client"),
+    [("out/summary.json", "object_store/"), ("out//summary.json", "Boto3/")],
+    ids=["obstore", "boto3-for-a-key-obstore-refuses"],
+)
+def test_the_write_path_masks_echoed_headers(echo_server: str, key: str, client: str) -> None:
     with pytest.raises(CrowdAuditError) as caught:
-        store(echo_server).write_bytes("out/summary.json", b"{}")
+        store(echo_server).write_bytes(key, b"{}")
     assert _Echo.seen, "the request reached the server"
     assert "x-amz-security-token" in {name.lower() for name in _Echo.seen[0]}
     assert "denied; you sent PUT" in caught.value.message
     assert_no_secret(caught.value.message)
+    assert [agent.startswith(client) for agent in user_agents()] == [True]
 
 
-def test_the_boto3_listing_path_masks_echoed_headers(echo_server: str) -> None:
+@pytest.mark.parametrize(
+    ("prefix", "client"),
+    [("job/", "object_store/"), ("job//", "Boto3/")],
+    ids=["obstore", "boto3-for-a-prefix-obstore-refuses"],
+)
+def test_the_listing_path_masks_echoed_headers(echo_server: str, prefix: str, client: str) -> None:
     with pytest.raises(CrowdAuditError) as caught:
-        list(store(echo_server).list_level("job/"))
+        list(store(echo_server).list_level(prefix))
     assert "denied; you sent GET" in caught.value.message
     assert_no_secret(caught.value.message)
+    assert [agent.startswith(client) for agent in user_agents()] == [True]
+
+
+def test_the_delete_path_masks_echoed_headers(echo_server: str) -> None:
+    with pytest.raises(CrowdAuditError) as caught:
+        store(echo_server).delete("out/.crowdaudit-0123/summary.json")
+    # object_store deletes through S3's DeleteObjects: a POST to ?delete.
+    assert "denied; you sent POST /bucket?delete" in caught.value.message
+    assert_no_secret(caught.value.message)
+    assert [agent.startswith("object_store/") for agent in user_agents()] == [True]
+
+
+def test_one_s3_path_for_a_whole_audit_written_to_s3(echo_server: str) -> None:
+    # Reading, listing, staging, committing and cleaning up: every request goes through obstore.
+    store(echo_server).list_objects("job/")
+    with pytest.raises(CrowdAuditError):
+        store(echo_server).read_bytes("job/manifests/output/output.manifest")
+    agents = set(user_agents())
+    assert len(agents) == 1
+    assert agents.pop().startswith("object_store/")
 
 
 def test_the_obstore_read_path_masks_echoed_headers(echo_server: str) -> None:

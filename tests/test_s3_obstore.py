@@ -6,7 +6,7 @@ from __future__ import annotations
 import http.server
 import threading
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import obstore.exceptions
 import polars as pl
@@ -401,3 +401,90 @@ def test_obstore_retries_as_often_as_boto3(s3_errors: type[_S3Errors]) -> None:
     with pytest.raises(SourceError):
         store.read_bytes("job/a.json")
     assert s3_errors.calls == 2
+
+
+def test_hybrid_store_writes_and_deletes_every_key_s3_allows(client: Any) -> None:
+    hybrid = HybridS3Store(AwsConfig(), BUCKET)
+    hybrid.write_bytes("out/a.json", b"a")  # obstore
+    hybrid.write_bytes("out/../odd.json", b"odd")  # boto3: obstore cannot address the key
+    assert client.get_object(Bucket=BUCKET, Key="out/a.json")["Body"].read() == b"a"
+    assert client.get_object(Bucket=BUCKET, Key="out/../odd.json")["Body"].read() == b"odd"
+    folders, files = hybrid.list_level("out/")
+    assert (folders, [stored.key for stored in files]) == (["out/../"], ["out/a.json"])
+
+    hybrid.delete("out/a.json")
+    hybrid.delete("out/a.json")  # absent already: no error, as in S3
+    hybrid.delete("out/../odd.json")
+    assert "Contents" not in client.list_objects_v2(Bucket=BUCKET)
+    with pytest.raises(SourceNotFoundError):
+        hybrid.read_bytes("out/a.json")
+
+
+class _DeleteServer(http.server.BaseHTTPRequestHandler):
+    """S3's two ways to delete: ``POST ?delete`` (DeleteObjects) answers as the test says, and a
+    single ``DELETE`` answers ``delete_status``."""
+
+    bulk: str = "key-refused"
+    delete_status = 204
+    seen: ClassVar[list[str]] = []
+
+    def _send(self, status: int, body: bytes = b"") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.seen.append("POST ?delete")
+        if self.bulk == "key-refused":
+            # S3 refuses one key of a DeleteObjects call inside a 200 answer.
+            self._send(
+                200,
+                b"<DeleteResult><Error><Key>out/a.json</Key><Code>AccessDenied</Code>"
+                b"<Message>Access Denied</Message></Error></DeleteResult>",
+            )
+        else:  # a store without DeleteObjects
+            self._send(501, b"<Error><Code>NotImplemented</Code><Message>no</Message></Error>")
+
+    def do_DELETE(self) -> None:
+        self.seen.append("DELETE")
+        if self.delete_status == 204:
+            self._send(204)
+        else:
+            self._send(
+                self.delete_status,
+                b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+            )
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("bulk", "delete_status", "raised"),
+    [("key-refused", 403, AccessDeniedError), ("not-implemented", 204, None)],
+    ids=["a-refused-key-keeps-its-class", "a-store-without-delete-objects"],
+)
+def test_hybrid_delete_when_delete_objects_says_no(
+    monkeypatch: pytest.MonkeyPatch, bulk: str, delete_status: int, raised: type[Exception] | None
+) -> None:
+    handler = type("Handler", (_DeleteServer,), {"bulk": bulk, "delete_status": delete_status})
+    handler.seen = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        hybrid = HybridS3Store(AwsConfig(max_attempts=1), BUCKET)
+        if raised is None:
+            hybrid.delete("out/a.json")
+        else:
+            with pytest.raises(raised, match=r"^cannot delete S3 object: s3://obstore-bucket/out/"):
+                hybrid.delete("out/a.json")
+    finally:
+        server.shutdown()
+        server.server_close()
+    # obstore first; boto3's single DeleteObject only once obstore could not say.
+    assert handler.seen[0] == "POST ?delete"
+    assert handler.seen[-1] == "DELETE"

@@ -8,6 +8,9 @@ who agrees with the others, and who did how much work for how long::
     result = crowdaudit.audit("s3://bucket/output/my-job/", gold="golden.manifest")
     result.workers          # one row per worker (a polars DataFrame)
     result.summary          # job-level figures
+    result.write("audit/")  # workers.csv, items.csv, summary.json, report.html… (or s3://)
+
+Every reader takes the same :class:`ReadOptions` (``options=``), or its fields as keywords.
 """
 
 from crowdaudit._version import __version__
@@ -39,6 +42,8 @@ from crowdaudit.errors import (
 )
 from crowdaudit.ledger import Contributions, contributions
 from crowdaudit.model import Gold, Job
+from crowdaudit.options import ReadOptions
+from crowdaudit.report.outputs import Written
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter
 from crowdaudit.sources.exports import ExportOptions
@@ -64,11 +69,13 @@ __all__ = [
     "ManifestFormatError",
     "OutputError",
     "RayEngine",
+    "ReadOptions",
     "ResponseFormatError",
     "SkippedRecord",
     "SourceError",
     "SourceNotFoundError",
     "TaskOptions",
+    "Written",
     "__version__",
     "audit",
     "build_audit",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 import typer
 from rich.console import Console
@@ -45,44 +45,20 @@ AllJobsOpt = Annotated[
         rich_help_panel=_PANEL,
     ),
 ]
-SinceOpt = Annotated[
-    str | None,
-    typer.Option(
-        help="Jobs created on or after this date (YYYY-MM-DD, or an ISO 8601 time; UTC).",
-        rich_help_panel=_PANEL,
-        show_default=False,
-    ),
-]
-UntilOpt = Annotated[
-    str | None,
-    typer.Option(
-        help="Jobs created up to this date, inclusive (YYYY-MM-DD, or an ISO 8601 time; UTC).",
-        rich_help_panel=_PANEL,
-        show_default=False,
-    ),
-]
-StatusOpt = Annotated[
-    str | None,
-    typer.Option(
-        help=f"Jobs with this status: {', '.join(JOB_STATUSES)}.",
-        rich_help_panel=_PANEL,
-        show_default=False,
-    ),
-]
-NameContainsOpt = Annotated[
-    str | None,
-    typer.Option(
-        help="Jobs whose name contains this text.", rich_help_panel=_PANEL, show_default=False
-    ),
-]
-WorkteamOpt = Annotated[
-    str | None,
-    typer.Option(
-        help="Jobs labeled by the work team with this ARN.",
-        rich_help_panel=_PANEL,
-        show_default=False,
-    ),
-]
+
+
+def _narrowing(help: str) -> Any:
+    """An option that narrows ``--all-jobs``: a text, in the account panel, no default shown."""
+    return typer.Option(help=help, rich_help_panel=_PANEL, show_default=False)
+
+
+_WHEN: Final = "(YYYY-MM-DD, or an ISO 8601 time; UTC)"
+
+SinceOpt = Annotated[str | None, _narrowing(f"Jobs created on or after this date {_WHEN}.")]
+UntilOpt = Annotated[str | None, _narrowing(f"Jobs created up to this date, inclusive {_WHEN}.")]
+StatusOpt = Annotated[str | None, _narrowing(f"Jobs with this status: {', '.join(JOB_STATUSES)}.")]
+NameContainsOpt = Annotated[str | None, _narrowing("Jobs whose name contains this text.")]
+WorkteamOpt = Annotated[str | None, _narrowing("Jobs labeled by the work team with this ARN.")]
 EngineOpt = Annotated[
     str,
     typer.Option(

@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -27,11 +27,15 @@ from crowdaudit._cli_account import (
     WorkteamOpt,
     build_job_filter,
 )
+from crowdaudit.options import ReadOptions, ReadOverrides, with_overrides
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.cache import default_cache_dir
 from crowdaudit.sources.discovery import JobFilter
 from crowdaudit.sources.exports import FORMAT_NAMES
 from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["LimitOpt", "QuietOpt", "ReadArgs", "with_read_options"]
 
@@ -94,24 +98,33 @@ class ReadArgs:
     """The shared options of a command that reads jobs, as given on the command line."""
 
     strict: StrictOpt = False
+    """A bad file stops the run (``--strict``) or is skipped and counted."""
     profile: ProfileOpt = None
     region: RegionOpt = None
     endpoint_url: EndpointOpt = None
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY
+    """Where and as whom AWS is called (:meth:`aws`), and how many S3 objects are read at
+    once."""
     cache: CacheOpt = None
     no_cache: NoCacheOpt = False
+    """The incremental cache's folder (:meth:`cache_folder`)."""
     export_format: FormatOpt = None
     include_rejected: IncludeRejectedOpt = False
+    """How platform exports are read."""
     limit: LimitOpt = 25
     quiet: QuietOpt = False
+    """What the terminal shows: rows of the table, and progress bars or none."""
     all_jobs: AllJobsOpt = False
     since: SinceOpt = None
     until: UntilOpt = None
+    """Every job of the account (``--all-jobs``) created in a span of time (:meth:`job_filter`),"""
     status: StatusOpt = None
     name_contains: NameContainsOpt = None
     workteam: WorkteamOpt = None
+    """narrowed by its status, a part of its name or its work team."""
     engine: EngineOpt = "local"
     ray_address: RayAddressOpt = None
+    """Where answers are fetched and parsed: this process, or Ray tasks."""
 
     def aws(self) -> AwsConfig:
         """Where and as whom to call AWS, with a connection per concurrent read."""
@@ -133,6 +146,18 @@ class ReadArgs:
             workteam=self.workteam,
             named=named,
         )
+
+    def options(self, **fields: Unpack[ReadOverrides]) -> ReadOptions:
+        """The library's options for these: ``strict``, ``concurrency``, ``cache`` and the AWS
+        configuration (made from ``--profile``, ``--region`` and ``--endpoint-url`` unless given),
+        with ``fields`` set too."""
+        shared = ReadOptions(
+            strict=self.strict,
+            aws=self.aws(),
+            concurrency=self.concurrency,
+            cache=self.cache_folder(),
+        )
+        return with_overrides(shared, fields)
 
     def cache_folder(self) -> Path | None:
         """The cache folder, or ``None`` with ``--no-cache``."""

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
@@ -29,20 +29,22 @@ from crowdaudit.metrics.workers import (
     with_similarities,
 )
 from crowdaudit.model import Gold, Job
+from crowdaudit.options import ReadOptions, ReadOverrides, with_overrides
 from crowdaudit.report.html import render_report, render_summary_html
 from crowdaudit.report.items import build_similarity_items, with_object_details, with_votes
+from crowdaudit.report.outputs import Written, write_audit
 from crowdaudit.report.plain_repr import render_repr
 from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter, UnreadableJob, discover_jobs
 from crowdaudit.sources.exports import ExportOptions, is_export_file, parse_export
-from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY, Progress, no_progress
 from crowdaudit.sources.gold import SOURCE, match_gold, parse_gold
 from crowdaudit.sources.groundtruth import describe, read_job_folder
 from crowdaudit.sources.locations import open_folder, read_location
-from crowdaudit.sources.ray_engine import RayEngine
 from crowdaudit.sources.sagemaker import JobInfo, fetch_job_info
-from crowdaudit.tasks.registry import TaskOptions
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "Audit",
@@ -67,6 +69,8 @@ class Audit:
         summary: job-level figures, as written to ``summary.json``.
         items: one row per object, least certain first: majority vote, Dawid-Skene label and
             its posterior, consolidated and gold labels (``items.csv``).
+        unreadable: with ``all_jobs``, the jobs found but not read, with the reason (also in
+            ``summary["unreadable_jobs"]``).
     """
 
     jobs: tuple[Job, ...]
@@ -74,6 +78,7 @@ class Audit:
     workers: pl.DataFrame
     summary: dict[str, Any]
     items: pl.DataFrame
+    unreadable: tuple[UnreadableJob, ...] = ()
 
     @property
     def responses(self) -> pl.DataFrame:
@@ -99,6 +104,33 @@ class Audit:
         return render_report(
             self.workers, self.summary, self.answers, title=self.title, history=history
         )
+
+    def write(
+        self,
+        out: str | Path | None,
+        *,
+        seed_json: str | Path | None = None,
+        aws: AwsConfig | None = None,
+    ) -> Written:
+        """Write every output of the audit, all or nothing, and say where.
+
+        Args:
+            out: a folder or an ``s3://`` prefix for ``workers.csv``, ``workers.parquet``,
+                ``workers.json``, ``items.csv``, ``summary.json``, ``history.csv`` (several
+                jobs) and ``report.html`` (:func:`~crowdaudit.report.outputs.render_audit_files`);
+                ``None`` writes no folder.
+            seed_json: also write the seed notebook's per-worker JSON to this path or ``s3://``
+                URI.
+            aws: how to reach S3; boto3's defaults when ``None``.
+
+        Raises:
+            OutputError: a file could not be written; what was there before is left as it was.
+
+        Example::
+
+            crowdaudit.audit("./my-job/", gold="golden.manifest").write("audit/")
+        """
+        return write_audit(self, out, seed_json=seed_json, aws=aws)
 
     def _repr_html_(self) -> str:
         """Who to check and why, then the summary and the top workers, shown by Jupyter."""
@@ -204,7 +236,8 @@ def build_audit(
     if unreadable is not None:
         summary["n_unreadable_jobs"] = len(unreadable)
         summary["unreadable_jobs"] = [job.to_dict() for job in unreadable]
-    return Audit(tuple(jobs), answers, workers, summary, _build_items(jobs, scored, skill.items))
+    items = _build_items(jobs, scored, skill.items)
+    return Audit(tuple(jobs), answers, workers, summary, items, tuple(unreadable or ()))
 
 
 def _build_items(
@@ -254,18 +287,9 @@ def read_jobs(
     sources: Iterable[str | Path] = (),
     *,
     job_names: Iterable[str] = (),
-    label_attribute: str | None = None,
-    strict: bool = False,
-    aws: AwsConfig | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    progress: Progress = no_progress,
-    sagemaker: Any = None,
-    labels: bool = True,
-    cache: Path | None = None,
-    task_options: TaskOptions | None = None,
-    export: ExportOptions | None = None,
     job_infos: Iterable[JobInfo] = (),
-    engine: RayEngine | None = None,
+    options: ReadOptions | None = None,
+    **overrides: Unpack[ReadOverrides],
 ) -> list[Job]:
     """Read Ground Truth jobs given as output folders (paths or ``s3://`` URIs) or as job names.
 
@@ -274,50 +298,31 @@ def read_jobs(
     Turk, Toloka) or a long table of answers, detected by content (:mod:`crowdaudit.sources.exports`).
 
     A job named with ``job_names`` takes its output folder and label attribute from
-    DescribeLabelingJob, called with ``sagemaker`` (a boto3 SageMaker client; one is made from
-    ``aws`` when ``None``); ``label_attribute``, when given, applies to every job; ``cache`` is
-    a folder for the incremental cache (``None``: none); ``task_options`` forces the task type or
-    sets its options (``--task-type``, ``--answer-path``…). With
-    ``labels=False`` answers of any shape are kept without a label and consolidated labels are
-    not read (enough to count who did what). ``job_infos`` are jobs described already (by
-    :func:`read_account`). ``engine``: Ray tasks fetch and parse the job folders' files into
-    ``cache`` (:class:`~crowdaudit.sources.ray_engine.RayEngine`, entered); it needs ``cache``.
+    DescribeLabelingJob (called with ``options.sagemaker``, else a client made from
+    ``options.aws``); ``job_infos`` are jobs described already (by :func:`read_account`).
+
+    ``options`` says how to read (:class:`~crowdaudit.options.ReadOptions`); keyword arguments
+    change some of its fields: ``read_jobs([folder], strict=True, cache=Path("cache"))``.
     """
-    aws = aws or AwsConfig()
-    if engine is not None and cache is None:
+    read = with_overrides(options, overrides)
+    if read.engine is not None and read.cache is None:
         raise CrowdAuditError(
             "cannot use --engine ray",
             where="--no-cache",
             why="Ray tasks hand their results over in the cache",
         )
-    export = replace(export or ExportOptions(), labels=labels)
-    if task_options is not None:
-        export = replace(export, task=task_options)
+    export = replace(read.export or ExportOptions(), labels=read.labels)
+    if read.task_options is not None:
+        export = replace(export, task=read.task_options)
     jobs: list[Job] = []
-    for folder, name, info in _resolve_sources(sources, job_names, aws, sagemaker, job_infos):
+    for folder, name, info in _resolve_sources(
+        sources, job_names, read.aws, read.sagemaker, job_infos
+    ):
         if name is None and is_export_file(folder, export):
-            data, where = read_location(folder, aws)
-            jobs.append(parse_export(data, where=where, strict=strict, options=export))
-            continue
-        location = open_folder(folder, aws)
-        attribute = label_attribute or (info.label_attribute if info else None)
-        job = read_job_folder(
-            location.store,
-            location.key,
-            name=name,
-            label_attribute=attribute,
-            strict=strict,
-            concurrency=concurrency,
-            progress=progress,
-            labels=labels,
-            cache=cache,
-            task_options=task_options,
-            fetch_external=lambda uri: read_location(uri, aws)[0],
-            engine=engine,
-        )
-        if info is not None and info.price_per_object is not None:
-            job = replace(job, price_per_object=info.price_per_object)
-        jobs.append(job)
+            data, where = read_location(folder, read.aws)
+            jobs.append(parse_export(data, where=where, strict=read.strict, options=export))
+        else:
+            jobs.append(_read_folder(folder, name, info, read))
     if not jobs:
         raise SourceError("nothing to audit", hint="give a job folder, an s3:// URI or --job NAME")
     seen: set[str] = set()
@@ -328,6 +333,29 @@ def read_jobs(
             )
         seen.add(job.name)
     return jobs
+
+
+def _read_folder(folder: str, name: str | None, info: JobInfo | None, read: ReadOptions) -> Job:
+    """One Ground Truth job's output folder, with what DescribeLabelingJob said of it."""
+    location = open_folder(folder, read.aws)
+    aws = read.aws
+    job = read_job_folder(
+        location.store,
+        location.key,
+        name=name,
+        strict=read.strict,
+        labels=read.labels,
+        label_attribute=read.label_attribute or (info.label_attribute if info else None),
+        task_options=read.task_options,
+        fetch_external=lambda uri: read_location(uri, aws)[0],
+        concurrency=read.concurrency,
+        progress=read.progress,
+        cache=read.cache,
+        engine=read.engine,
+    )
+    if info is not None and info.price_per_object is not None:
+        job = replace(job, price_per_object=info.price_per_object)
+    return job
 
 
 JOBS_AT_ONCE: Final = 4
@@ -346,16 +374,8 @@ def _unreadable_because(error: CrowdAuditError, *, strict: bool) -> str | None:
 def read_account(
     job_filter: JobFilter,
     *,
-    label_attribute: str | None = None,
-    strict: bool = False,
-    aws: AwsConfig | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    progress: Progress = no_progress,
-    sagemaker: Any = None,
-    labels: bool = True,
-    cache: Path | None = None,
-    task_options: TaskOptions | None = None,
-    engine: RayEngine | None = None,
+    options: ReadOptions | None = None,
+    **overrides: Unpack[ReadOverrides],
 ) -> tuple[list[Job], list[UnreadableJob]]:
     """Read every labeling job of the account that matches ``job_filter`` (``--all-jobs``).
 
@@ -363,7 +383,8 @@ def read_account(
     (:func:`crowdaudit.sources.discovery.discover_jobs`). A job that cannot be described, is of
     a type without per-worker answers, or whose folder cannot be read or holds no usable answers,
     is returned among the unreadable with its reason, and the others are read; with ``strict``
-    the first such folder is an error instead. Other arguments: as :func:`read_jobs`.
+    the first such folder is an error instead. ``options`` and keyword arguments: as
+    :func:`read_jobs`.
 
     Returns:
         the jobs read, oldest first, and the jobs left out.
@@ -371,26 +392,15 @@ def read_account(
     Raises:
         SourceError: no job matched, or none could be read.
     """
-    aws = aws or AwsConfig()
-    found = discover_jobs(sagemaker or aws.client("sagemaker"), job_filter)
+    read = with_overrides(options, overrides)
+    found = discover_jobs(read.sagemaker or read.aws.client("sagemaker"), job_filter)
     unreadable = list(found.unreadable)
 
     def read_one(info: JobInfo) -> Job | UnreadableJob:
         try:
-            (job,) = read_jobs(
-                job_infos=[info],
-                label_attribute=label_attribute,
-                strict=strict,
-                aws=aws,
-                concurrency=concurrency,
-                progress=progress,
-                labels=labels,
-                cache=cache,
-                task_options=task_options,
-                engine=engine,
-            )
+            (job,) = read_jobs(job_infos=[info], options=read)
         except CrowdAuditError as exc:
-            reason = _unreadable_because(exc, strict=strict)
+            reason = _unreadable_because(exc, strict=read.strict)
             if reason is None:
                 raise
             return UnreadableJob(info.name, reason, info.status)
@@ -416,91 +426,36 @@ def read_selected_jobs(
     *,
     job_names: Iterable[str] = (),
     all_jobs: JobFilter | None = None,
-    label_attribute: str | None = None,
-    strict: bool = False,
-    aws: AwsConfig | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    progress: Progress = no_progress,
-    sagemaker: Any = None,
-    labels: bool = True,
-    cache: Path | None = None,
-    task_options: TaskOptions | None = None,
-    export: ExportOptions | None = None,
-    engine: RayEngine | None = None,
+    options: ReadOptions | None = None,
+    **overrides: Unpack[ReadOverrides],
 ) -> tuple[list[Job], list[UnreadableJob] | None]:
     """The jobs a command names: every job matching ``all_jobs`` (:func:`read_account`), else
-    ``sources`` and ``job_names`` (:func:`read_jobs`); arguments as there.
+    ``sources`` and ``job_names`` (:func:`read_jobs`); ``options`` as there.
 
     Returns:
         the jobs, and the jobs found but not read (``None`` without ``all_jobs``).
     """
+    read = with_overrides(options, overrides)
     if all_jobs is None:
-        return (
-            read_jobs(
-                sources,
-                job_names=job_names,
-                label_attribute=label_attribute,
-                strict=strict,
-                aws=aws,
-                concurrency=concurrency,
-                progress=progress,
-                sagemaker=sagemaker,
-                labels=labels,
-                cache=cache,
-                task_options=task_options,
-                export=export,
-                engine=engine,
-            ),
-            None,
-        )
-    return read_account(
-        all_jobs,
-        label_attribute=label_attribute,
-        strict=strict,
-        aws=aws,
-        concurrency=concurrency,
-        progress=progress,
-        sagemaker=sagemaker,
-        labels=labels,
-        cache=cache,
-        task_options=task_options,
-        engine=engine,
-    )
+        return read_jobs(sources, job_names=job_names, options=read), None
+    return read_account(all_jobs, options=read)
 
 
 def read_job(
     source: str | Path,
     *,
-    label_attribute: str | None = None,
-    strict: bool = False,
-    aws: AwsConfig | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    progress: Progress = no_progress,
-    cache: Path | None = None,
-    labels: bool = True,
-    task_options: TaskOptions | None = None,
-    export: ExportOptions | None = None,
+    options: ReadOptions | None = None,
+    **overrides: Unpack[ReadOverrides],
 ) -> Job:
     """Read one Ground Truth job's output folder, a local path or an ``s3://`` URI, or one export
-    file; the options mean what they mean for :func:`read_jobs`.
+    file; ``options`` and keyword arguments as for :func:`read_jobs`.
 
     Example::
 
         job = crowdaudit.read_job("s3://bucket/output/my-job/")
         job.responses.group_by("worker").len()
     """
-    (job,) = read_jobs(
-        [source],
-        label_attribute=label_attribute,
-        strict=strict,
-        aws=aws,
-        concurrency=concurrency,
-        progress=progress,
-        cache=cache,
-        labels=labels,
-        task_options=task_options,
-        export=export,
-    )
+    (job,) = read_jobs([source], options=with_overrides(options, overrides))
     return job
 
 
@@ -508,62 +463,37 @@ def audit(
     *sources: str | Path,
     job_names: Iterable[str] = (),
     gold: str | Path | None = None,
-    label_attribute: str | None = None,
-    strict: bool = False,
-    aws: AwsConfig | None = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    progress: Progress = no_progress,
-    sagemaker: Any = None,
-    cache: Path | None = None,
-    task_options: TaskOptions | None = None,
-    export: ExportOptions | None = None,
     all_jobs: JobFilter | None = None,
-    engine: RayEngine | None = None,
+    options: ReadOptions | None = None,
+    **overrides: Unpack[ReadOverrides],
 ) -> Audit:
     """Audit one or more labeling jobs.
 
     Args:
-        sources: job output folders (``<S3OutputPath>/<job-name>/``), local paths or ``s3://`` URIs.
+        sources: job output folders (``<S3OutputPath>/<job-name>/``), local paths or ``s3://``
+            URIs, or platform export files.
         job_names: labeling jobs to find through DescribeLabelingJob.
         gold: a gold file, local or ``s3://``.
-        label_attribute: the attribute holding consolidated labels, if the rules cannot find it.
-        strict: fail on the first unusable file instead of counting it as skipped.
-        aws: profile, region and S3 endpoint; boto3's defaults when ``None``.
-        concurrency: how many objects to read at once.
-        progress: callback ``(stage, done, total)``.
-        sagemaker: a boto3 SageMaker client for ``job_names``; made from ``aws`` when ``None``.
-        cache: a folder for the incremental cache, so a re-run fetches only new or changed
-            files; ``None`` (the default) reads everything every time.
-        task_options: the task type and its options when detection is not enough, e.g.
-            ``TaskOptions(answer_path="annotatedResult.label")`` for a custom template.
-        export: for platform exports: the format, Label Studio control, answer column, and
-            whether rejected work counts (:class:`~crowdaudit.sources.exports.ExportOptions`).
         all_jobs: audit every job of the account that matches, instead of ``sources`` and
             ``job_names`` (:func:`read_account`); ``summary["unreadable_jobs"]`` lists those left
             out.
-        engine: a :class:`~crowdaudit.sources.ray_engine.RayEngine`, entered, to fetch and
-            parse in Ray tasks (needs ``cache``).
+        options: how to read (:class:`~crowdaudit.options.ReadOptions`: ``strict``,
+            ``label_attribute``, ``aws``, ``concurrency``, ``progress``, ``cache``,
+            ``task_options``, ``export``, ``engine``…); the defaults when ``None``.
+        **overrides: fields of ``options`` to change, by name: ``audit(folder, strict=True)``.
+
+    Returns:
+        the :class:`Audit`; :meth:`Audit.write` writes its files.
 
     Example::
 
         a = crowdaudit.audit("s3://bucket/output/my-job/", gold="golden.manifest")
         a.workers.sort("gold_accuracy")
+        a.write("audit/")  # workers.csv, summary.json, report.html…
     """
-    aws = aws or AwsConfig()
-    gold_labels = read_gold(gold, aws=aws) if gold is not None else None
+    read = with_overrides(options, overrides)
+    gold_labels = read_gold(gold, aws=read.aws) if gold is not None else None
     jobs, unreadable = read_selected_jobs(
-        sources,
-        job_names=job_names,
-        all_jobs=all_jobs,
-        label_attribute=label_attribute,
-        strict=strict,
-        aws=aws,
-        concurrency=concurrency,
-        progress=progress,
-        sagemaker=sagemaker,
-        cache=cache,
-        task_options=task_options,
-        export=export,
-        engine=engine,
+        sources, job_names=job_names, all_jobs=all_jobs, options=read
     )
     return build_audit(jobs, gold_labels, unreadable=unreadable)

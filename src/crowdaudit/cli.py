@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.text import Text
@@ -27,15 +26,16 @@ from crowdaudit._cli_terminal import (
     View,
 )
 from crowdaudit._version import __version__
-from crowdaudit.audit import Audit, build_audit, read_gold, read_selected_jobs
+from crowdaudit.audit import Audit, build_audit
+from crowdaudit.audit import audit as run_audit
 from crowdaudit.demo import DEMO_JOB, load_demo_gold, load_demo_store
 from crowdaudit.errors import CrowdAuditError, SkippedRecord
 from crowdaudit.ledger import Contributions
 from crowdaudit.ledger import contributions as build_ledger
 from crowdaudit.model import Job
-from crowdaudit.report.commit import write_all
-from crowdaudit.report.ledger_quality import has_personal_data, with_quality
-from crowdaudit.report.ledger_quality import seed_csv as to_seed_csv
+from crowdaudit.options import ReadOptions
+from crowdaudit.report.ledger_quality import has_personal_data
+from crowdaudit.report.outputs import Written, ledger_format
 from crowdaudit.report.plain import plain
 from crowdaudit.report.terminal import (
     render_check_list,
@@ -43,18 +43,8 @@ from crowdaudit.report.terminal import (
     render_summary_line,
     render_worker_table,
 )
-from crowdaudit.report.writers import (
-    TABLE_FORMATS,
-    render_json,
-    render_seed_json,
-    render_table,
-    render_table_files,
-)
-from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.exports import FORMAT_NAMES, ExportOptions
 from crowdaudit.sources.groundtruth import read_job_folder
-from crowdaudit.sources.locations import Location, open_output_file, open_output_folder
-from crowdaudit.sources.store import join_key
 from crowdaudit.tasks.custom import COMPARES, check_path
 from crowdaudit.tasks.entities import SPAN_MATCHES
 from crowdaudit.tasks.registry import TASK_TYPE_NAMES, TaskOptions
@@ -138,33 +128,26 @@ def _show(result: Audit, *, view: View) -> None:
         console.print(line, highlight=False, soft_wrap=True)
 
 
-def _write_outputs(
-    result: Audit, *, out: str | None, seed_json: str | None, aws: AwsConfig
-) -> None:
-    # Everything is rendered, then staged, then moved into place: a failure anywhere (a full
-    # disk, a folder named report.html, an unwritable --seed-json) leaves what was there before.
-    files = render_table_files(result.workers, "workers") if out else {}
-    if out:
-        if result.items.height:
-            files["items.csv"] = render_table(result.items, "csv")
-        files["summary.json"] = render_json(result.summary)
-        if len(result.jobs) > 1:
-            files["history.csv"] = render_table(result.history, "csv")
-        files["report.html"] = result.report().encode()
-    outputs: list[tuple[Location, bytes]] = []
-    if out:
-        folder = open_output_folder(out, aws)
-        outputs += [
-            (Location(folder.store, join_key(folder.key, name)), data)
-            for name, data in files.items()
-        ]
-    if seed_json:
-        outputs.append((open_output_file(seed_json, aws), render_seed_json(result.seed_metrics())))
-    write_all(outputs)
-    if out:
-        _tell("", "", f"wrote {', '.join(files)} to {folder.uri}")
-    if seed_json:
-        _tell("", "", f"wrote the seed notebook's JSON to {outputs[-1][0].uri}")
+def _tell_written(written: Written) -> None:
+    if written.folder is not None:
+        _tell("", "", f"wrote {', '.join(written.files)} to {written.folder}")
+    for uri in written.extras:
+        _tell("", "", f"wrote the seed notebook's JSON to {uri}")
+
+
+@contextmanager
+def _reading(read: ReadArgs) -> Iterator[ReadOptions]:
+    """The shared options as the library's, with the engine started and progress bars shown for
+    the duration; Ctrl-C says how far reading got."""
+    aws = read.aws()
+    with (
+        build_engine(
+            read.engine, read.ray_address, aws=aws, concurrency=read.concurrency
+        ) as engine,
+        ProgressBars(stderr, enabled=not read.quiet) as progress,
+        _interrupts(progress, cached=not read.no_cache),
+    ):
+        yield read.options(aws=aws, progress=progress, engine=engine)
 
 
 SourcesArg = Annotated[
@@ -307,35 +290,38 @@ def _note_cache(jobs: Sequence[Job], *, quiet: bool) -> None:
             )
 
 
+GoldOpt = Annotated[
+    str | None,
+    typer.Option(
+        help='Gold labels: a golden manifest ({"<datasetObjectId>": "<label>"} per line), a '
+        "CSV with columns task,label, or JSON Lines with source-ref/source and label. Path or s3://.",
+    ),
+]
+AuditOutOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Folder or s3:// prefix for workers.csv, workers.parquet, workers.json, "
+        "items.csv, summary.json and report.html.",
+    ),
+]
+SeedJsonOpt = Annotated[
+    str | None,
+    typer.Option(help="Also write the seed notebook's per-worker JSON to this path or s3:// URI."),
+]
+
+
 @app.command(cls=PlainHelp)
 @with_read_options
 def audit(
     sources: SourcesArg = None,
     job: JobOpt = None,
-    gold: Annotated[
-        str | None,
-        typer.Option(
-            help='Gold labels: a golden manifest ({"<datasetObjectId>": "<label>"} per line), a '
-            "CSV with columns task,label, or JSON Lines with source-ref/source and label. Path or s3://.",
-        ),
-    ] = None,
+    gold: GoldOpt = None,
     label_attribute: Annotated[
         str | None,
         typer.Option(help="Attribute of the output manifest holding the consolidated labels."),
     ] = None,
-    out: Annotated[
-        str | None,
-        typer.Option(
-            help="Folder or s3:// prefix for workers.csv, workers.parquet, workers.json, "
-            "items.csv, summary.json and report.html.",
-        ),
-    ] = None,
-    seed_json: Annotated[
-        str | None,
-        typer.Option(
-            help="Also write the seed notebook's per-worker JSON to this path or s3:// URI."
-        ),
-    ] = None,
+    out: AuditOutOpt = None,
+    seed_json: SeedJsonOpt = None,
     task_type: TaskTypeOpt = None,
     answer_path: AnswerPathOpt = None,
     label_path: LabelPathOpt = None,
@@ -366,40 +352,27 @@ def audit(
         _tell("error:", "bold red", "give a SOURCE or --job (or --all-jobs); see --help")
         raise typer.Exit(2)
     view = View(read.limit, sort, only, min_objects)
-    aws = read.aws()
-    options = _task_options(task_type, answer_path, compare, iou_threshold, span_match, label_path)
+    task = _task_options(task_type, answer_path, compare, iou_threshold, span_match, label_path)
     job_filter = read.job_filter([*(sources or []), *(job or [])])
     export = _export_options(
-        read.export_format, control, answer_column, read.include_rejected, options
+        read.export_format, control, answer_column, read.include_rejected, task
     )
+    with _cli_errors(), _reading(read) as options:
+        result = run_audit(
+            *(sources or []),
+            job_names=job or [],
+            gold=gold or None,
+            all_jobs=job_filter,
+            options=options,
+            label_attribute=label_attribute,
+            task_options=task,
+            export=export,
+        )
+    _note_cache(result.jobs, quiet=read.quiet)
+    warn_unreadable(stderr, result.unreadable)
     with _cli_errors():
-        gold_labels = read_gold(gold, aws=aws) if gold else None
-        with (
-            build_engine(
-                read.engine, read.ray_address, aws=aws, concurrency=read.concurrency
-            ) as ray_engine,
-            ProgressBars(stderr, enabled=not read.quiet) as progress,
-            _interrupts(progress, cached=not read.no_cache),
-        ):
-            jobs, unreadable = read_selected_jobs(
-                sources or [],
-                job_names=job or [],
-                all_jobs=job_filter,
-                label_attribute=label_attribute,
-                strict=read.strict,
-                aws=aws,
-                concurrency=read.concurrency,
-                progress=progress,
-                cache=read.cache_folder(),
-                task_options=options,
-                export=export,
-                engine=ray_engine,
-            )
-        result = build_audit(jobs, gold_labels, unreadable=unreadable)
-    _note_cache(jobs, quiet=read.quiet)
-    warn_unreadable(stderr, unreadable or [])
-    with _cli_errors():
-        _write_outputs(result, out=out, seed_json=seed_json, aws=aws)
+        written = result.write(out or None, seed_json=seed_json or None, aws=options.aws)
+    _tell_written(written)
     _show(result, view=view)
 
 
@@ -417,17 +390,33 @@ def demo(
     with _cli_errors():
         store = load_demo_store()
         result = build_audit([read_job_folder(store, f"{DEMO_JOB}/")], load_demo_gold())
-        _write_outputs(result, out=out, seed_json=str(Path(out) / "seed.json"), aws=AwsConfig())
+        written = result.write(out, seed_json=Path(out) / "seed.json")
+    _tell_written(written)
     _show(result, view=view)
 
 
-def _ledger_format(out: str) -> str:
-    suffix = Path(out).suffix.lower().lstrip(".")
-    if suffix not in TABLE_FORMATS:
-        raise typer.BadParameter(
-            f"{out!r} must end in .csv, .json or .parquet", param_hint="'--out'"
-        )
-    return suffix
+WithAuditOpt = Annotated[
+    bool,
+    typer.Option(
+        help="Audit the same jobs too, and add each person's verdict, its reason and skill "
+        "beside their work and payout, so a payout list never hides a worker to check.",
+    ),
+]
+SeedCsvOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Also write the worker-contribution notebook's CSV (username, user_sub, "
+        "label_count) to this path or s3:// URI.",
+        show_default=False,
+    ),
+]
+LedgerOutOpt = Annotated[
+    str,
+    typer.Option(
+        help="The ledger file, local or s3://; its extension picks the format: .csv, .json "
+        "or .parquet. It holds personal data (names, e-mails) where Cognito knows them.",
+    ),
+]
 
 
 @app.command(no_args_is_help=True, cls=PlainHelp)
@@ -449,28 +438,9 @@ def contributions(
         ),
     ] = False,
     by_job: Annotated[bool, typer.Option(help="One row per person and job.")] = False,
-    with_audit: Annotated[
-        bool,
-        typer.Option(
-            help="Audit the same jobs too, and add each person's verdict, its reason and skill "
-            "beside their work and payout, so a payout list never hides a worker to check.",
-        ),
-    ] = False,
-    seed_csv: Annotated[
-        str | None,
-        typer.Option(
-            help="Also write the worker-contribution notebook's CSV (username, user_sub, "
-            "label_count) to this path or s3:// URI.",
-            show_default=False,
-        ),
-    ] = None,
-    out: Annotated[
-        str,
-        typer.Option(
-            help="The ledger file, local or s3://; its extension picks the format: .csv, .json "
-            "or .parquet. It holds personal data (names, e-mails) where Cognito knows them.",
-        ),
-    ] = "contributions.csv",
+    with_audit: WithAuditOpt = False,
+    seed_csv: SeedCsvOpt = None,
+    out: LedgerOutOpt = "contributions.csv",
     rate_per_object: Annotated[
         float | None,
         typer.Option(
@@ -494,58 +464,34 @@ def contributions(
 
         crowdaudit contributions --job job-a --job job-b --rate-per-hour 18 --out pay.csv
     """
-    table_format = _ledger_format(out)
+    try:
+        ledger_format(out)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--out'") from None
     if seed_csv and by_job:
         raise typer.BadParameter("needs one row per person, not --by-job", param_hint="--seed-csv")
     job_filter = read.job_filter([*(sources or []), *(job or [])])
     export = _export_options(read.export_format, None, None, read.include_rejected)
-    aws = read.aws()
     with _cli_errors():
-        with (
-            build_engine(
-                read.engine, read.ray_address, aws=aws, concurrency=read.concurrency
-            ) as ray_engine,
-            ProgressBars(stderr, enabled=not read.quiet) as progress,
-            _interrupts(progress, cached=not read.no_cache),
-        ):
+        with _reading(read) as options:
             ledger = build_ledger(
                 *(sources or []),
                 job_names=job or [],
+                all_jobs=job_filter,
                 identities=identities,
                 allow_missing_identities=allow_missing_identities,
                 by_job=by_job,
                 rate_per_object=rate_per_object,
                 rate_per_hour=rate_per_hour,
-                strict=read.strict,
-                aws=aws,
-                concurrency=read.concurrency,
-                progress=progress,
-                cache=read.cache_folder(),
+                with_audit=with_audit,
+                options=options,
                 export=export,
-                all_jobs=job_filter,
-                engine=ray_engine,
             )
-        table = ledger.table
-        if with_audit:
-            # The audit reads the jobs as ``audit`` does (task type and all); the read.cache makes
-            # the second reading cheap.
-            jobs, _ = read_selected_jobs(
-                [*(sources or [])], job_names=job or [], all_jobs=job_filter, strict=read.strict,
-                aws=aws, concurrency=read.concurrency, cache=read.cache_folder(), export=export
-            )  # fmt: skip
-            table = with_quality(table, build_audit(jobs, None).workers)
-        outputs = [(open_output_file(out, aws), render_table(table, table_format))]
-        if seed_csv:
-            outputs.append(
-                (open_output_file(seed_csv, aws), render_table(to_seed_csv(table), "csv"))
-            )
-        write_all(outputs)
-    _tell_ledger(ledger, table, [location for location, _ in outputs], limit=read.limit or None)
+        written = ledger.write(out, seed_csv=seed_csv or None, aws=options.aws)
+    _tell_ledger(ledger, written, limit=read.limit or None)
 
 
-def _tell_ledger(
-    ledger: Contributions, table: pl.DataFrame, written: list[Location], *, limit: int | None
-) -> None:
+def _tell_ledger(ledger: Contributions, written: Written, *, limit: int | None) -> None:
     """The ledger's warnings, its table, and where it was written (with the personal-data notice
     when names or e-mails are in it)."""
     for warning in (warning for job in ledger.jobs for warning in job.warnings):
@@ -561,11 +507,12 @@ def _tell_ledger(
             f"{len(ledger.unresolved)} Cognito user(s) not found (deleted?); their rows have no name",
         )
     console = stdout if stdout.is_terminal else Console(width=_PIPED_WIDTH)
+    table = ledger.table
     console.print(render_contributions_table(table, limit=limit))
     notice = " (it holds personal data: names or e-mails)" if has_personal_data(table) else ""
-    _tell("", "", f"wrote {table.height} rows to {written[0].uri}{notice}")
-    if len(written) > 1:
-        _tell("", "", f"wrote the contribution notebook's CSV to {written[1].uri}")
+    _tell("", "", f"wrote {table.height} rows to {written.extras[0]}{notice}")
+    if len(written.extras) > 1:
+        _tell("", "", f"wrote the contribution notebook's CSV to {written.extras[1]}")
 
 
 def _version(value: bool) -> None:

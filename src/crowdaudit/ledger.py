@@ -6,22 +6,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from crowdaudit.audit import read_selected_jobs
+from crowdaudit.audit import build_audit, read_selected_jobs
 from crowdaudit.errors import IdentityError
 from crowdaudit.identity.cognito import CognitoDirectory
 from crowdaudit.identity.directory import IdentityDirectory, Person, PoolSub, unresolved
 from crowdaudit.metrics.contributions import build_pool_subs, compute_contributions
 from crowdaudit.model import Job
+from crowdaudit.options import ReadOptions, ReadOverrides, with_overrides
+from crowdaudit.report.ledger_quality import with_quality
+from crowdaudit.report.outputs import Written, write_ledger
 from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter, UnreadableJob
-from crowdaudit.sources.exports import ExportOptions
-from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY, Progress, no_progress
-from crowdaudit.sources.ray_engine import RayEngine
+from crowdaudit.sources.fetch import no_progress
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["Contributions", "cognito_directory", "contributions", "fetch_contributions"]
 
@@ -43,6 +47,28 @@ class Contributions:
     unresolved: tuple[PoolSub, ...] = ()
     identity_error: IdentityError | None = None
     unreadable: tuple[UnreadableJob, ...] = ()
+
+    def write(
+        self,
+        out: str | Path,
+        *,
+        seed_csv: str | Path | None = None,
+        aws: AwsConfig | None = None,
+    ) -> Written:
+        """Write the ledger, all or nothing, and say where (``Written.extras``).
+
+        Args:
+            out: the ledger file, local or ``s3://``; its extension picks the format: ``.csv``,
+                ``.json`` or ``.parquet``. It holds personal data where Cognito knows names.
+            seed_csv: also write the contribution notebook's CSV (``username``, ``user_sub``,
+                ``label_count``) to this path or ``s3://`` URI; needs one row per person.
+            aws: how to reach S3; boto3's defaults when ``None``.
+
+        Raises:
+            OutputError: a wrong extension, ``seed_csv`` of a ledger by job, or a file that
+                could not be written (then neither file is).
+        """
+        return write_ledger(self.table, out, seed_csv_to=seed_csv, aws=aws)
 
 
 def cognito_directory(aws: AwsConfig) -> CognitoDirectory:
@@ -112,67 +138,49 @@ def _with_named_people(table: pl.DataFrame, jobs: Sequence[Job]) -> pl.DataFrame
 def contributions(
     *sources: str | Path,
     job_names: Iterable[str] = (),
+    all_jobs: JobFilter | None = None,
     identities: bool = True,
     allow_missing_identities: bool = False,
     by_job: bool = False,
     rate_per_object: float | None = None,
     rate_per_hour: float | None = None,
-    strict: bool = False,
-    aws: AwsConfig | None = None,
+    with_audit: bool = False,
     directory: IdentityDirectory | None = None,
-    sagemaker: Any = None,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    progress: Progress = no_progress,
-    cache: Path | None = None,
-    export: ExportOptions | None = None,
-    all_jobs: JobFilter | None = None,
-    engine: RayEngine | None = None,
+    options: ReadOptions | None = None,
+    **overrides: Unpack[ReadOverrides],
 ) -> Contributions:
     """The contribution ledger of one or more labeling jobs, with Cognito user names and e-mails.
 
     Args:
-        sources: job output folders, local paths or ``s3://`` URIs.
+        sources: job output folders, local paths or ``s3://`` URIs, or platform export files.
         job_names: labeling jobs to find through DescribeLabelingJob.
+        all_jobs: every job of the account that matches, instead of ``sources`` and
+            ``job_names`` (:func:`crowdaudit.audit.read_account`).
         identities: look up the people behind Cognito ``sub`` values.
         allow_missing_identities: on a Cognito error, build the ledger without names instead of
             raising.
         by_job: one row per person and job.
         rate_per_object: USD per answer; jobs found by name default to their task price.
         rate_per_hour: USD per hour of ``total_seconds``.
-        strict: fail on the first unusable file.
-        aws: profile, region and S3 endpoint.
-        directory: where to look people up; Cognito through ``aws`` when ``None``.
-        sagemaker: a boto3 SageMaker client for ``job_names``.
-        concurrency: objects read at once.
-        progress: callback ``(stage, done, total)``.
-        cache: a folder for the incremental cache (``None``: read everything).
-        export: for platform exports: the format and whether rejected work counts.
-        all_jobs: every job of the account that matches, instead of ``sources`` and
-            ``job_names`` (:func:`crowdaudit.audit.read_account`).
-        engine: Ray tasks fetch and parse into ``cache`` (:mod:`crowdaudit.sources.ray_engine`).
+        with_audit: audit the same jobs too, and add each person's verdict, its reason and
+            skill beside their work (the second reading is cheap with ``cache``).
+        directory: where to look people up; Cognito through ``options.aws`` when ``None``.
+        options: how to read (:class:`~crowdaudit.options.ReadOptions`); answers are always
+            read without labels (``labels=False``) for the ledger itself.
+        **overrides: fields of ``options`` to change, by name (``strict=True``, ``aws=...``).
 
     Example::
 
         ledger = crowdaudit.contributions("s3://bucket/output/job-a/", "s3://bucket/output/job-b/")
         ledger.table.select("username", "email", "n_objects", "total_seconds")
+        ledger.write("pay.csv")
     """
-    aws = aws or AwsConfig()
+    read = replace(with_overrides(options, overrides), labels=False)
     jobs, unreadable = read_selected_jobs(
-        sources,
-        job_names=job_names,
-        all_jobs=all_jobs,
-        strict=strict,
-        aws=aws,
-        concurrency=concurrency,
-        progress=progress,
-        sagemaker=sagemaker,
-        labels=False,
-        cache=cache,
-        export=export,
-        engine=engine,
+        sources, job_names=job_names, all_jobs=all_jobs, options=read
     )
     if identities and directory is None:
-        directory = cognito_directory(aws)
+        directory = cognito_directory(read.aws)
     ledger = fetch_contributions(
         jobs,
         directory=directory if identities else None,
@@ -181,4 +189,11 @@ def contributions(
         rate_per_object=rate_per_object,
         rate_per_hour=rate_per_hour,
     )
+    if with_audit:
+        # The audit reads the jobs as ``audit`` does (task type and all), without progress.
+        audited = replace(read, labels=True, progress=no_progress, engine=None)
+        jobs, _ = read_selected_jobs(
+            sources, job_names=job_names, all_jobs=all_jobs, options=audited
+        )
+        ledger = replace(ledger, table=with_quality(ledger.table, build_audit(jobs, None).workers))
     return replace(ledger, unreadable=tuple(unreadable or ()))

@@ -1,7 +1,8 @@
 """S3 through boto3: addresses (``s3://bucket/prefix``) and the :class:`S3Store`.
 
-The store's errors are translated by :mod:`crowdaudit.sources.aws_errors`; the obstore-backed
-store, faster for reads, is in :mod:`crowdaudit.sources.s3_obstore`.
+The store's errors are translated by :mod:`crowdaudit.sources.aws_errors`. crowdaudit's S3 path is
+obstore (:class:`~crowdaudit.sources.s3_obstore.HybridS3Store`); this store answers only for keys
+obstore cannot address (``..`` segments, ``//``, control characters), which S3 allows.
 """
 
 from __future__ import annotations

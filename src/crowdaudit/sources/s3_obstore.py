@@ -257,45 +257,107 @@ class ObstoreS3Store:
         except (obstore.exceptions.BaseError, OSError, ValueError) as exc:
             raise as_write_error(self._error(exc, "cannot write S3 object", self.uri(key))) from exc
 
+    def delete(self, key: str) -> None:
+        """Remove ``key`` (no error when it is absent, as in S3 itself)."""
+        try:
+            obstore.delete(self._store, key)
+        except FileNotFoundError:
+            return  # S3 answers 204 either way; an S3-compatible store may say 404
+        except (obstore.exceptions.BaseError, OSError, ValueError) as exc:
+            raise as_write_error(
+                self._error(exc, "cannot delete S3 object", self.uri(key))
+            ) from exc
+
     def uri(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
 
 
 _UNSAFE_FOR_OBSTORE = re.compile(r"(^|/)\.{1,2}(/|$)|//|[\x00-\x1f\x7f]")
+"""Keys ``object_store``'s path type refuses although S3 allows them: ``.`` and ``..`` segments,
+empty segments and control characters."""
 
 
-class HybridS3Store(S3Store):
-    """obstore where it is fast, boto3 where it is needed: reads and listings go through obstore
-    (a tenth of boto3's CPU per object and per listed key, ``bench/ingest.py``); writes, keys
-    obstore cannot address (``..`` segments, ``//``, control characters) and listings obstore
-    refuses go through boto3, which handles every key S3 allows.
+class HybridS3Store:
+    """An S3 bucket with one path for everything: obstore lists, reads, writes and deletes.
+
+    obstore costs a tenth of boto3's CPU per object and per listed key (``bench/ingest.py``), and
+    its errors are classified by S3's own ``<Code>`` (:func:`translate_obstore_error`).
+
+    boto3 (:class:`~crowdaudit.sources.s3.S3Store`) is kept for what obstore cannot address, and
+    only for that: a key or prefix with a ``.`` or ``..`` segment, ``//`` or a control character
+    (``object_store`` refuses such paths; S3 allows them), and a listing obstore refuses because
+    such a key lies below the prefix; and a delete that obstore's DeleteObjects call could not
+    settle (a refusal of the key inside a 200 answer, or a store without the call), asked again
+    as one DeleteObject so that the error keeps S3's class. Its client is made on the first such
+    call.
     """
 
+    max_concurrency = 512
+
     def __init__(self, aws: AwsConfig, bucket: str) -> None:
-        super().__init__(aws.s3_client(), bucket)
+        aws.session()  # an unknown profile is an error about the profile, before any request
+        self.bucket = bucket
         self._aws = aws
         self._fast: ObstoreS3Store | None = None
+        self._boto: S3Store | None = None
         self._lock = threading.Lock()
 
-    def _reader(self) -> ObstoreS3Store:
-        # Made on the first read, so that a listing that fails (no such bucket, no credentials)
-        # says so about the prefix the user gave.
+    def _obstore(self) -> ObstoreS3Store:
+        # Made on the first call, so that a failure (no such bucket, no credentials) is told about
+        # the key or prefix the user gave.
         with self._lock:
             if self._fast is None:
                 self._fast = ObstoreS3Store(self._aws, self.bucket)
             return self._fast
 
+    def _opened(self, what: str, key: str) -> ObstoreS3Store:
+        try:
+            return self._obstore()
+        except CrowdAuditError as exc:
+            raise exc.reworded(what, where=self.uri(key)) from exc
+
+    def _fallback(self) -> S3Store:
+        """boto3, for the keys obstore cannot address."""
+        with self._lock:
+            if self._boto is None:
+                self._boto = S3Store(self._aws.s3_client(), self.bucket)
+            return self._boto
+
     def read_bytes(self, key: str) -> bytes:
         if _UNSAFE_FOR_OBSTORE.search(key):
-            return super().read_bytes(key)
-        return self._reader().read_bytes(key)
+            return self._fallback().read_bytes(key)
+        return self._obstore().read_bytes(key)
+
+    def write_bytes(self, key: str, data: bytes) -> None:
+        if _UNSAFE_FOR_OBSTORE.search(key):
+            self._fallback().write_bytes(key, data)
+            return
+        try:
+            store = self._opened("cannot write S3 object", key)
+        except CrowdAuditError as exc:
+            raise as_write_error(exc) from exc
+        store.write_bytes(key, data)
+
+    def delete(self, key: str) -> None:
+        """Remove ``key`` (no error when it is absent, as in S3 itself)."""
+        if _UNSAFE_FOR_OBSTORE.search(key):
+            self._fallback().delete(key)
+            return
+        try:
+            self._opened("cannot delete S3 object", key).delete(key)
+        except (AccessDeniedError, CredentialsError):
+            raise
+        except CrowdAuditError:
+            # obstore deletes through DeleteObjects (a POST to ``?delete``): a refusal of the one
+            # key comes back inside a 200 answer, which obstore reports without S3's class, and
+            # some S3-compatible stores lack the call. boto3's DeleteObject says which it was.
+            self._fallback().delete(key)
 
     def _listed(self, prefix: str) -> list[StoredObject] | None:
         """obstore's listing of ``prefix``, or ``None`` where boto3 must list instead."""
-        try:
-            reader = self._reader()
-        except CrowdAuditError as exc:
-            raise exc.reworded("cannot list S3 objects", where=self.uri(prefix)) from exc
+        if _UNSAFE_FOR_OBSTORE.search(prefix):
+            return None
+        reader = self._opened("cannot list S3 objects", prefix)
         try:
             listed = list(reader.list_objects(prefix))
         except (SourceNotFoundError, AccessDeniedError, CredentialsError):
@@ -309,6 +371,20 @@ class HybridS3Store(S3Store):
     def list_objects(self, prefix: str) -> Iterator[StoredObject]:
         listed = self._listed(prefix)
         if listed is None:
-            yield from super().list_objects(prefix)
+            yield from self._fallback().list_objects(prefix)
         else:
             yield from listed
+
+    def list_level(self, prefix: str) -> tuple[list[str], list[StoredObject]]:
+        if not _UNSAFE_FOR_OBSTORE.search(prefix):
+            reader = self._opened("cannot list S3 objects", prefix)
+            try:
+                return reader.list_level(prefix)
+            except (SourceNotFoundError, AccessDeniedError, CredentialsError):
+                raise
+            except SourceError:
+                pass  # a key obstore cannot parse at this level: boto3 lists it
+        return self._fallback().list_level(prefix)
+
+    def uri(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
