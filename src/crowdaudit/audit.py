@@ -21,7 +21,7 @@ from crowdaudit.errors import (
 )
 from crowdaudit.metrics.accuracy import compute_label_accuracy
 from crowdaudit.metrics.history import compute_history
-from crowdaudit.metrics.job_skill import JOB_FIGURES, compute_job_skill
+from crowdaudit.metrics.job_skill import compute_job_skill, single_job_figures
 from crowdaudit.metrics.workers import (
     compute_seed_metrics,
     compute_worker_table,
@@ -34,7 +34,7 @@ from crowdaudit.report.html import render_report, render_summary_html
 from crowdaudit.report.items import build_similarity_items, with_object_details, with_votes
 from crowdaudit.report.outputs import Written, write_audit
 from crowdaudit.report.plain_repr import render_repr
-from crowdaudit.schema import COL
+from crowdaudit.schema import COL, JobSummary, SeedFigures, Summary, UnreadableJobs
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter, UnreadableJob, discover_jobs
 from crowdaudit.sources.exports import ExportOptions, is_export_file, parse_export
@@ -66,7 +66,7 @@ class Audit:
         jobs: the jobs read.
         answers: every answer (``schema.RESPONSES``) with ``consolidated`` and ``gold`` joined on.
         workers: the worker table (``schema.WORKERS`` and the skill columns), best first.
-        summary: job-level figures, as written to ``summary.json``.
+        summary: job-level figures, as written to ``summary.json`` (``schema.Summary``).
         items: one row per object, least certain first: majority vote, Dawid-Skene label and
             its posterior, consolidated and gold labels (``items.csv``).
         unreadable: with ``all_jobs``, the jobs found but not read, with the reason (also in
@@ -76,7 +76,7 @@ class Audit:
     jobs: tuple[Job, ...]
     answers: pl.DataFrame
     workers: pl.DataFrame
-    summary: dict[str, Any]
+    summary: Summary
     items: pl.DataFrame
     unreadable: tuple[UnreadableJob, ...] = ()
 
@@ -94,7 +94,7 @@ class Audit:
         """One row per worker and job, jobs in the order they started (``history.csv``)."""
         return compute_history(self.workers, self.answers)
 
-    def seed_metrics(self) -> dict[str, dict[str, Any]]:
+    def seed_metrics(self) -> dict[str, SeedFigures]:
         """The seed notebook's per-worker JSON (see :func:`compute_seed_metrics`)."""
         return compute_seed_metrics(self.answers)
 
@@ -202,19 +202,19 @@ def build_audit(
     )
     if skill.workers.height:
         workers = rank_workers(workers.join(skill.workers, on=[COL.JOB, COL.WORKER], how="left"))
-    per_job = [{**describe(job), **skill.summaries.get(job.name, {})} for job in jobs]
+    per_job: list[JobSummary] = [
+        {**describe(job), **skill.summaries.get(job.name, {})} for job in jobs
+    ]
     gold_objects = answers.filter(pl.col(COL.GOLD).is_not_null()).select(COL.JOB, COL.TASK).unique()
     failed = [
         entry["n_failed_objects"] for entry in per_job if entry["n_failed_objects"] is not None
     ]
     unlabelled = [
-        entry["n_objects_without_consolidated_label"]
-        for entry in per_job
-        if entry.get("n_objects_without_consolidated_label") is not None
+        n for entry in per_job if (n := entry["n_objects_without_consolidated_label"]) is not None
     ]
     skipped = [record.to_dict() for job in jobs for record in job.skipped]
     skipped += [record.to_dict() for record in (gold.skipped if gold else ())]
-    summary: dict[str, Any] = {
+    summary: Summary = {
         "crowdaudit_version": __version__,
         "n_jobs": len(jobs),
         "n_objects": sum(entry["n_objects"] for entry in per_job),
@@ -229,15 +229,21 @@ def build_audit(
         "n_files_skipped": len(skipped),
         "skipped": skipped,
         "warnings": [warning for job in jobs for warning in job.warnings],
+        **single_job_figures(per_job),
+        "jobs": per_job,
+        **_unreadable_jobs(unreadable),
     }
-    if len(per_job) == 1:
-        summary.update({key: per_job[0][key] for key in JOB_FIGURES if key in per_job[0]})
-    summary["jobs"] = per_job
-    if unreadable is not None:
-        summary["n_unreadable_jobs"] = len(unreadable)
-        summary["unreadable_jobs"] = [job.to_dict() for job in unreadable]
     items = _build_items(jobs, scored, skill.items)
     return Audit(tuple(jobs), answers, workers, summary, items, tuple(unreadable or ()))
+
+
+def _unreadable_jobs(unreadable: Sequence[UnreadableJob] | None) -> UnreadableJobs:
+    if unreadable is None:
+        return {}
+    return {
+        "n_unreadable_jobs": len(unreadable),
+        "unreadable_jobs": [job.to_dict() for job in unreadable],
+    }
 
 
 def _build_items(

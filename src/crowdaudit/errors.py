@@ -37,6 +37,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar, Final, Self
 
+from crowdaudit.schema import SkippedEntry
+
 __all__ = [
     "AccessDeniedError",
     "CredentialsError",
@@ -208,7 +210,7 @@ class SkippedRecord:
         code = error.code if isinstance(error, InputFormatError) else "unreadable"
         return cls(error.what, error.where, error.why, code)
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> SkippedEntry:
         return {"what": self.what, "where": self.where, "why": self.why, "code": self.code}
 
 

@@ -172,7 +172,7 @@ def contributions(
     Example::
 
         ledger = crowdaudit.contributions("s3://bucket/output/job-a/", "s3://bucket/output/job-b/")
-        ledger.table.select("username", "email", "n_objects", "total_seconds")
+        ledger.table.select("username", "email", "n_answers", "total_seconds")
         ledger.write("pay.csv")
     """
     read = replace(with_overrides(options, overrides), labels=False)

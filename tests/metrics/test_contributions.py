@@ -43,6 +43,7 @@ EXPECTED_COLUMNS = [
     "identity_provider",
     "username",
     "email",
+    "n_answers",
     "n_objects",
     "n_jobs",
     "jobs",
@@ -152,7 +153,8 @@ def test_one_row_per_person_with_hand_checked_values() -> None:
         COL.IDENTITY_PROVIDER: "Cognito",
         COL.USERNAME: "alice",
         COL.EMAIL: "alice@example.org",
-        COL.N_OBJECTS: 4,
+        COL.N_ANSWERS: 4,
+        COL.N_OBJECTS: 4,  # the old name of n_answers, for one more release
         COL.N_JOBS: 2,
         COL.JOBS: "j1;j2",
         COL.TOTAL_SECONDS: 100.0,  # 10 + 20 + 30 + 40

@@ -28,6 +28,7 @@ from crowdaudit.schema import (
     CONTRIBUTIONS,
     CONTRIBUTIONS_BY_JOB,
     IDENTITY_COLUMNS,
+    PAYOUT,
     RESPONSES,
 )
 
@@ -121,11 +122,12 @@ def compute_contributions(
     Returns:
         One row per person (:data:`CONTRIBUTIONS`), or per person and job
         (:data:`CONTRIBUTIONS_BY_JOB`), plus ``payout_usd`` when any rate is given, sorted by
-        ``n_objects`` descending, then ``worker``. Per row:
+        ``n_answers`` descending, then ``worker``. Per row:
 
         * ``worker``: the person's worker ids, sorted and ``;``-joined;
         * ``identity_provider``: ``Cognito``, ``Oidc`` or ``none`` (no identity data);
-        * ``n_objects``: answers submitted (the notebook's ``label_count``);
+        * ``n_answers``: answers submitted (the notebook's ``label_count``); ``n_objects``, the
+          same count under its old name, is written for one more release;
         * ``n_jobs``, ``jobs``: distinct jobs, and their names sorted and ``;``-joined (0 and null
           for a table without a ``job`` column);
         * ``total_seconds`` = Σ seconds and ``median_seconds`` over answers with a known time
@@ -143,7 +145,7 @@ def compute_contributions(
 
     Example:
         A worker with answers of 10 s and 20 s on two days, paid 0.05 USD per object and 36 USD
-        per hour, gets ``n_objects = 2``, ``total_seconds = 30``, ``median_seconds = 15``,
+        per hour, gets ``n_answers = 2``, ``total_seconds = 30``, ``median_seconds = 15``,
         ``active_days = 2`` and ``payout_usd = 2 * 0.05 + 30 / 3600 * 36 = 0.4``.
     """
     _check_rates(rate_per_object, rate_per_hour, job_rates)
@@ -156,7 +158,7 @@ def compute_contributions(
         pl.col(COL.SUB).drop_nulls().first().alias(COL.SUB),
         pl.col(COL.USER_POOL_ID).drop_nulls().first().alias(COL.USER_POOL_ID),
         pl.col(COL.ISSUER).drop_nulls().first().alias(COL.ISSUER),
-        pl.len().cast(pl.Int64).alias(COL.N_OBJECTS),
+        pl.len().cast(pl.Int64).alias(COL.N_ANSWERS),
         # Σ of nothing is 0 in polars; an unknown total must stay null.
         pl.when(pl.col(COL.SECONDS).count() > 0)
         .then(pl.col(COL.SECONDS).sum())
@@ -181,13 +183,15 @@ def compute_contributions(
             pl.when(jobs.len() > 0).then(jobs.sort().str.join(JOIN_SEPARATOR)).alias(COL.JOBS),
         ]
     table = frame.group_by(group).agg(aggregations)
-    table = _with_identities(table, identities)
+    table = _with_identities(table, identities).with_columns(
+        pl.col(COL.N_ANSWERS).alias(COL.N_OBJECTS)  # its old name (schema.DEPRECATED_COLUMNS)
+    )
 
     columns = dict(CONTRIBUTIONS_BY_JOB if by_job else CONTRIBUTIONS)
     if rate_per_object is not None or rate_per_hour is not None or job_rates is not None:
         table = table.with_columns(_payout(rate_per_hour))
-        columns[COL.PAYOUT_USD] = pl.Float64()
-    sort_by = [COL.N_OBJECTS, COL.WORKER, *([COL.JOB] if by_job else []), *_KEY]
+        columns.update(PAYOUT)
+    sort_by = [COL.N_ANSWERS, COL.WORKER, *([COL.JOB] if by_job else []), *_KEY]
     table = table.sort(sort_by, descending=[True] + [False] * (len(sort_by) - 1), nulls_last=True)
     table = table.with_columns(pl.col(_PROVIDER).alias(COL.IDENTITY_PROVIDER))
     return table.select(pl.col(name).cast(dtype) for name, dtype in columns.items())
@@ -276,7 +280,7 @@ def _payout(rate_per_hour: float | None) -> pl.Expr:
     payout = pl.col(_RATE)
     if rate_per_hour is not None:
         payout = (
-            pl.when(pl.col(_N_TIMED) == pl.col(COL.N_OBJECTS))
+            pl.when(pl.col(_N_TIMED) == pl.col(COL.N_ANSWERS))
             .then(payout + pl.col(COL.TOTAL_SECONDS) / 3600 * rate_per_hour)
             .otherwise(None)
         )

@@ -3,32 +3,25 @@ figures of :func:`crowdaudit.metrics.skill.compute_skill`, fitted one job at a t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final, cast
 
 import polars as pl
 
 from crowdaudit.metrics.accuracy import compute_label_accuracy
 from crowdaudit.metrics.skill import compute_skill
 from crowdaudit.metrics.workers import latest_answers
-from crowdaudit.schema import COL
+from crowdaudit.schema import COL, JobFigures, JobSummary, SkillFigures, SkillSummary
 
-__all__ = ["JOB_FIGURES", "JobSkill", "compute_job_skill"]
+__all__ = ["JOB_FIGURES", "JobSkill", "compute_job_skill", "single_job_figures"]
 
-JOB_FIGURES: Final = (
-    "krippendorff_alpha",
-    "fleiss_kappa",
-    "fleiss_kappa_reason",
-    "estimated_label_accuracy",
-    "estimated_label_accuracy_low",
-    "estimated_label_accuracy_high",
-    "recommended_model",
-    "skill_reason",
-    "label_accuracy",
-)
-"""Figures copied to the top of ``summary.json`` when the audit has a single job."""
+JOB_FIGURES: Final[tuple[str, ...]] = tuple(JobFigures.__annotations__)
+"""Figures copied to the top of ``summary.json`` when the audit has a single job
+(``schema.JobFigures``)."""
 
-_NOT_PER_JOB: Final = frozenset({"n_answers", "n_tasks", "n_workers"})
+_NOT_PER_JOB: Final = frozenset(SkillSummary.__annotations__) - set(SkillFigures.__annotations__)
+"""The size of the fit (``n_answers``, ``n_tasks``, ``n_workers``): the job's own counts stand."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +39,7 @@ class JobSkill:
 
     workers: pl.DataFrame
     items: pl.DataFrame
-    summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    summaries: dict[str, SkillFigures] = field(default_factory=dict)
 
 
 def compute_job_skill(answers: pl.DataFrame) -> JobSkill:
@@ -71,12 +64,7 @@ def compute_job_skill(answers: pl.DataFrame) -> JobSkill:
             .alias(COL.DIFFERS_FROM_CONSOLIDATED)
         )
         items.append(job_items.with_columns(pl.lit(job, pl.String).alias(COL.JOB)))
-        summary: dict[str, Any] = {k: v for k, v in report.summary.items() if k not in _NOT_PER_JOB}
-        by_method = summary.get("label_accuracy")
-        if isinstance(by_method, dict):
-            consolidated = compute_label_accuracy(objects, label=COL.CONSOLIDATED)
-            summary["label_accuracy"] = {"consolidated": consolidated, **by_method}
-        summaries[str(job)] = summary
+        summaries[str(job)] = _job_figures(report.summary, objects)
     if not workers:
         return JobSkill(pl.DataFrame(), pl.DataFrame())
     item_table = pl.concat(items, how="vertical_relaxed")
@@ -84,3 +72,22 @@ def compute_job_skill(answers: pl.DataFrame) -> JobSkill:
         COL.LABEL_PROBABILITY, COL.JOB, COL.TASK, nulls_last=True
     )
     return JobSkill(pl.concat(workers, how="vertical_relaxed"), item_table, summaries)
+
+
+def _job_figures(fitted: SkillSummary, objects: pl.DataFrame) -> SkillFigures:
+    """The fit's figures without its size (the job's own counts stand in ``summary.json``), and
+    the consolidated labels' accuracy on gold first in ``label_accuracy``."""
+    figures = cast(SkillFigures, {k: v for k, v in fitted.items() if k not in _NOT_PER_JOB})
+    by_method = figures.get("label_accuracy")
+    if by_method is not None:
+        consolidated = compute_label_accuracy(objects, label=COL.CONSOLIDATED)
+        figures["label_accuracy"] = {"consolidated": consolidated, **by_method}
+    return figures
+
+
+def single_job_figures(jobs: Sequence[JobSummary]) -> JobFigures:
+    """The :data:`JOB_FIGURES` of an audit's only job, in that order; nothing for several jobs."""
+    if len(jobs) != 1:
+        return {}
+    entry: dict[str, object] = dict(jobs[0])
+    return cast(JobFigures, {key: entry[key] for key in JOB_FIGURES if key in entry})

@@ -25,6 +25,7 @@ from crowdaudit.metrics._encoding import EncodedAnswers
 from crowdaudit.metrics.calibration import Calibrated, calibrate_posteriors, leave_out_rows
 from crowdaudit.metrics.estimators import DawidSkene, MajorityVote, OneCoinDawidSkene
 from crowdaudit.metrics.pooled import PooledDawidSkene
+from crowdaudit.schema import COL
 
 __all__ = ["MODELS", "LabelChoice", "choose_labels"]
 
@@ -105,7 +106,7 @@ def choose_labels(
     shared = dataclasses.replace(
         enc,
         worker=np.zeros(enc.n_answers, dtype=np.int64),
-        workers=pl.Series("worker", ["*"], dtype=pl.String),
+        workers=pl.Series(COL.WORKER, ["*"], dtype=pl.String),
     )
     equal = OneCoinDawidSkene(
         max_iter=one_coin.max_iter, tol=one_coin.tol, smoothing=one_coin.smoothing

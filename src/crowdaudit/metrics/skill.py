@@ -48,7 +48,6 @@ timings) and ``n_verdict_<verdict>`` per verdict.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeAlias
 
 import numpy as np
 import polars as pl
@@ -75,11 +74,9 @@ from crowdaudit.metrics.verdicts import (
     WorkerJudgments,
     judge_workers,
 )
-from crowdaudit.schema import COL
+from crowdaudit.schema import COL, HeldOutLogLikelihood, LabelAccuracy, SkillFigures, SkillSummary
 
 __all__ = ["SKILL_ITEM_COLUMNS", "SKILL_WORKER_COLUMNS", "SkillReport", "compute_skill"]
-
-JSONValue: TypeAlias = "bool | int | float | str | list[JSONValue] | dict[str, JSONValue] | None"
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -127,7 +124,7 @@ class SkillReport:
     Attributes:
         workers: per-worker columns, keyed by ``worker`` (module docstring).
         items: per-task labels and certainty, most likely wrong first.
-        summary: job-level values, JSON-able.
+        summary: job-level values, JSON-able (``schema.SkillSummary``).
         dawid_skene: the fitted Dawid-Skene estimator (confusion matrices, posteriors).
         one_coin: the fitted one-coin estimator.
         pooled: the fitted pooled Dawid-Skene estimator.
@@ -135,7 +132,7 @@ class SkillReport:
 
     workers: pl.DataFrame
     items: pl.DataFrame
-    summary: dict[str, JSONValue]
+    summary: SkillSummary
     dawid_skene: DawidSkene
     one_coin: OneCoinDawidSkene
     pooled: PooledDawidSkene
@@ -159,26 +156,28 @@ def _optional_float(value: float | None) -> float | None:
 
 def _gold_accuracy(labels: pl.DataFrame, gold: pl.DataFrame) -> float | None:
     joined = labels.join(
-        gold.select(pl.col(COL.TASK).cast(pl.String), pl.col(COL.LABEL).cast(pl.String).alias("_g"))
+        gold.select(
+            pl.col(COL.TASK).cast(pl.String), pl.col(COL.LABEL).cast(pl.String).alias(COL.GOLD)
+        )
         .drop_nulls()
         .unique(),
         on=COL.TASK,
         how="inner",
     )
-    return compute_label_accuracy(joined, label=COL.LABEL, gold="_g")
+    return compute_label_accuracy(joined, label=COL.LABEL, gold=COL.GOLD)
 
 
 def _worker_medians(enc: EncodedAnswers) -> tuple[FloatArray | None, float | None]:
     if enc.seconds is None or bool(np.all(np.isnan(enc.seconds))):
         return None, None
     medians = (
-        pl.DataFrame({"w": enc.worker, "s": enc.seconds})
-        .with_columns(pl.col("s").fill_nan(None))
-        .group_by("w")
-        .agg(pl.col("s").median())
+        pl.DataFrame({COL.WORKER: enc.worker, COL.SECONDS: enc.seconds})
+        .with_columns(pl.col(COL.SECONDS).fill_nan(None))
+        .group_by(COL.WORKER)
+        .agg(pl.col(COL.SECONDS).median())
     )
     out = np.full(enc.n_workers, np.nan)
-    out[medians["w"].to_numpy()] = medians["s"].fill_null(np.nan).to_numpy()
+    out[medians[COL.WORKER].to_numpy()] = medians[COL.SECONDS].fill_null(np.nan).to_numpy()
     return out, float(np.nanmedian(enc.seconds))
 
 
@@ -343,7 +342,7 @@ def _gold_figures(
     gold: pl.DataFrame | None,
     items: pl.DataFrame,
     refit: tuple[float, int, float] | None,
-) -> tuple[JSONValue, int | None]:
+) -> tuple[LabelAccuracy | None, int | None]:
     """``label_accuracy`` and ``n_gold_tasks``; with ``refit`` (the fits were clamped to gold),
     from fits and a recommendation made again without gold."""
     if gold is None:
@@ -366,9 +365,7 @@ def _choose(enc: EncodedAnswers, fits: _Fits) -> LabelChoice:
     )
 
 
-def _label_accuracy(
-    plain: _Fits, gold: pl.DataFrame, recommended: pl.DataFrame
-) -> dict[str, JSONValue]:
+def _label_accuracy(plain: _Fits, gold: pl.DataFrame, recommended: pl.DataFrame) -> LabelAccuracy:
     return {
         "majority_vote": _gold_accuracy(plain.mv.labels_, gold),
         "dawid_skene": _gold_accuracy(plain.ds.labels_, gold),
@@ -380,7 +377,7 @@ def _label_accuracy(
 
 def _estimate(
     enc: EncodedAnswers, choice: LabelChoice, probability: FloatArray, job_ok: bool
-) -> dict[str, JSONValue]:
+) -> SkillFigures:
     """The estimated label accuracy and its range (README: how the estimate is made).
 
     The point is the mean calibrated probability of the recommended labels. The high end is the
@@ -410,14 +407,32 @@ def _estimate(
     }
 
 
-def _counts_summary(judged: WorkerJudgments) -> dict[str, JSONValue]:
-    out: dict[str, JSONValue] = {}
-    for name in FLAG_NAMES:
+def _counts_summary(judged: WorkerJudgments) -> SkillFigures:
+    def flagged(name: str) -> int | None:
         values = judged.flags[name]
-        out[f"n_flag_{name}"] = None if values is None else int(values.sum())
-    for verdict in ("trusted", "ok", "check", "not enough data"):
-        out[f"n_verdict_{verdict.replace(' ', '_')}"] = judged.verdict.count(verdict)
-    return out
+        return None if values is None else int(values.sum())
+
+    same, inverted, low, fast = FLAG_NAMES
+    return {
+        "n_flag_same_answer": flagged(same),
+        "n_flag_inverted": flagged(inverted),
+        "n_flag_low_skill": flagged(low),
+        "n_flag_fast_and_disagreeing": flagged(fast),
+        "n_verdict_trusted": judged.verdict.count("trusted"),
+        "n_verdict_ok": judged.verdict.count("ok"),
+        "n_verdict_check": judged.verdict.count("check"),
+        "n_verdict_not_enough_data": judged.verdict.count("not enough data"),
+    }
+
+
+def _held_out(choice: LabelChoice) -> HeldOutLogLikelihood:
+    majority, one_coin, dawid_skene, pooled = (choice.calibrated[m].held_out for m in MODELS)
+    return {
+        "majority_vote": majority,
+        "one_coin": one_coin,
+        "dawid_skene": dawid_skene,
+        "pooled": pooled,
+    }
 
 
 def _job_figures(
@@ -426,7 +441,7 @@ def _job_figures(
     choice: LabelChoice,
     judged: WorkerJudgments,
     job_reason: str | None,
-) -> dict[str, JSONValue]:
+) -> SkillSummary:
     counts = enc.label_counts()
     fleiss, fleiss_reason = compute_fleiss_kappa(counts)
     return {
@@ -443,7 +458,7 @@ def _job_figures(
         "median_skill": judged.median_skill,
         "pooling_strength": fits.pooled.pooling_,
         "recommended_model": choice.recommended,
-        "held_out_log_likelihood": {m: choice.calibrated[m].held_out for m in MODELS},
+        "held_out_log_likelihood": _held_out(choice),
         "label_temperature": choice.calibrated[choice.recommended].temperature,
         "ds_iterations": fits.ds.n_iter_,
         "ds_converged": fits.ds.converged_,
@@ -512,7 +527,7 @@ def compute_skill(
     items = _items_frame(enc, fits, label_codes, probability)
 
     label_accuracy, n_gold = _gold_figures(enc, fits, gold, items, options if clamp_gold else None)
-    summary = {
+    summary: SkillSummary = {
         **_job_figures(enc, fits, choice, judged, job_reason),
         "skill_prior_strength": skill_strength,
         **_estimate(enc, choice, probability, job_reason is None),

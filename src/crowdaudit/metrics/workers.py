@@ -9,12 +9,12 @@ agreement use the last answer submitted; time and first/last activity count ever
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
 import polars as pl
 
 from crowdaudit.metrics.intervals import wilson_interval
-from crowdaudit.schema import COL, SEED_KEYS, WORKERS
+from crowdaudit.schema import COL, SEED_KEYS, WORKERS, SeedFigures
 from crowdaudit.tasks.base import TaskType, compute_peer_similarity, compute_similarity
 
 __all__ = [
@@ -193,7 +193,7 @@ def rank_workers(table: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def compute_seed_metrics(answers: pl.DataFrame) -> dict[str, dict[str, Any]]:
+def compute_seed_metrics(answers: pl.DataFrame) -> dict[str, SeedFigures]:
     """The seed notebook's per-worker JSON, keyed by worker id, from its own definitions.
 
     Every answer counts (as in the notebook). The two averages are the means of the
@@ -218,6 +218,6 @@ def compute_seed_metrics(answers: pl.DataFrame) -> dict[str, dict[str, Any]]:
         .sort(COL.WORKER)
     )
     return {
-        row.pop(COL.WORKER): {key: row[key] for key in SEED_KEYS}
+        row.pop(COL.WORKER): cast(SeedFigures, {key: row[key] for key in SEED_KEYS})
         for row in per_worker.iter_rows(named=True)
     }

@@ -42,8 +42,8 @@ _RATE_COLUMNS: Final = frozenset(
         COL.SKILL,
         COL.SKILL_LOW,
         COL.SKILL_HIGH,
-        "ds_accuracy",
-        "one_coin_accuracy",
+        COL.DS_ACCURACY,
+        COL.ONE_COIN_ACCURACY,
     }
 )
 _SECONDS_COLUMNS: Final = frozenset({COL.MEDIAN_SECONDS, COL.TOTAL_SECONDS})
@@ -65,18 +65,18 @@ _TITLES: Final[Mapping[str, str]] = {
     COL.VERDICT: "verdict",
     COL.VERDICT_REASON: "why",
     COL.FLAG_REASON: "flag evidence",
-    "ds_accuracy": "Dawid-Skene accuracy",
-    "one_coin_accuracy": "one-coin accuracy",
-    "kappa": "kappa against the other workers",
-    "spam_score": "spam score",
+    COL.DS_ACCURACY: "Dawid-Skene accuracy",
+    COL.ONE_COIN_ACCURACY: "one-coin accuracy",
+    COL.KAPPA: "kappa against the other workers",
+    COL.SPAM_SCORE: "spam score",
     COL.MEDIAN_SECONDS: "median time / object",
     COL.TOTAL_SECONDS: "total time",
     COL.FIRST_SUBMITTED_AT: "first answer",
     COL.LAST_SUBMITTED_AT: "last answer",
-    "flag_same_answer": "same answer",
-    "flag_inverted": "inverted",
-    "flag_low_skill": "low skill",
-    "flag_fast_and_disagreeing": "fast and disagreeing",
+    COL.FLAG_SAME_ANSWER: "same answer",
+    COL.FLAG_INVERTED: "inverted",
+    COL.FLAG_LOW_SKILL: "low skill",
+    COL.FLAG_FAST_AND_DISAGREEING: "fast and disagreeing",
 }
 
 _PREFERRED_ORDER: Final[tuple[str, ...]] = (
@@ -97,10 +97,10 @@ _PREFERRED_ORDER: Final[tuple[str, ...]] = (
     COL.SKILL_HIGH,
     COL.VERDICT,
     COL.VERDICT_REASON,
-    "ds_accuracy",
-    "one_coin_accuracy",
-    "kappa",
-    "spam_score",
+    COL.DS_ACCURACY,
+    COL.ONE_COIN_ACCURACY,
+    COL.KAPPA,
+    COL.SPAM_SCORE,
     COL.MEDIAN_SECONDS,
     COL.TOTAL_SECONDS,
     COL.FIRST_SUBMITTED_AT,
@@ -113,7 +113,7 @@ _Y_PREFERENCE: Final = (
     COL.CONSENSUS_AGREEMENT,
     COL.LOO_AGREEMENT,
 )
-_X_PREFERENCE: Final = (COL.LOO_AGREEMENT, COL.CONSENSUS_AGREEMENT, "kappa")
+_X_PREFERENCE: Final = (COL.LOO_AGREEMENT, COL.CONSENSUS_AGREEMENT, COL.KAPPA)
 
 HIST_BINS: Final = 24
 """Number of log-spaced bins of the seconds-per-object histograms."""

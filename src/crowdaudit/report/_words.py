@@ -9,76 +9,81 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from crowdaudit.schema import COL
+
 __all__ = ["describe", "words"]
 
 _WORDS: Final[dict[str, tuple[str, str]]] = {
     # key: (label, what it measures and how)
-    "job": ("job", "The labeling job."),
-    "worker": ("worker", "The worker's id, as the labeling platform gives it."),
-    "n_objects": ("objects", "Objects (images, texts…) this worker answered."),
+    COL.JOB: ("job", "The labeling job."),
+    COL.WORKER: ("worker", "The worker's id, as the labeling platform gives it."),
+    COL.N_OBJECTS: ("objects", "Objects (images, texts…) this worker answered."),
     "n_answers": ("answers", "Answers given, one per worker and object."),
     "n_workers": ("workers", "Workers who answered at least one object."),
-    "n_gold": ("objects with gold", "Answered objects that have a gold label."),
-    "gold_correct": ("right on gold", "Answers equal to the gold label."),
-    "gold_accuracy": (
+    COL.N_GOLD: ("objects with gold", "Answered objects that have a gold label."),
+    COL.GOLD_CORRECT: ("right on gold", "Answers equal to the gold label."),
+    COL.GOLD_ACCURACY: (
         "accuracy on gold",
         "Share of this worker's answers on gold objects that equal the gold label.",
     ),
-    "gold_accuracy_low": ("accuracy on gold, low end", "Low end of the 95% Wilson interval."),
-    "gold_accuracy_high": ("accuracy on gold, high end", "High end of the 95% Wilson interval."),
-    "n_consensus": ("objects with a consolidated label", "Objects compared with the job's label."),
-    "consensus_agreement": (
+    COL.GOLD_ACCURACY_LOW: ("accuracy on gold, low end", "Low end of the 95% Wilson interval."),
+    COL.GOLD_ACCURACY_HIGH: ("accuracy on gold, high end", "High end of the 95% Wilson interval."),
+    COL.N_CONSENSUS: (
+        "objects with a consolidated label",
+        "Objects compared with the job's label.",
+    ),
+    COL.CONSENSUS_AGREEMENT: (
         "agreement with the job's label",
         "Share of answers equal to the consolidated label the job produced (that label is "
         "partly made of this worker's own answer).",
     ),
-    "n_loo": ("objects with other answers", "Objects that other workers answered too."),
-    "loo_agreement": (
+    COL.N_LOO: ("objects with other answers", "Objects that other workers answered too."),
+    COL.LOO_AGREEMENT: (
         "agreement with the other workers",
         "Share of answers equal to the majority of the other workers on the same object; a tie "
         "among the others counts as a disagreement, so with 3 answers per object good workers "
         "score below 100%.",
     ),
-    "skill": (
+    COL.SKILL: (
         "skill (estimated)",
         "Estimated share of this worker's answers that are right, from a model of all answers "
         "together; needs no gold.",
     ),
-    "skill_low": ("skill, low end", "Low end of the 90% range of the skill estimate."),
-    "skill_high": ("skill, high end", "High end of the 90% range of the skill estimate."),
-    "verdict": (
+    COL.SKILL_LOW: ("skill, low end", "Low end of the 90% range of the skill estimate."),
+    COL.SKILL_HIGH: ("skill, high end", "High end of the 90% range of the skill estimate."),
+    COL.VERDICT: (
         "verdict",
         "check: the evidence says look at this worker's answers; ok or trusted: nothing stands "
         "out; not enough data: too few answers to tell.",
     ),
-    "verdict_reason": ("why", "The reason for the verdict, in words."),
-    "flag_reason": ("why flagged", "The evidence behind the flags, in words."),
-    "ds_accuracy": (
+    COL.VERDICT_REASON: ("why", "The reason for the verdict, in words."),
+    COL.FLAG_REASON: ("why flagged", "The evidence behind the flags, in words."),
+    COL.DS_ACCURACY: (
         "accuracy estimated by Dawid-Skene",
         "Share of answers right according to a Dawid-Skene model of all answers (no gold).",
     ),
-    "one_coin_accuracy": (
+    COL.ONE_COIN_ACCURACY: (
         "accuracy estimated by the one-coin model",
         "Share of answers right according to a one-coin model of all answers (no gold).",
     ),
-    "kappa": (
+    COL.KAPPA: (
         "kappa against the other workers",
         "Cohen's kappa between this worker's answers and the other workers' majority on the same "
         "objects: agreement beyond chance, 1 perfect, 0 no better than chance.",
     ),
-    "n_kappa": ("objects in the kappa", "Objects the kappa is computed on."),
-    "spam_score": (
+    COL.N_KAPPA: ("objects in the kappa", "Objects the kappa is computed on."),
+    COL.SPAM_SCORE: (
         "spam score",
         "How close the answers are to random or always the same label: 0 good, 1 spam-like.",
     ),
-    "median_seconds": ("median seconds per object", "Median time spent on one object."),
-    "total_seconds": ("total time", "Time spent on all objects."),
-    "first_submitted_at": ("first answer", "When the first answer was submitted."),
-    "last_submitted_at": ("last answer", "When the last answer was submitted."),
-    "flag_same_answer": ("same answer every time", "Gave one label to nearly every object."),
-    "flag_inverted": ("labels swapped", "Answers systematically swapped between labels."),
-    "flag_low_skill": ("low skill", "Estimated skill well below the job's."),
-    "flag_fast_and_disagreeing": (
+    COL.MEDIAN_SECONDS: ("median seconds per object", "Median time spent on one object."),
+    COL.TOTAL_SECONDS: ("total time", "Time spent on all objects."),
+    COL.FIRST_SUBMITTED_AT: ("first answer", "When the first answer was submitted."),
+    COL.LAST_SUBMITTED_AT: ("last answer", "When the last answer was submitted."),
+    COL.FLAG_SAME_ANSWER: ("same answer every time", "Gave one label to nearly every object."),
+    COL.FLAG_INVERTED: ("labels swapped", "Answers systematically swapped between labels."),
+    COL.FLAG_LOW_SKILL: ("low skill", "Estimated skill well below the job's."),
+    COL.FLAG_FAST_AND_DISAGREEING: (
         "fast and disagreeing",
         "Much faster than the others and often disagreeing with them.",
     ),

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Mapping
 from functools import cache
 from html import escape
 from importlib.resources import files
@@ -41,6 +40,7 @@ from crowdaudit.report._html_data import build_payload, dump_json_for_html
 from crowdaudit.report._html_summary import render_summary_block, render_top_rows
 from crowdaudit.report._html_verdicts import HOW_TO_READ, render_verdicts
 from crowdaudit.report.history_view import render_history_section
+from crowdaudit.schema import Summary
 
 __all__ = ["render_report", "render_summary_html"]
 
@@ -81,7 +81,7 @@ def _content_security_policy(script: str, style: str) -> str:
 
 def render_report(
     workers: pl.DataFrame,
-    summary: Mapping[str, object],
+    summary: Summary,
     responses: pl.DataFrame,
     *,
     title: str,
@@ -95,7 +95,7 @@ def render_report(
             (``ds_accuracy``, ``one_coin_accuracy``, ``kappa``, ``spam_score``) and boolean
             ``flag_*`` columns; rows with a true flag are highlighted. Other columns are shown
             as they are. Row order is kept as the table's initial order.
-        summary: the JSON-able job summary (``n_objects``, ``n_answers``, ``n_workers``,
+        summary: the JSON-able job summary (``schema.Summary``: ``n_objects``, ``n_answers``, ``n_workers``,
             ``n_failed_objects``, ``n_gold_objects``, ``n_files_skipped``, ``krippendorff_alpha``,
             ``fleiss_kappa``, ``estimated_label_accuracy``, ``label_accuracy`` as a mapping of
             method to accuracy, ``jobs`` as a list of mappings; any other key is listed).
@@ -177,7 +177,7 @@ _NOTEBOOK_STYLE: Final = """
 
 def render_summary_html(
     workers: pl.DataFrame,
-    summary: Mapping[str, object],
+    summary: Summary,
     *,
     title: str | None = None,
     max_rows: int = 10,

@@ -14,12 +14,12 @@ from typing import Final
 import polars as pl
 
 from crowdaudit.metrics.contributions import JOIN_SEPARATOR
-from crowdaudit.schema import COL
+from crowdaudit.schema import COL, LEDGER_QUALITY, SEED_CSV
 
 __all__ = ["QUALITY_COLUMNS", "SEED_CSV_COLUMNS", "has_personal_data", "seed_csv", "with_quality"]
 
-QUALITY_COLUMNS: Final = (COL.VERDICT, COL.VERDICT_REASON, COL.SKILL)
-SEED_CSV_COLUMNS: Final = ("username", "user_sub", "label_count")
+QUALITY_COLUMNS: Final = tuple(LEDGER_QUALITY)
+SEED_CSV_COLUMNS: Final = tuple(SEED_CSV)
 _ORDER: Final = ("check", "ok", "trusted", "not enough data")
 
 
@@ -71,7 +71,7 @@ def seed_csv(ledger: pl.DataFrame) -> pl.DataFrame:
     if COL.JOB in ledger.columns:
         raise ValueError("the seed CSV has one row per person, not per person and job")
     return ledger.select(
-        pl.col(COL.USERNAME).alias("username"),
-        pl.coalesce(COL.SUB, COL.WORKER).alias("user_sub"),
-        pl.col(COL.N_OBJECTS).alias("label_count"),
+        pl.col(COL.USERNAME),
+        pl.coalesce(COL.SUB, COL.WORKER).alias(COL.USER_SUB),
+        pl.col(COL.N_ANSWERS).alias(COL.LABEL_COUNT),
     )

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
 import polars as pl
 
 from crowdaudit.report.plain import printable
 from crowdaudit.report.worker_table import check_mask
-from crowdaudit.schema import COL
+from crowdaudit.schema import COL, Summary
 
 __all__ = ["render_repr"]
 
 _LISTED: Final = 5
 
 
-def render_repr(title: str, summary: Mapping[str, Any], workers: pl.DataFrame) -> str:
+def render_repr(title: str, summary: Summary, workers: pl.DataFrame) -> str:
     """``<Audit …>`` on a few lines: the jobs, the counts, up to five workers to check with the
     reason, and where to look next.
 

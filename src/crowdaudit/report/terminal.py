@@ -11,7 +11,7 @@ from rich.text import Text
 
 from crowdaudit.report.plain import plain
 from crowdaudit.report.worker_table import render_check_list, render_worker_table
-from crowdaudit.schema import COL
+from crowdaudit.schema import COL, Summary
 
 __all__ = [
     "render_check_list",
@@ -30,7 +30,7 @@ def _interval(low: float | None, high: float | None) -> str:
     return "" if low is None or high is None else f"{100 * low:.0f}–{100 * high:.0f}"
 
 
-def render_summary_line(summary: Mapping[str, Any]) -> str:
+def render_summary_line(summary: Summary) -> str:
     """One line: jobs, objects, answers, workers, failed and skipped counts, consensus accuracy."""
     parts = [
         f"{summary['n_jobs']} job{'s' if summary['n_jobs'] != 1 else ''}",
@@ -54,7 +54,7 @@ def render_summary_line(summary: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def render_label_accuracy(summary: Mapping[str, Any]) -> list[str]:
+def render_label_accuracy(summary: Summary) -> list[str]:
     """How good the labels are: measured on gold first where there is gold, then the estimate
     made without gold, always with its range and said to be estimated; why not, if none."""
     parts = []
@@ -104,7 +104,7 @@ def render_contributions_table(table: pl.DataFrame, *, limit: int | None = 25) -
         out.add_column("job")
     out.add_column("person", overflow="fold")
     out.add_column("worker id", overflow="fold", style="dim")
-    out.add_column("objects", justify="right", no_wrap=True)
+    out.add_column("answers", justify="right", no_wrap=True)
     if not by_job:
         out.add_column("jobs", justify="right", no_wrap=True)
     out.add_column("hours", justify="right", no_wrap=True)
@@ -117,7 +117,7 @@ def render_contributions_table(table: pl.DataFrame, *, limit: int | None = 25) -
         out.add_column("skill", justify="right", no_wrap=True)
     for row in shown.iter_rows(named=True):
         cells: list[str | Text] = [plain(row[COL.JOB])] if by_job else []
-        cells += [_person(row), plain(row[COL.WORKER]), f"{row[COL.N_OBJECTS]:,}"]
+        cells += [_person(row), plain(row[COL.WORKER]), f"{row[COL.N_ANSWERS]:,}"]
         if not by_job:
             cells.append(str(row[COL.N_JOBS]))
         cells += [_hours(row[COL.TOTAL_SECONDS]), str(row[COL.ACTIVE_DAYS])]

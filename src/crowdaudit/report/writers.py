@@ -13,6 +13,8 @@ from typing import Any
 import orjson
 import polars as pl
 
+from crowdaudit.schema import SeedFigures
+
 __all__ = [
     "ISO_FORMAT",
     "TABLE_FORMATS",
@@ -81,6 +83,6 @@ def render_table_files(table: pl.DataFrame, stem: str) -> dict[str, bytes]:
     return {f"{stem}.{format}": render_table(table, format) for format in TABLE_FORMATS}
 
 
-def render_seed_json(metrics: Mapping[str, Mapping[str, Any]]) -> bytes:
+def render_seed_json(metrics: Mapping[str, SeedFigures]) -> bytes:
     """The seed notebook's JSON: one object keyed by worker id (compact, as the notebook wrote it)."""
     return orjson.dumps(metrics)

@@ -38,6 +38,7 @@ import orjson
 import polars as pl
 
 from crowdaudit.errors import OutputError
+from crowdaudit.schema import COL
 from crowdaudit.sources.responses import RAW
 from crowdaudit.sources.store import write_atomically
 
@@ -183,7 +184,7 @@ class ResponseCache:
         frames = []
         for name, keys, rows in parts:
             own = [where for where in keys.get_column("where") if owner.get(where) == name]
-            frames.append(rows.filter(pl.col("source_key").is_in(own)))
+            frames.append(rows.filter(pl.col(COL.SOURCE_KEY).is_in(own)))
         if frames:
             state.raw = pl.concat(frames, how="vertical_relaxed")
         return state

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final, Literal
 
 from crowdaudit.errors import AccessDeniedError, SourceNotFoundError
+from crowdaudit.schema import UnreadableJobEntry
 from crowdaudit.sources.aws_errors import translate_aws_error
 from crowdaudit.sources.sagemaker import JobInfo, parse_job_description
 
@@ -87,7 +88,7 @@ class UnreadableJob:
     reason: str
     status: str | None = None
 
-    def to_dict(self) -> dict[str, str | None]:
+    def to_dict(self) -> UnreadableJobEntry:
         return {"job": self.name, "status": self.status, "reason": self.reason}
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 import orjson
 import polars as pl
@@ -25,7 +25,7 @@ from crowdaudit.errors import (
     SourceError,
 )
 from crowdaudit.model import Job
-from crowdaudit.schema import COL, IDENTITY_COLUMNS
+from crowdaudit.schema import COL, IDENTITY_COLUMNS, ReaderFigures, ReadingCounts
 from crowdaudit.sources.cache import CachedFile, CacheState, Problem, ResponseCache
 from crowdaudit.sources.consolidated import (
     build_consolidated,
@@ -528,7 +528,7 @@ def _failed_objects(
     return tuple(sorted(failed, key=lambda task: (len(task), task)))
 
 
-def describe(job: Job) -> dict[str, Any]:
+def describe(job: Job) -> ReaderFigures:
     """The job's figures for ``summary.json``.
 
     ``n_failed_objects`` counts objects that failed (``failed_objects`` lists them);
@@ -556,13 +556,14 @@ def describe(job: Job) -> dict[str, Any]:
         "n_objects_without_consolidated_label": (
             answered - n_labelled - len(job.failed) if known else None
         ),
-        **dict(job.stats),
+        # Each reader fills its own counts (schema.ReadingCounts); a Job holds them untyped.
+        **cast(ReadingCounts, job.stats),
         **_count_adjusted(job.label_details),
         "n_files_skipped": len(job.skipped),
     }
 
 
-def _count_adjusted(details: pl.DataFrame | None) -> dict[str, int]:
+def _count_adjusted(details: pl.DataFrame | None) -> ReadingCounts:
     """``n_objects_adjusted`` and ``n_objects_unadjusted`` of an adjustment job (its metadata's
     ``adjustment-status``, one per object); nothing for other jobs."""
     if details is None or details.get_column(COL.ADJUSTMENT_STATUS).null_count() == details.height:

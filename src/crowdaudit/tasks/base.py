@@ -23,6 +23,7 @@ from typing import Protocol
 import orjson
 import polars as pl
 
+from crowdaudit.schema import COL
 from crowdaudit.tasks.classification import AnswerShapeError
 
 __all__ = [
@@ -251,9 +252,9 @@ def compute_peer_similarity(task: TaskType, answers: pl.DataFrame) -> pl.Series:
     With 0/1 similarity this is the share of other workers who agree, not the majority rule that
     single-label classification's ``loo_agreement`` uses.
     """
-    keys = [name for name in ("job", "task") if name in answers.columns]
+    keys = [name for name in (COL.JOB, COL.TASK) if name in answers.columns]
     groups: dict[Hashable, list[int]] = {}
-    rows = answers.select(*keys, "label").rows()
+    rows = answers.select(*keys, COL.LABEL).rows()
     labels: list[str | None] = [row[-1] for row in rows]
     for index, row in enumerate(rows):
         groups.setdefault(row[:-1], []).append(index)

@@ -34,6 +34,7 @@ import numpy.typing as npt
 import orjson
 import polars as pl
 
+from crowdaudit.schema import COL
 from crowdaudit.tasks.base import (
     Fetch,
     LabelFromValue,
@@ -231,7 +232,7 @@ class BoundingBoxes(LabelFromValue):
         """
         stats: dict[str, list[float]] = {}
         flagged = False
-        for worker, answer, reference in pairs.select("worker", "answer", "reference").rows():
+        for worker, answer, reference in pairs.select(COL.WORKER, "answer", "reference").rows():
             # iou sum, matches, boxes, answers, flagged answers, modified answers
             row = stats.setdefault(worker, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
             if answer is None:
@@ -249,18 +250,18 @@ class BoundingBoxes(LabelFromValue):
                 row[1] += len(ious)
         workers = list(stats)
         columns: dict[str, list[str] | list[float | None]] = {
-            "worker": workers,
-            "mean_iou": [_ratio(stats[w][0], stats[w][1]) for w in workers],
-            "n_boxes": [_ratio(stats[w][2], stats[w][3]) for w in workers],
+            COL.WORKER: workers,
+            COL.MEAN_IOU: [_ratio(stats[w][0], stats[w][1]) for w in workers],
+            COL.N_BOXES: [_ratio(stats[w][2], stats[w][3]) for w in workers],
         }
         schema: dict[str, pl.DataType] = {
-            "worker": pl.String(),
-            "mean_iou": pl.Float64(),
-            "n_boxes": pl.Float64(),
+            COL.WORKER: pl.String(),
+            COL.MEAN_IOU: pl.Float64(),
+            COL.N_BOXES: pl.Float64(),
         }
         if flagged:
-            columns["share_adjusted"] = [_ratio(stats[w][5], stats[w][4]) for w in workers]
-            schema["share_adjusted"] = pl.Float64()
+            columns[COL.SHARE_ADJUSTED] = [_ratio(stats[w][5], stats[w][4]) for w in workers]
+            schema[COL.SHARE_ADJUSTED] = pl.Float64()
         return pl.DataFrame(columns, schema=schema)
 
 

@@ -29,6 +29,7 @@ from typing import ClassVar, Final
 import orjson
 import polars as pl
 
+from crowdaudit.schema import COL
 from crowdaudit.tasks.base import (
     Fetch,
     LabelFromValue,
@@ -120,7 +121,7 @@ class MultiLabel(LabelFromValue):
         null when the denominator is 0. Answers without a reference are not counted.
         """
         totals: dict[str, list[int]] = {}
-        for worker, answer, reference in pairs.select("worker", "answer", "reference").rows():
+        for worker, answer, reference in pairs.select(COL.WORKER, "answer", "reference").rows():
             counts = totals.setdefault(worker, [0, 0, 0])
             if answer is None or reference is None:
                 continue
@@ -131,14 +132,14 @@ class MultiLabel(LabelFromValue):
         workers = list(totals)
         return pl.DataFrame(
             {
-                "worker": workers,
-                "label_precision": [_ratio(totals[w][0], totals[w][1]) for w in workers],
-                "label_recall": [_ratio(totals[w][0], totals[w][2]) for w in workers],
+                COL.WORKER: workers,
+                COL.LABEL_PRECISION: [_ratio(totals[w][0], totals[w][1]) for w in workers],
+                COL.LABEL_RECALL: [_ratio(totals[w][0], totals[w][2]) for w in workers],
             },
             schema={
-                "worker": pl.String(),
-                "label_precision": pl.Float64(),
-                "label_recall": pl.Float64(),
+                COL.WORKER: pl.String(),
+                COL.LABEL_PRECISION: pl.Float64(),
+                COL.LABEL_RECALL: pl.Float64(),
             },
         )
 

@@ -46,6 +46,7 @@ import orjson
 import polars as pl
 from PIL import Image, UnidentifiedImageError
 
+from crowdaudit.schema import COL
 from crowdaudit.tasks.base import (
     Fetch,
     LabelFromValue,
@@ -267,7 +268,7 @@ class Segmentation(LabelFromValue):
         """``share_adjusted`` for adjustment jobs (answers with ``initialValueModified``)."""
         counts: dict[str, list[int]] = {}
         flagged = False
-        for worker, answer in pairs.select("worker", "answer").rows():
+        for worker, answer in pairs.select(COL.WORKER, "answer").rows():
             row = counts.setdefault(worker, [0, 0])
             if answer is None:
                 continue
@@ -281,10 +282,10 @@ class Segmentation(LabelFromValue):
         workers = list(counts)
         return pl.DataFrame(
             {
-                "worker": workers,
-                "share_adjusted": [
+                COL.WORKER: workers,
+                COL.SHARE_ADJUSTED: [
                     counts[w][1] / counts[w][0] if counts[w][0] else None for w in workers
                 ],
             },
-            schema={"worker": pl.String(), "share_adjusted": pl.Float64()},
+            schema={COL.WORKER: pl.String(), COL.SHARE_ADJUSTED: pl.Float64()},
         )
