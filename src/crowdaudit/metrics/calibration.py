@@ -36,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import betaincinv, betaln
 
+from crowdaudit.metrics._confusion import ConfusionColumns, SparseConfusion, row_slices
 from crowdaudit.metrics._encoding import EncodedAnswers
 
 __all__ = [
@@ -113,9 +114,10 @@ def compute_skill_interval(
     return skill, low, high, strength
 
 
-def _answer_log_rows(enc: EncodedAnswers, confusion: FloatArray) -> FloatArray:
+def _answer_log_rows(enc: EncodedAnswers, confusion: ConfusionColumns) -> FloatArray:
     """``log pi_{w_n}[k, a_n]`` for every answer ``n`` and class ``k``: ``(n_answers, K)``."""
-    rows: FloatArray = np.log(np.clip(confusion[enc.worker, :, enc.label], _TINY, None))
+    rows = confusion.probabilities(enc.worker, enc.label)
+    np.log(np.clip(rows, _TINY, None, out=rows), out=rows)
     return rows
 
 
@@ -136,7 +138,7 @@ def _task_sums(enc: EncodedAnswers, values: FloatArray) -> FloatArray:
 def held_out_log_likelihood(
     enc: EncodedAnswers,
     priors: FloatArray,
-    confusion: FloatArray,
+    confusion: ConfusionColumns,
     hidden: FloatArray,
     tau: float,
 ) -> FloatArray:
@@ -145,7 +147,7 @@ def held_out_log_likelihood(
     Args:
         enc: the encoded answers.
         priors: ``(K,)`` class priors.
-        confusion: ``(n_workers, K, K)`` confusion matrices.
+        confusion: the workers' confusion matrices (their columns ``pi_w[:, l]``).
         hidden: ``(n_answers, K)``, ``P(worker answers a_n | true class k)`` from a model fitted
             without answer ``n`` (:func:`leave_out_rows`), so that a model is not rewarded for
             having memorised the answer it predicts.
@@ -168,13 +170,17 @@ def _held_out(
     tau: float,
 ) -> FloatArray:
     log_joint = tau * sums + log_priors
-    others = _softmax_rows(log_joint[enc.task] - tau * log_rows)
-    predicted = np.einsum("nk,nk->n", others, hidden)
-    out: FloatArray = np.log(np.clip(predicted, _TINY, None))
+    out: FloatArray = np.empty(enc.n_answers, dtype=np.float64)
+    # In blocks of answers: the softmax temporaries stay small however many answers x K.
+    for rows in row_slices(enc.n_answers, log_joint.shape[1]):
+        block = log_joint[enc.task[rows]]
+        block -= tau * log_rows[rows]
+        predicted = np.einsum("nk,nk->n", _softmax_rows(block), hidden[rows])
+        out[rows] = np.log(np.clip(predicted, _TINY, None))
     return out
 
 
-def leave_out_rows(enc: EncodedAnswers, counts: FloatArray, probas: FloatArray) -> FloatArray:
+def leave_out_rows(enc: EncodedAnswers, counts: SparseConfusion, probas: FloatArray) -> FloatArray:
     """``P(a_n | k)`` for every answer from the Dirichlet parameters with answer ``n`` taken out.
 
     ``(A_w[k, a_n] - q_tk) / (R_wk - q_tk)``, with ``q_t`` the task's posterior: the one-step
@@ -182,13 +188,20 @@ def leave_out_rows(enc: EncodedAnswers, counts: FloatArray, probas: FloatArray) 
 
     Args:
         enc: the encoded answers.
-        counts: ``(n_workers, K, K)`` Dirichlet parameters ``A_w`` (expected counts plus prior).
+        counts: the Dirichlet parameters ``A_w`` (expected counts plus prior) of every worker.
         probas: ``(n_tasks, K)`` posteriors the counts were made from.
     """
-    q = probas[enc.task]
-    own = counts[enc.worker, :, enc.label] - q
-    rows = counts.sum(axis=2)[enc.worker] - q
-    out: FloatArray = np.clip(own, _TINY, None) / np.clip(rows, _TINY, None)
+    out: FloatArray = counts.dirichlet(enc.worker, enc.label)
+    sums = counts.dirichlet_sums()
+    # In blocks of answers, in place: no (answers x K) temporaries besides the result.
+    for rows in row_slices(enc.n_answers, probas.shape[1]):
+        q = probas[enc.task[rows]]
+        own = out[rows]
+        own -= q
+        np.clip(own, _TINY, None, out=own)
+        totals = sums[enc.worker[rows]]
+        totals -= q
+        own /= np.clip(totals, _TINY, None, out=totals)
     return out
 
 
@@ -250,14 +263,14 @@ _PROFILE_CUT: Final = 2.705543454095404 / 2.0
 
 
 def calibrate_posteriors(
-    enc: EncodedAnswers, priors: FloatArray, confusion: FloatArray, hidden: FloatArray
+    enc: EncodedAnswers, priors: FloatArray, confusion: ConfusionColumns, hidden: FloatArray
 ) -> Calibrated:
     """Choose the temperature by held-out likelihood and temper the posteriors (module docstring).
 
     Args:
         enc: the encoded answers.
         priors: ``(K,)`` class priors.
-        confusion: ``(n_workers, K, K)`` confusion matrices.
+        confusion: the workers' confusion matrices (their columns ``pi_w[:, l]``).
         hidden: leave-one-out rows (:func:`held_out_log_likelihood`).
     """
     log_rows = _answer_log_rows(enc, confusion)

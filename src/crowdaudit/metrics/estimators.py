@@ -19,21 +19,23 @@ Learned attributes common to all three: ``classes_`` (sorted labels), ``tasks_``
 task), ``labels_`` (DataFrame ``task``, ``label``: the most probable label of each task; ties go to
 the smallest label in string order).
 
-Everything is vectorised: the M-step is one ``np.bincount`` over flattened (worker, true class,
-answered class) indices weighted by the task posteriors, the E-step one gather of log-confusion
-entries and one ``np.bincount`` over (task, class). No Python loop touches individual answers.
+Everything is vectorised, and the Dawid-Skene confusion matrices are held only at the
+(worker, answered class) pairs of the answers (:mod:`._confusion`): the M-step sums the task
+posteriors of each pair's answers, the E-step gathers the log-confusion columns of blocks of
+answers. No Python loop touches individual answers, and no ``(workers, K, K)`` array is built.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Self
+from typing import Self, TypeVar
 
 import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
 from crowdaudit.errors import EmptyJobError
+from crowdaudit.metrics._confusion import EPS, OneCoinConfusion, Pairs, SparseConfusion
 from crowdaudit.metrics._encoding import EncodedAnswers, encode_answers
 from crowdaudit.schema import COL
 
@@ -42,8 +44,11 @@ __all__ = ["DawidSkene", "MajorityVote", "OneCoinDawidSkene"]
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-_EPS = 1e-10
+_EPS = EPS
 """Floor of every probability before its logarithm, as in crowd-kit (keeps log finite)."""
+
+_Params = TypeVar("_Params")
+"""What an M-step hands to the next E-step (confusion matrices, or one-coin accuracies)."""
 
 
 def _as_encoded(answers: pl.DataFrame | EncodedAnswers) -> EncodedAnswers:
@@ -82,15 +87,15 @@ def _clamp(probas: FloatArray, gold: IntArray | None) -> FloatArray:
 
 
 def _run_em(
-    log_likelihood: Callable[[FloatArray], FloatArray],
-    m_step: Callable[[FloatArray], tuple[FloatArray, FloatArray]],
+    log_likelihood: Callable[[_Params], FloatArray],
+    m_step: Callable[[FloatArray], tuple[FloatArray, _Params]],
     probas: FloatArray,
     gold: IntArray | None,
     *,
     n_answers: int,
     max_iter: int,
     tol: float,
-) -> tuple[FloatArray, FloatArray, FloatArray, list[float], bool]:
+) -> tuple[FloatArray, FloatArray, _Params, list[float], bool]:
     """The EM loop both Dawid-Skene models share, from the start ``probas``.
 
     ``m_step(probas)`` gives ``(priors, parameters)``; ``log_likelihood(parameters)`` gives each
@@ -162,53 +167,33 @@ class MajorityVote:
 
 
 class _Cells:
-    """Where each answer sits in the ``(workers, K, K)`` confusion array, for the Dawid-Skene
-    E- and M-steps, with answers sorted by task.
+    """The answers sorted by task, each with its (worker, label) pair, for the E-step.
 
-    The E-step gathers log-confusion entries one block of tasks at a time, and the M-step scatters
-    one true class at a time, so no ``(answers x K)`` index or value array is held. Each cell is
-    summed in the same order as by a single pass over every answer (results agree to ~1e-13).
+    The E-step gathers log-confusion columns one block of tasks at a time, so no
+    ``(answers x K)`` array is held.
     """
 
     _BLOCK_CELLS = 1 << 20
     """Most (answer, class) entries gathered at once by the E-step."""
 
-    def __init__(
-        self,
-        worker: IntArray,
-        label: IntArray,
-        per_task: IntArray,
-        starts: IntArray,
-        n_workers: int,
-        k: int,
-    ) -> None:
-        self.worker, self.label, self.per_task, self.starts = worker, label, per_task, starts
-        self.n_workers, self.k = n_workers, k
-        self.pair = worker * k + label
+    def __init__(self, pairs: Pairs, per_task: IntArray, starts: IntArray) -> None:
+        self.pairs, self.per_task, self.starts = pairs, per_task, starts
+        self.pair = pairs.of_answer
 
-    def log_sums(self, confusion: FloatArray) -> FloatArray:
+    def log_sums(self, confusion: SparseConfusion) -> FloatArray:
         """``sum over task t's answers of log confusion[w, :, l]``, shape ``(n_tasks, K)``."""
-        n_tasks = self.per_task.shape[0]
-        out = np.empty((n_tasks, self.k), dtype=np.float64)
+        n_tasks, k = self.per_task.shape[0], self.pairs.k
+        out = np.empty((n_tasks, k), dtype=np.float64)
         ends = self.starts + self.per_task
-        step = max(1, self._BLOCK_CELLS // max(self.k * int(self.per_task.max(initial=1)), 1))
+        step = max(1, self._BLOCK_CELLS // max(k * int(self.per_task.max(initial=1)), 1))
         for first in range(0, n_tasks, step):
             last = min(first + step, n_tasks)
             rows = slice(int(self.starts[first]), int(ends[last - 1]))
-            gathered = np.log(confusion[self.worker[rows], :, self.label[rows]])
+            gathered = np.log(confusion.at_pairs(self.pair[rows]))
             out[first:last] = np.add.reduceat(
                 gathered, self.starts[first:last] - self.starts[first], axis=0
             )
         return out
-
-    def expected_counts(self, probas: FloatArray) -> FloatArray:
-        """``counts[w, c, l] = sum of P(z_t = c) over w's answers l``, shape ``(W, K, K)``."""
-        counts = np.empty((self.n_workers, self.k, self.k), dtype=np.float64)
-        size = self.n_workers * self.k
-        for c in range(self.k):
-            spread = np.repeat(probas[:, c], self.per_task)
-            counts[:, c, :] = _scatter_add(self.pair, spread, size).reshape(self.n_workers, self.k)
-        return counts
 
 
 class _ExpectationMaximisation:
@@ -256,11 +241,13 @@ class DawidSkene(_ExpectationMaximisation):
     algorithm", *Journal of the Royal Statistical Society C* 28(1), 20-28, 1979.
     https://doi.org/10.2307/2346806
 
-    Learned, besides those of the module docstring: ``priors_`` ``(n_classes,)``; ``confusion_``
-    ``(n_workers, n_classes, n_classes)``, ``confusion_[w, k, l] = P(worker w answers l | true k)``,
-    rows summing to 1; ``accuracy_`` ``(n_workers,)``, the expected accuracy
-    ``sum_k p_k pi_w[k, k]``; ``n_iter_``; ``converged_``; ``log_likelihood_`` (per answer, one
-    value per iteration).
+    Learned, besides those of the module docstring: ``priors_`` ``(n_classes,)``;
+    ``confusion_columns_`` (:class:`~crowdaudit.metrics._confusion.SparseConfusion`: the expected
+    counts of each (worker, answered class) pair, from which every cell follows); ``confusion_``
+    ``(n_workers, n_classes, n_classes)``, built from it on demand,
+    ``confusion_[w, k, l] = P(worker w answers l | true k)``, rows summing to 1; ``accuracy_``
+    ``(n_workers,)``, the expected accuracy ``sum_k p_k pi_w[k, k]``; ``n_iter_``;
+    ``converged_``; ``log_likelihood_`` (per answer, one value per iteration).
 
     Example:
         >>> answers = pl.DataFrame({
@@ -276,7 +263,7 @@ class DawidSkene(_ExpectationMaximisation):
     probas_: FloatArray
     labels_: pl.DataFrame
     priors_: FloatArray
-    confusion_: FloatArray
+    confusion_columns_: SparseConfusion
     accuracy_: FloatArray
     n_iter_: int
     converged_: bool
@@ -306,9 +293,10 @@ class DawidSkene(_ExpectationMaximisation):
         order = np.argsort(enc.task, kind="stable")
         per_task = np.bincount(enc.task, minlength=enc.n_tasks)
         starts = np.concatenate(([0], np.cumsum(per_task)[:-1])).astype(np.int64)
-        worker, label = enc.worker[order], enc.label[order]
-        del order
-        cells = _Cells(worker, label, per_task, starts, n_workers, k)
+        task = np.repeat(np.arange(enc.n_tasks, dtype=np.int64), per_task)
+        pairs = Pairs(task, enc.worker[order], enc.label[order], n_workers, k)
+        del order, task
+        cells = _Cells(pairs, per_task, starts)
 
         probas, priors, confusion, history, converged = _run_em(
             cells.log_sums,
@@ -322,32 +310,31 @@ class DawidSkene(_ExpectationMaximisation):
 
         self.probas_ = probas
         self.priors_ = priors
-        self.confusion_ = confusion
-        self.accuracy_ = np.einsum("k,wkk->w", priors, confusion)
+        self.confusion_columns_ = confusion.compact()
+        del confusion
+        self.accuracy_ = self.confusion_columns_.diagonal() @ priors
         self.labels_ = _labels_frame(enc, probas)
         self.n_iter_ = len(history)
         self.converged_ = converged
         self.log_likelihood_ = history
         return self
 
-    def _m_step(self, probas: FloatArray, cells: _Cells) -> tuple[FloatArray, FloatArray]:
+    @property
+    def confusion_(self) -> FloatArray:
+        """The ``(n_workers, K, K)`` confusion matrices, built on demand (``W K^2`` floats: on
+        large jobs read :attr:`confusion_columns_` instead)."""
+        return self.confusion_columns_.dense()
+
+    def _m_step(self, probas: FloatArray, cells: _Cells) -> tuple[FloatArray, SparseConfusion]:
         priors = np.clip(probas.mean(axis=0), _EPS, None)
         priors /= priors.sum()
-        counts = cells.expected_counts(probas)
-        prior = self._pseudo_counts(counts)
-        self._finish(counts, prior)
-        counts += prior
-        np.clip(counts, _EPS, None, out=counts)
-        counts /= counts.sum(axis=2, keepdims=True)
-        return priors, counts
+        counts = cells.pairs.expected_counts(probas)
+        prior = self._pseudo_counts(cells.pairs, counts)
+        return priors, SparseConfusion(cells.pairs, counts, prior)
 
-    def _pseudo_counts(self, counts: FloatArray) -> FloatArray:
+    def _pseudo_counts(self, pairs: Pairs, counts: FloatArray) -> FloatArray:
         """The Dirichlet pseudo-counts added to every worker's ``(K, K)`` expected counts."""
-        k = counts.shape[1]
-        return np.full((k, k), self.smoothing)
-
-    def _finish(self, counts: FloatArray, prior: FloatArray) -> None:
-        """Keep what a subclass needs of the last M-step (nothing here)."""
+        return np.full((pairs.k, pairs.k), self.smoothing)
 
 
 class OneCoinDawidSkene(_ExpectationMaximisation):
@@ -367,7 +354,8 @@ class OneCoinDawidSkene(_ExpectationMaximisation):
     algorithm for crowdsourcing", *JMLR* 17, 2016 (the one-coin model); Dawid and Skene 1979.
 
     Learned, besides those of the module docstring: ``priors_``, ``skills_`` ``(n_workers,)`` (the
-    accuracies ``s_w``), ``confusion_`` (the implied ``(n_workers, K, K)`` matrices), ``n_iter_``,
+    accuracies ``s_w``), ``confusion_columns_`` (columns of the implied confusion matrices) and
+    ``confusion_`` (the implied ``(n_workers, K, K)`` matrices, built on demand), ``n_iter_``,
     ``converged_``, ``log_likelihood_``.
 
     Example:
@@ -385,7 +373,7 @@ class OneCoinDawidSkene(_ExpectationMaximisation):
     labels_: pl.DataFrame
     priors_: FloatArray
     skills_: FloatArray
-    confusion_: FloatArray
+    confusion_columns_: OneCoinConfusion
     n_iter_: int
     converged_: bool
     log_likelihood_: list[float]
@@ -427,18 +415,20 @@ class OneCoinDawidSkene(_ExpectationMaximisation):
             tol=self.tol,
         )
 
-        off = (1.0 - skills) / max(k - 1, 1)
-        confusion = np.repeat(off[:, None, None], k, axis=1).repeat(k, axis=2)
-        confusion[:, np.arange(k), np.arange(k)] = skills[:, None]
         self.probas_ = probas
         self.priors_ = priors
         self.skills_ = skills
-        self.confusion_ = confusion
+        self.confusion_columns_ = OneCoinConfusion(skills, k)
         self.labels_ = _labels_frame(enc, probas)
         self.n_iter_ = len(history)
         self.converged_ = converged or k <= 1
         self.log_likelihood_ = history
         return self
+
+    @property
+    def confusion_(self) -> FloatArray:
+        """The implied ``(n_workers, K, K)`` confusion matrices, built on demand."""
+        return self.confusion_columns_.dense()
 
     def _m_step(self, enc: EncodedAnswers, probas: FloatArray) -> tuple[FloatArray, FloatArray]:
         k = enc.n_classes

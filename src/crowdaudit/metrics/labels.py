@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from crowdaudit.metrics._confusion import SparseConfusion
 from crowdaudit.metrics._encoding import EncodedAnswers
 from crowdaudit.metrics.calibration import Calibrated, calibrate_posteriors, leave_out_rows
 from crowdaudit.metrics.estimators import DawidSkene, MajorityVote, OneCoinDawidSkene
@@ -74,19 +75,13 @@ def _one_coin_candidate(enc: EncodedAnswers, model: OneCoinDawidSkene) -> Calibr
     ).astype(np.float64)
     totals = np.bincount(enc.worker, minlength=enc.n_workers).astype(np.float64)
     hidden = _one_coin_hidden(enc, right, totals, model.probas_, model.smoothing)
-    return calibrate_posteriors(enc, model.priors_, model.confusion_, hidden)
+    return calibrate_posteriors(enc, model.priors_, model.confusion_columns_, hidden)
 
 
-def _ds_counts(enc: EncodedAnswers, probas: FloatArray, alpha: float) -> FloatArray:
-    k, n_workers = enc.n_classes, enc.n_workers
-    # One true class at a time into one (workers, K, K) array: no (answers x K) temporaries.
-    pair = enc.worker * k + enc.label
-    out: FloatArray = np.empty((n_workers, k, k), dtype=np.float64)
-    for c in range(k):
-        column = np.bincount(pair, weights=probas[enc.task, c], minlength=n_workers * k)
-        out[:, c, :] = column.reshape(n_workers, k)
-    out += alpha
-    return out
+def _ds_counts(dawid_skene: DawidSkene) -> SparseConfusion:
+    # The fit's last M-step counted the expected answers of its final posteriors: the Dirichlet
+    # parameters C_w + alpha, held at the (worker, label) pairs, with no (workers, K, K) copy.
+    return dawid_skene.confusion_columns_
 
 
 def choose_labels(
@@ -117,18 +112,18 @@ def choose_labels(
         "dawid_skene": calibrate_posteriors(
             enc,
             dawid_skene.priors_,
-            dawid_skene.confusion_,
+            dawid_skene.confusion_columns_,
             leave_out_rows(
                 enc,
-                _ds_counts(enc, dawid_skene.probas_, dawid_skene.smoothing),
+                _ds_counts(dawid_skene),
                 dawid_skene.probas_,
             ),
         ),
         "pooled": calibrate_posteriors(
             enc,
             pooled.priors_,
-            pooled.confusion_,
-            leave_out_rows(enc, pooled.posterior_counts_, pooled.probas_),
+            pooled.confusion_columns_,
+            leave_out_rows(enc, pooled.confusion_columns_, pooled.probas_),
         ),
     }
     labels = {

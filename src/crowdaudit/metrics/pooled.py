@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import gammaln
 
+from crowdaudit.metrics._confusion import Pairs, row_slices
 from crowdaudit.metrics.estimators import DawidSkene
 
 __all__ = ["POOLING_GRID", "PooledDawidSkene"]
@@ -48,42 +49,38 @@ FloatArray = NDArray[np.float64]
 POOLING_GRID: Final = np.geomspace(0.25, 2000.0, 40)
 """Candidate pooling strengths (pseudo-answers per confusion row) for empirical Bayes."""
 
-_EVIDENCE_BLOCK: Final = 1 << 18
-"""Cells whose evidence term is computed at once."""
+
+def _cell_evidence(cells: FloatArray, means: FloatArray) -> FloatArray:
+    """``sum over cells of lnΓ(s m + C) - lnΓ(s m)`` for every strength ``s`` of the grid."""
+    out = np.empty(POOLING_GRID.shape[0])
+    for i, strength in enumerate(POOLING_GRID):
+        prior = float(strength) * means
+        out[i] = float(np.sum(gammaln(prior + cells) - gammaln(prior)))
+    return out
 
 
-def _evidence(cells: FloatArray, means: FloatArray, rows: FloatArray, strength: float) -> float:
-    """Dirichlet-multinomial log evidence of every worker's rows, up to a constant in ``s``.
-
-    Only cells with expected counts enter the cell term (``lnΓ(a + 0) - lnΓ(a)`` is 0), so the
-    cost follows the answers, not ``workers x K x K``.
-    """
-    total = float(np.sum(gammaln(strength) - gammaln(strength + rows)))
-    # In blocks, so the temporaries stay small however many cells hold counts.
-    for start in range(0, cells.size, _EVIDENCE_BLOCK):
-        prior = strength * means[start : start + _EVIDENCE_BLOCK]
-        total += float(
-            np.sum(gammaln(prior + cells[start : start + _EVIDENCE_BLOCK]) - gammaln(prior))
-        )
-    return total
-
-
-def fit_pooling_strength(counts: FloatArray, mean: FloatArray) -> float:
+def fit_pooling_strength(pairs: Pairs, counts: FloatArray, mean: FloatArray) -> float:
     """The grid strength of highest evidence (formula in the module docstring).
 
+    Only cells with expected counts enter the cell term (``lnΓ(a + 0) - lnΓ(a)`` is 0), and those
+    lie in the columns of the labels each worker gave: the cost follows the answers, not
+    ``workers x K x K``.
+
     Args:
-        counts: ``(n_workers, K, K)`` expected confusion counts.
+        pairs: the answers' (worker, label) pairs.
+        counts: ``(n_pairs, K)`` expected counts of each pair's column.
         mean: ``(K, K)`` population confusion rows (each summing to 1, no zeros).
     """
-    k = mean.shape[0]
-    flat = counts.reshape(-1)
-    used = np.flatnonzero(flat > 1e-12)
-    cells = flat[used]
-    used %= k * k
-    means = mean.reshape(-1)[used]
-    del used
-    rows = counts.sum(axis=2)
-    scores = [_evidence(cells, means, rows, float(s)) for s in POOLING_GRID]
+    rows = pairs.sum_by_worker(lambda block: counts[block])
+    scores = np.array(
+        [float(np.sum(gammaln(s) - gammaln(s + rows))) for s in POOLING_GRID.tolist()]
+    )
+    columns = np.ascontiguousarray(mean.T)
+    # In blocks of pairs, so the temporaries stay small however many cells hold counts.
+    for block in row_slices(pairs.n_pairs, pairs.k):
+        cells = counts[block]
+        used = cells > 1e-12
+        scores += _cell_evidence(cells[used], columns[pairs.label[block]][used])
     return float(POOLING_GRID[int(np.argmax(scores))])
 
 
@@ -93,7 +90,8 @@ class PooledDawidSkene(DawidSkene):
     Learned, besides those of :class:`~crowdaudit.metrics.estimators.DawidSkene`: ``pooling_``
     (the strength ``s`` used at the last M-step), ``population_`` ``(K, K)`` (the population
     confusion rows ``m``) and ``posterior_counts_`` ``(n_workers, K, K)``, the Dirichlet
-    parameters ``C_w + s m + alpha`` of each worker's rows, from which skill intervals follow.
+    parameters ``C_w + s m + alpha`` of each worker's rows, built on demand from
+    ``confusion_columns_`` (which hands out the same parameters column by column).
 
     Example:
         >>> import polars as pl
@@ -106,7 +104,6 @@ class PooledDawidSkene(DawidSkene):
 
     pooling_: float
     population_: FloatArray
-    posterior_counts_: FloatArray
 
     def __init__(
         self,
@@ -130,19 +127,20 @@ class PooledDawidSkene(DawidSkene):
             raise ValueError("pooling must be >= 0")
         self.pooling = pooling
 
-    def _pseudo_counts(self, counts: FloatArray) -> FloatArray:
-        k = counts.shape[1]
-        pooled = counts.sum(axis=0) + self.smoothing + 1e-6
+    @property
+    def posterior_counts_(self) -> FloatArray:
+        """The ``(n_workers, K, K)`` Dirichlet parameters ``C_w + s m + alpha``, built on demand
+        (``W K^2`` floats: on large jobs read :attr:`confusion_columns_` instead)."""
+        return self.confusion_columns_.dense_dirichlet()
+
+    def _pseudo_counts(self, pairs: Pairs, counts: FloatArray) -> FloatArray:
+        k = pairs.k
+        pooled = pairs.sum_by_label(counts).T + self.smoothing + 1e-6
         mean = pooled / pooled.sum(axis=1, keepdims=True)
         strength = self.pooling
         if strength is None:
-            strength = fit_pooling_strength(counts, mean) if k > 1 else 0.0
+            strength = fit_pooling_strength(pairs, counts, mean) if k > 1 else 0.0
         self.pooling_ = strength
         self.population_ = mean
         prior: FloatArray = strength * mean + self.smoothing
         return prior
-
-    def _finish(self, counts: FloatArray, prior: FloatArray) -> None:
-        if hasattr(self, "posterior_counts_"):
-            del self.posterior_counts_  # the last M-step's: never hold two
-        self.posterior_counts_ = counts + prior[None]

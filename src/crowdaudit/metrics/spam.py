@@ -23,19 +23,59 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from crowdaudit.metrics._confusion import SparseConfusion, row_slices
+
 __all__ = ["compute_spam_score"]
 
 FloatArray = NDArray[np.float64]
 
-_BLOCK = 4_000_000
-"""Most cells of the temporary table of confusion-row differences (32 MB of float64)."""
+
+def _weighted_spread(columns: FloatArray, priors: FloatArray) -> FloatArray:
+    """``sum_{c<c'} p_c p_c' |x_c - x_c'|`` of every row ``x`` of ``columns``, ``(n,)``.
+
+    Sorted, the pair sum is ``sum_j p_j (x_j P_j - X_j)`` with ``P_j``, ``X_j`` the sums of
+    ``p_i`` and ``p_i x_i`` over the values below ``x_j``: ``K log K`` per row instead of ``K^2``.
+    """
+    order = np.argsort(columns, axis=1, kind="stable")
+    values = np.take_along_axis(columns, order, axis=1)
+    weights = priors[order]
+    weighted = weights * values
+    below = np.cumsum(weights, axis=1) - weights
+    below_weighted = np.cumsum(weighted, axis=1) - weighted
+    out: FloatArray = np.sum(weighted * below - weights * below_weighted, axis=1)
+    return out
 
 
-def compute_spam_score(confusion: FloatArray, priors: FloatArray) -> FloatArray:
+def _spread_by_worker(confusion: FloatArray | SparseConfusion, priors: FloatArray) -> FloatArray:
+    """``sum_l sum_{c<c'} p_c p_c' |pi_w[c, l] - pi_w[c', l]|`` for each worker, ``(W,)``."""
+    if isinstance(confusion, SparseConfusion):
+        pairs = confusion.pairs
+        out = np.zeros(pairs.n_workers)
+        for rows in row_slices(pairs.n_pairs, pairs.k):
+            block = np.arange(rows.start, rows.stop)
+            spread = _weighted_spread(confusion.at_pairs(block), priors)
+            out += np.bincount(pairs.worker[rows], weights=spread, minlength=pairs.n_workers)
+        # Every label a worker never gave has the same column: count it once, times how many.
+        fill, unused = confusion.unobserved()
+        out += unused * _weighted_spread(fill, priors)
+        return out
+    n_workers, k = confusion.shape[0], confusion.shape[1]
+    columns = np.ascontiguousarray(confusion.transpose(0, 2, 1)).reshape(n_workers * k, k)
+    by_worker: FloatArray = _weighted_spread(columns, priors).reshape(n_workers, k).sum(axis=1)
+    return by_worker
+
+
+def compute_spam_score(confusion: FloatArray | SparseConfusion, priors: FloatArray) -> FloatArray:
     """Spam score of each worker from their confusion matrix (formula in the module docstring).
 
+    ``sum_{c<c'} p_c p_c' TV(pi[c], pi[c'])`` is summed column by column (``TV`` is half a sum
+    over answered classes), and each column's pair sum is computed sorted, so no temporary grows
+    with ``K^2``; a :class:`~crowdaudit.metrics._confusion.SparseConfusion` is read only at the
+    labels each worker gave, plus one shared column for all the others.
+
     Args:
-        confusion: ``(n_workers, K, K)``, ``confusion[w, k, l] = P(answer l | true class k)``.
+        confusion: ``(n_workers, K, K)``, ``confusion[w, k, l] = P(answer l | true class k)``, or
+            the same matrices held sparsely.
         priors: ``(K,)`` class priors.
 
     Returns:
@@ -47,18 +87,13 @@ def compute_spam_score(confusion: FloatArray, priors: FloatArray) -> FloatArray:
         >>> compute_spam_score(np.concatenate([perfect, same]), np.array([0.5, 0.5])).tolist()
         [0.0, 1.0]
     """
-    n_workers, k = confusion.shape[0], confusion.shape[1]
+    if isinstance(confusion, SparseConfusion):
+        n_workers, k = confusion.pairs.n_workers, confusion.pairs.k
+    else:
+        n_workers, k = confusion.shape[0], confusion.shape[1]
     total = float((priors.sum() ** 2 - np.sum(priors * priors)) / 2.0) if k else 0.0
     if k < 2 or total <= 1e-12:
         return np.full(n_workers, np.nan)
-    weighted = np.zeros(n_workers)
-    # Pairs of true classes in blocks, so that the temporary (workers, pairs, K) table stays near
-    # _BLOCK cells whatever K is (a single (workers, K^2 / 2, K) table would be K^3 in size).
-    step = max(1, _BLOCK // max(n_workers * k, 1))
-    for c in range(k - 1):
-        for start in range(c + 1, k, step):
-            others = slice(start, min(start + step, k))
-            tv = 0.5 * np.abs(confusion[:, c : c + 1, :] - confusion[:, others, :]).sum(axis=2)
-            weighted += tv @ (priors[c] * priors[others])
+    weighted = 0.5 * _spread_by_worker(confusion, priors)
     score: FloatArray = np.clip(1.0 - weighted / total, 0.0, 1.0)
     return score
