@@ -19,6 +19,14 @@ same run on the same table:
   iterations;
 * ``rev``: the share of wrong recommended labels found in the first 10 % of ``items.csv``.
 
+A second table, ``shared mistakes``, tests the assumption behind every estimate of label accuracy
+made without gold: the workers are split into two halves (by the parity of their code) and each
+half's labels are computed alone under the pooled model fitted on the whole job. ``agree`` is how
+often the two halves' labels agree, against ``model``, the agreement the model predicts from its
+posteriors; ``believed`` is the model's mean certainty of the half labels, against ``measured``,
+their accuracy on gold. Halves that agree as often as (or more than) predicted while being less
+accurate than believed make the same mistakes: no estimate from answers alone can see that.
+
 Then the planted workers of a synthetic job, gal-toy's verdicts, and the speed row: the whole
 audit of D_Product against crowd-kit's ``DawidSkene`` alone. Not part of the test suite.
 """
@@ -59,6 +67,7 @@ class Row:
     ck_ds: float
     review: float
     model: str
+    split: tuple[float, float, float, float]
 
 
 def _load(folder: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -195,6 +204,44 @@ def _evaluate(name: str, answers: pl.DataFrame, gold: pl.DataFrame, cache: Path 
         ck_ds=_accuracy(ck_labels, gold_map),
         review=(sum(t in head for t in wrong) / len(wrong)) if wrong else float("nan"),
         model=summary["recommended_model"],
+        split=_split_halves(answers, gold, report),
+    )
+
+
+def _split_halves(
+    answers: pl.DataFrame, gold: pl.DataFrame, report: Any
+) -> tuple[float, float, float, float]:
+    """``(agree, model, believed, measured)`` of two disjoint halves of workers (module doc)."""
+    from crowdaudit.metrics._encoding import encode_answers
+
+    enc = encode_answers(answers)
+    pooled = report.pooled
+    columns = pooled.confusion_columns_.probabilities(enc.worker, enc.label)
+    log_rows = np.log(np.clip(columns, 1e-12, None))
+    log_priors = np.log(np.clip(pooled.priors_, 1e-12, None))
+    halves = []
+    for side in (0, 1):
+        keep = (enc.worker % 2 == side).astype(np.float64)
+        sums = np.stack(
+            [
+                np.bincount(enc.task, weights=log_rows[:, c] * keep, minlength=enc.n_tasks)
+                for c in range(enc.n_classes)
+            ],
+            axis=1,
+        )
+        joint = sums + log_priors
+        q = np.exp(joint - joint.max(axis=1, keepdims=True))
+        halves.append((q / q.sum(axis=1, keepdims=True), np.bincount(enc.task, weights=keep)))
+    (q1, n1), (q2, n2) = halves
+    both = (n1 > 0) & (n2 > 0)
+    l1, l2 = q1.argmax(axis=1), q2.argmax(axis=1)
+    codes = enc.encode_gold(gold)
+    judged = both & (codes >= 0)
+    return (
+        float((l1 == l2)[both].mean()),
+        float((q1 * q2).sum(axis=1)[both].mean()),
+        float((q1.max(axis=1)[judged].mean() + q2.max(axis=1)[judged].mean()) / 2),
+        float(((l1 == codes)[judged].mean() + (l2 == codes)[judged].mean()) / 2),
     )
 
 
@@ -214,6 +261,20 @@ def _print_table(rows: list[Row]) -> None:
             f"{r.accuracy:>6.3f} {inside:>3} | {r.mv:>6.3f} {r.ck_ds:>6.3f} {r.model:<13} | "
             f"{r.review:>5.2f}"
         )
+
+
+def _print_split(rows: list[Row]) -> None:
+    print("\nshared mistakes: labels from two disjoint halves of the workers (pooled model)")
+    print(f"{'data set':<12} {'agree':>6} {'model':>6} | {'believed':>8} {'measured':>8}")
+    for r in rows:
+        agree, model, believed, measured = r.split
+        print(f"{r.name:<12} {agree:>6.3f} {model:>6.3f} | {believed:>8.3f} {measured:>8.3f}")
+    more = sum(r.split[0] >= r.split[1] for r in rows)
+    worse = sum(r.split[3] < r.split[2] for r in rows)
+    print(
+        f"  halves agree at least as often as the model predicts on {more} of {len(rows)} sets; "
+        f"they are less accurate than it believes on {worse}"
+    )
 
 
 def _print_goals(rows: list[Row]) -> None:
@@ -376,6 +437,7 @@ def main() -> None:
                 rows.append(_evaluate(folder.name, *_load(folder), args.crowdkit_cache))
     _print_table(rows)
     _print_goals(rows)
+    _print_split(rows)
     _print_planted(args.datasets)
     _print_speed(args.datasets)
     _print_memory()

@@ -495,6 +495,7 @@ class SkillFigures(TypedDict, total=False):
     median_skill: float | None
     pooling_strength: float
     recommended_model: str
+    best_held_out_model: str
     held_out_log_likelihood: HeldOutLogLikelihood
     label_temperature: float
     ds_iterations: int

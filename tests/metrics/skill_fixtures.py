@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import strategies as st
 
 SHARED_DATASETS = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 
@@ -74,3 +75,14 @@ def accuracy(labels: dict[str, str], gold: pl.DataFrame) -> float:
     truth = dict(zip(gold["task"].to_list(), gold["label"].to_list(), strict=True))
     hits = [labels[task] == label for task, label in truth.items() if task in labels]
     return float(np.mean(hits))
+
+
+@st.composite
+def small_jobs(draw: st.DrawFn) -> pl.DataFrame:
+    """3 to 12 tasks, each answered by some of 5 workers with labels a, b or c (hypothesis)."""
+    n_tasks = draw(st.integers(3, 12))
+    rows = []
+    for t in range(n_tasks):
+        for w in sorted(draw(st.sets(st.integers(0, 4), min_size=1))):
+            rows.append((f"t{t}", f"w{w}", draw(st.sampled_from(["a", "b", "c"]))))
+    return pl.DataFrame(rows, schema=["task", "worker", "label"], orient="row")

@@ -8,7 +8,7 @@ import pytest
 from crowdkit.aggregation import DawidSkene as CKDawidSkene
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from skill_fixtures import GAL_TOY, crowdkit_labels, run_crowdkit
+from skill_fixtures import GAL_TOY, crowdkit_labels, run_crowdkit, small_jobs
 
 from crowdaudit.metrics.estimators import DawidSkene
 from crowdaudit.metrics.pooled import PooledDawidSkene
@@ -84,16 +84,6 @@ def test_a_label_swapping_worker_is_flagged_inverted() -> None:
     assert row["flag_inverted"] is True
     assert row["skill_high"] < 0.5
     assert "classes swapped" in str(row["flag_reason"])
-
-
-@st.composite
-def small_jobs(draw: st.DrawFn) -> pl.DataFrame:
-    n_tasks = draw(st.integers(3, 12))
-    rows = []
-    for t in range(n_tasks):
-        for w in sorted(draw(st.sets(st.integers(0, 4), min_size=1))):
-            rows.append((f"t{t}", f"w{w}", draw(st.sampled_from(["a", "b", "c"]))))
-    return _frame(rows)
 
 
 @settings(max_examples=30, deadline=None)

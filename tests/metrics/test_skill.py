@@ -40,6 +40,7 @@ SUMMARY_KEYS = {
     "pooling_strength",
     "skill_prior_strength",
     "recommended_model",
+    "best_held_out_model",
     "held_out_log_likelihood",
     "label_temperature",
     "ds_iterations",

@@ -2,12 +2,15 @@ r"""Skill intervals and calibrated label probabilities, from a fitted Dawid-Sken
 
 **Skill and its interval.** A worker's skill is the probability that one of their answers is
 right. Its evidence is ``r_w = sum_n P(z_{t_n} = a_n)``, the expected number of right answers
-under the pooled model's posteriors, out of ``n_w`` answers. Skills are pooled too: they share a
-``Beta(s mu, s (1 - mu))`` prior, ``mu`` the job's expected share of right answers and ``s`` fitted
-by empirical Bayes (the beta-binomial evidence of all workers' ``(r_w, n_w)``, maximised over a
-log grid). The posterior is ``Beta(s mu + r_w, s (1 - mu) + n_w - r_w)``: ``skill`` is its mean,
-``skill_low``/``skill_high`` its 5 % and 95 % quantiles. A worker with 3 answers keeps most of the
-prior's width and sits near the job's typical skill; one with 300 is judged on them.
+under the pooled model's *tempered* posteriors (the calibrated ones, below), out of ``n_w``
+answers. Skills are pooled too: they share a ``Beta(s mu, s (1 - mu))`` prior whose mean ``mu``
+and strength ``s`` are both fitted by empirical Bayes, maximising the beta-binomial evidence of
+all workers' ``(r_w, n_w)`` (:func:`fit_skill_prior`). ``mu`` is then the typical worker's skill,
+every worker one draw from the population; the job's share of right answers would be the
+prolific workers' skill instead. The posterior is ``Beta(s mu + r_w, s (1 - mu) + n_w - r_w)``:
+``skill`` is its mean, ``skill_low``/``skill_high`` its 5 % and 95 % quantiles. A worker with 3
+answers keeps most of the prior's width and sits near the typical worker; one with 300 is judged
+on them.
 
 **Calibration.** Conditional independence makes Dawid-Skene posteriors too sharp: two workers who
 make the same mistake count as two independent pieces of evidence. The posteriors are tempered,
@@ -34,6 +37,7 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.optimize import minimize_scalar
 from scipy.special import betaincinv, betaln
 
 from crowdaudit.metrics._confusion import ConfusionColumns, SparseConfusion, row_slices
@@ -45,6 +49,7 @@ __all__ = [
     "Calibrated",
     "calibrate_posteriors",
     "compute_skill_interval",
+    "fit_skill_prior",
     "held_out_log_likelihood",
     "leave_out_rows",
 ]
@@ -65,12 +70,46 @@ to choose a temperature and a model, so that it costs a bounded time."""
 
 _TINY: Final = 1e-12
 
+_MEAN_BOUND: Final = 1e-6
+"""The skill prior's mean is searched in ``[_MEAN_BOUND, 1 - _MEAN_BOUND]``."""
+
 
 def _beta_binomial_evidence(
     right: FloatArray, total: FloatArray, mean: float, strength: float
 ) -> float:
     a, b = strength * mean, strength * (1.0 - mean)
     return float(np.sum(betaln(a + right, b + total - right) - betaln(a, b)))
+
+
+def fit_skill_prior(right: FloatArray, total: FloatArray) -> tuple[float, float]:
+    """The skills' Beta prior by empirical Bayes: mean and strength of highest evidence.
+
+    Both are fitted to the beta-binomial evidence of all workers' ``(r_w, n_w)``: for every
+    strength of :data:`SKILL_STRENGTHS`, the mean that maximises it (a bounded one-dimensional
+    search), then the best pair. The mean is the *typical worker's* skill, each worker counting
+    as one draw from the population; the share of right answers over the whole job would instead
+    be the prolific workers' skill, and pull every newcomer toward them.
+
+    Args:
+        right: ``(n_workers,)`` expected right answers ``r_w``.
+        total: ``(n_workers,)`` answers ``n_w``.
+
+    Returns:
+        ``(mean, strength)``.
+    """
+    pooled = float(np.clip(right.sum() / max(total.sum(), 1.0), _MEAN_BOUND, 1.0 - _MEAN_BOUND))
+    best = (-np.inf, pooled, float(SKILL_STRENGTHS[0]))
+    for strength in SKILL_STRENGTHS:
+        found = minimize_scalar(
+            lambda m, s=float(strength): -_beta_binomial_evidence(right, total, m, s),
+            bounds=(_MEAN_BOUND, 1.0 - _MEAN_BOUND),
+            method="bounded",
+            options={"xatol": 1e-6},
+        )
+        score = -float(found.fun)
+        if score > best[0]:
+            best = (score, float(found.x), float(strength))
+    return best[1], best[2]
 
 
 def compute_skill_interval(
@@ -80,7 +119,8 @@ def compute_skill_interval(
 
     Args:
         enc: the encoded answers.
-        probas: ``(n_tasks, K)`` posteriors of the true classes (the pooled model's).
+        probas: ``(n_tasks, K)`` calibrated posteriors of the true classes (the pooled model's,
+            tempered: :func:`calibrate_posteriors`).
         level: the interval's coverage (0.90: 5 % and 95 % quantiles).
 
     Returns:
@@ -102,9 +142,7 @@ def compute_skill_interval(
         enc.worker, weights=probas[enc.task, enc.label], minlength=enc.n_workers
     ).astype(np.float64)
     total = np.bincount(enc.worker, minlength=enc.n_workers).astype(np.float64)
-    mean = float(np.clip(right.sum() / max(total.sum(), 1.0), 1e-6, 1.0 - 1e-6))
-    scores = [_beta_binomial_evidence(right, total, mean, float(s)) for s in SKILL_STRENGTHS]
-    strength = float(SKILL_STRENGTHS[int(np.argmax(scores))])
+    mean, strength = fit_skill_prior(right, total)
     a = strength * mean + right
     b = strength * (1.0 - mean) + total - right
     skill = a / (a + b)

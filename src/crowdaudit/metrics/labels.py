@@ -1,14 +1,37 @@
-"""Recommended labels: one of four models chosen per job without gold, with calibrated probabilities.
+"""Recommended labels: the four models' average, with probabilities that keep the doubt about the model.
 
 The candidates are majority vote, one-coin Dawid-Skene, Dawid-Skene and the pooled Dawid-Skene
 (:mod:`.pooled`). Each is scored by the held-out likelihood of the answers
 (:mod:`.calibration`): hide each answer, predict it from the task's other answers and the model
 refitted without it (one-step leave-one-out of the worker's counts), sum the log probabilities.
-The model that predicts hidden answers best is recommended; its posteriors, tempered by the same
-score, give ``label_probability`` and the estimated label accuracy.
+The same score tempers each model's posteriors (:func:`~.calibration.calibrate_posteriors`).
 
-Majority vote enters as the model in which every worker has the same one-coin accuracy (its most
-probable label is the majority label, ties and near-ties going to the more frequent class).
+**The label** (``recommended_model`` = ``"average"``) is the most probable class of the four
+models' posteriors averaged with equal weights, ``argmax_k (1/4) sum_m P_m(z_t = k)``: a soft vote
+of the four models. The untempered posteriors vote, so that each model weighs as much as its own
+labels do; tempering serves the probabilities below, and a model tempered close to uniform would
+otherwise lose its vote. The held-out score alone picks the model that predicts *answers* best,
+which on real jobs is often the one that models worker biases best, not the one with the best
+labels; the soft vote does not bet the job on that one choice.
+
+**How sure each label is** (:func:`average_label_probability`). ``label_probability`` is the
+probability of the recommended label averaged, with equal weights, over the four models' tempered
+posteriors. On real jobs the models' own certainties differ by many points; averaging keeps the
+doubt about the choice of model in every label's probability. A label the other models dispute
+gets a low probability and comes early in the review order.
+
+**The estimated label accuracy** (:func:`estimate_label_accuracy`) is the mean of
+``label_probability``. Its range runs from the lowest to the highest of the four models' own
+estimates (each model's mean tempered probability of the recommended labels), widened by the
+profile-likelihood and sampling spread (:class:`~.calibration.Calibrated`) of the model with the
+best held-out score (``best`` below). The low end is also at most the expected share of right
+*answers* under that model: if the workers' mistakes were fully shared, combining answers would
+gain nothing, and no model that assumes independent mistakes can rule that out from the answers
+alone.
+
+Majority vote enters the held-out score as the model in which every worker has the same one-coin
+accuracy (its most probable label is the majority label, ties and near-ties going to the more
+frequent class); its vote in the average is the share of answers for each class.
 """
 
 from __future__ import annotations
@@ -28,25 +51,40 @@ from crowdaudit.metrics.estimators import DawidSkene, MajorityVote, OneCoinDawid
 from crowdaudit.metrics.pooled import PooledDawidSkene
 from crowdaudit.schema import COL
 
-__all__ = ["MODELS", "LabelChoice", "choose_labels"]
+__all__ = [
+    "MODELS",
+    "RECOMMENDED",
+    "LabelChoice",
+    "LabelEstimate",
+    "average_label_probability",
+    "choose_labels",
+    "estimate_label_accuracy",
+    "soft_vote",
+]
 
 FloatArray = NDArray[np.float64]
 
 MODELS: Final = ("majority_vote", "one_coin", "dawid_skene", "pooled")
 """Names of the candidate models, as in ``summary.json``; ties go to the earlier one."""
 
+RECOMMENDED: Final = "average"
+"""``recommended_model`` of every job: the soft vote of the four models (module docstring)."""
+
 
 @dataclass(frozen=True, slots=True)
 class LabelChoice:
-    """The candidates and the recommended one.
+    """The candidates, the best-scoring one and the recommended labels.
 
     Attributes:
-        recommended: the chosen model's name (one of :data:`MODELS`).
+        recommended: :data:`RECOMMENDED`, the key of the recommended labels in ``labels``.
+        best: the model with the best held-out score (one of :data:`MODELS`).
         calibrated: model name -> its tempered posteriors and held-out score.
-        labels: model name -> ``(n_tasks,)`` class code of each task's label.
+        labels: model name (and :data:`RECOMMENDED`) -> ``(n_tasks,)`` class code of each task's
+            label.
     """
 
     recommended: str
+    best: str
     calibrated: dict[str, Calibrated]
     labels: dict[str, NDArray[np.int64]]
 
@@ -92,7 +130,7 @@ def choose_labels(
     pooled: PooledDawidSkene,
     majority: MajorityVote,
 ) -> LabelChoice:
-    """Score the four fitted models by held-out likelihood and pick one (module docstring).
+    """Score and temper the four fitted models, and take their soft vote (module docstring).
 
     Args:
         enc: the encoded answers the models were fitted on.
@@ -132,6 +170,76 @@ def choose_labels(
         "dawid_skene": dawid_skene.probas_.argmax(axis=1),
         "pooled": pooled.probas_.argmax(axis=1),
     }
+    labels[RECOMMENDED] = soft_vote(
+        (majority.probas_, one_coin.probas_, dawid_skene.probas_, pooled.probas_)
+    )
     scores = [calibrated[name].held_out for name in MODELS]
-    recommended = MODELS[int(np.argmax(scores))]
-    return LabelChoice(recommended, calibrated, labels)
+    best = MODELS[int(np.argmax(scores))]
+    return LabelChoice(RECOMMENDED, best, calibrated, labels)
+
+
+def soft_vote(posteriors: tuple[FloatArray, ...]) -> NDArray[np.int64]:
+    """Most probable class of the equal-weight average; ties go to the smaller class code.
+
+    Args:
+        posteriors: ``(n_tasks, K)`` arrays, one per model, each row summing to 1.
+
+    Example:
+        >>> a = np.array([[0.9, 0.1], [0.5, 0.5]])
+        >>> b = np.array([[0.2, 0.8], [0.3, 0.7]])
+        >>> soft_vote((a, b)).tolist()  # task 0: 0.55 against 0.45; task 1: 0.4 against 0.6
+        [0, 1]
+    """
+    total: FloatArray = np.zeros_like(posteriors[0])
+    for probas in posteriors:
+        total += probas
+    codes: NDArray[np.int64] = total.argmax(axis=1)
+    return codes
+
+
+def average_label_probability(choice: LabelChoice) -> FloatArray:
+    """``(n_tasks,)`` probability of each recommended label, averaged over the four models.
+
+    ``mean_m P_m(z_t = l_t)``, with ``P_m`` model ``m``'s tempered posteriors and ``l_t`` the
+    recommended label (module docstring).
+    """
+    codes = choice.labels[choice.recommended]
+    rows = np.arange(codes.size)
+    total: FloatArray = np.zeros(codes.size, dtype=np.float64)
+    for name in MODELS:
+        total += choice.calibrated[name].probas[rows, codes]
+    out: FloatArray = total / len(MODELS)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class LabelEstimate:
+    """The estimated share of right recommended labels and its 90 % range (module docstring)."""
+
+    accuracy: float
+    low: float
+    high: float
+
+
+def estimate_label_accuracy(
+    enc: EncodedAnswers, choice: LabelChoice, probability: FloatArray
+) -> LabelEstimate:
+    """Estimate the accuracy of the recommended labels without gold (module docstring).
+
+    Args:
+        enc: the encoded answers the models were fitted on.
+        choice: the candidates and the recommended model.
+        probability: ``(n_tasks,)`` :func:`average_label_probability`; not empty.
+
+    Returns:
+        The mean of ``probability`` and its range; ``low <= accuracy <= high``.
+    """
+    codes = choice.labels[choice.recommended]
+    rows = np.arange(codes.size)
+    own = [float(choice.calibrated[m].probas[rows, codes].mean()) for m in MODELS]
+    cal = choice.calibrated[choice.best]
+    estimate = float(probability.mean())
+    answers_right = float(cal.probas[enc.task, enc.label].mean())
+    low = min(min(own) - (cal.accuracy - cal.accuracy_low), answers_right, estimate)
+    high = max(max(own) + (cal.accuracy_high - cal.accuracy), estimate)
+    return LabelEstimate(accuracy=estimate, low=max(0.0, low), high=min(1.0, high))

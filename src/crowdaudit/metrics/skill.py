@@ -1,8 +1,8 @@
 """Worker skill without gold, flags, verdicts and recommended labels for one job: :func:`compute_skill`.
 
 The answers are encoded once; majority vote, one-coin Dawid-Skene, Dawid-Skene and the pooled
-Dawid-Skene (:mod:`.pooled`) are fitted; the recommended labels are chosen among them without gold
-(:mod:`.labels`), and the per-worker columns, items table and job summary below are built.
+Dawid-Skene (:mod:`.pooled`) are fitted; the recommended labels are their soft vote, made without
+gold (:mod:`.labels`), and the per-worker columns, items table and job summary below are built.
 
 Workers table (one row per worker, sorted by ``worker``):
 
@@ -10,9 +10,11 @@ Workers table (one row per worker, sorted by ``worker``):
 column                         dtype    meaning
 =============================  =======  ===========================================================
 ``worker``                     String   worker id
-``skill``                      Float64  estimated probability that the worker's answer is right,
-                                        ``sum_k p_k pi_w[k, k]`` under the pooled model; null for
-                                        a worker with too few answers or a job too small to judge
+``skill``                      Float64  estimated probability that the worker's answer is right:
+                                        the expected share of right answers under the pooled
+                                        model's tempered posteriors, pooled toward the typical
+                                        worker (:mod:`.calibration`); null for a worker with too
+                                        few answers or a job too small to judge
 ``skill_low``, ``skill_high``  Float64  its 90 % interval (:mod:`.calibration`)
 ``ds_accuracy``                Float64  the same under plain Dawid-Skene (smoothed toward uniform)
 ``one_coin_accuracy``          Float64  the worker's accuracy under one-coin Dawid-Skene
@@ -29,14 +31,17 @@ column                         dtype    meaning
 =============================  =======  ===========================================================
 
 Items table (one row per task, most likely wrong first): ``task``, ``n_answers``, ``label`` (the
-recommended label), ``label_probability`` (its calibrated probability), ``label_votes`` and
-``label_share`` (answers equal to it), ``majority_vote``, ``one_coin_label``, ``ds_label``,
-``pooled_label``, ``ds_posterior`` (plain Dawid-Skene posterior of ``ds_label``).
+recommended label), ``label_probability`` (its probability averaged over the four models,
+:mod:`.labels`), ``label_votes`` and ``label_share`` (answers equal to it), ``majority_vote``,
+``one_coin_label``, ``ds_label``, ``pooled_label``, ``ds_posterior`` (plain Dawid-Skene posterior
+of ``ds_label``).
 
 Summary keys (JSON-able): ``n_answers``, ``n_tasks``, ``n_workers``, ``n_classes``, ``classes``,
 ``class_priors``, ``krippendorff_alpha``, ``fleiss_kappa``, ``fleiss_kappa_reason``,
 ``skill_reason`` (null when skill could be estimated, else why not), ``pooling_strength``,
-``recommended_model``, ``held_out_log_likelihood`` (model -> per answer), ``label_temperature``,
+``recommended_model`` (``"average"``: the soft vote of the four models, :mod:`.labels`),
+``best_held_out_model`` (the model that predicts held-out answers best),
+``held_out_log_likelihood`` (model -> per answer), ``label_temperature`` (that model's),
 ``estimated_label_accuracy`` with ``estimated_label_accuracy_low``/``_high`` (90 %, without gold;
 null when the job is too small), ``ds_iterations``, ``ds_converged``, ``one_coin_iterations``,
 ``one_coin_converged``, ``gold_clamped``, ``n_gold_tasks``, ``label_accuracy`` (null without gold,
@@ -58,7 +63,13 @@ from crowdaudit.metrics._encoding import EncodedAnswers, encode_answers
 from crowdaudit.metrics.accuracy import compute_label_accuracy
 from crowdaudit.metrics.calibration import compute_skill_interval
 from crowdaudit.metrics.estimators import DawidSkene, MajorityVote, OneCoinDawidSkene
-from crowdaudit.metrics.labels import MODELS, LabelChoice, choose_labels
+from crowdaudit.metrics.labels import (
+    MODELS,
+    LabelChoice,
+    average_label_probability,
+    choose_labels,
+    estimate_label_accuracy,
+)
 from crowdaudit.metrics.pooled import PooledDawidSkene
 from crowdaudit.metrics.reliability import (
     compute_fleiss_kappa,
@@ -378,32 +389,18 @@ def _label_accuracy(plain: _Fits, gold: pl.DataFrame, recommended: pl.DataFrame)
 def _estimate(
     enc: EncodedAnswers, choice: LabelChoice, probability: FloatArray, job_ok: bool
 ) -> SkillFigures:
-    """The estimated label accuracy and its range (README: how the estimate is made).
-
-    The point is the mean calibrated probability of the recommended labels. The high end is the
-    calibrated interval's. The low end is also at most the expected share of right *answers*:
-    if the workers' mistakes were fully shared, combining answers would gain nothing, so the
-    labels would be no better than a typical answer. Conditional independence, which every model
-    here assumes, cannot rule that out from the answers alone.
-    """
-    cal = choice.calibrated[choice.recommended]
+    """The estimated label accuracy and its range (:func:`.labels.estimate_label_accuracy`)."""
     if not job_ok or probability.size == 0:
         return {
             "estimated_label_accuracy": None,
             "estimated_label_accuracy_low": None,
             "estimated_label_accuracy_high": None,
         }
-    estimate = float(probability.mean())
+    found = estimate_label_accuracy(enc, choice, probability)
     return {
-        "estimated_label_accuracy": estimate,
-        "estimated_label_accuracy_low": max(
-            0.0,
-            min(
-                estimate - (cal.accuracy - cal.accuracy_low),
-                float(cal.probas[enc.task, enc.label].mean()),
-            ),
-        ),
-        "estimated_label_accuracy_high": min(1.0, estimate + (cal.accuracy_high - cal.accuracy)),
+        "estimated_label_accuracy": found.accuracy,
+        "estimated_label_accuracy_low": found.low,
+        "estimated_label_accuracy_high": found.high,
     }
 
 
@@ -458,8 +455,9 @@ def _job_figures(
         "median_skill": judged.median_skill,
         "pooling_strength": fits.pooled.pooling_,
         "recommended_model": choice.recommended,
+        "best_held_out_model": choice.best,
         "held_out_log_likelihood": _held_out(choice),
-        "label_temperature": choice.calibrated[choice.recommended].temperature,
+        "label_temperature": choice.calibrated[choice.best].temperature,
         "ds_iterations": fits.ds.n_iter_,
         "ds_converged": fits.ds.converged_,
         "one_coin_iterations": fits.one_coin.n_iter_,
@@ -517,8 +515,8 @@ def compute_skill(
     job_reason = _job_reason(enc, thresholds)
     choice = _choose(enc, fits)
     label_codes = choice.labels[choice.recommended]
-    probability = choice.calibrated[choice.recommended].probas[np.arange(enc.n_tasks), label_codes]
-    *skill, skill_strength = compute_skill_interval(enc, fits.pooled.probas_)
+    probability = average_label_probability(choice)
+    *skill, skill_strength = compute_skill_interval(enc, choice.calibrated["pooled"].probas)
     spam = compute_spam_score(fits.ds.confusion_columns_, fits.ds.priors_)
     kappa, n_kappa = compute_loo_kappa(enc)
     ev = _evidence(enc, fits, skill, spam, kappa, gold, job_reason, label_codes)

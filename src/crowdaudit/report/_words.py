@@ -90,8 +90,11 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
     "majority_vote": ("majority vote", "The label most workers gave."),
     "dawid_skene": ("Dawid-Skene", "The label a Dawid-Skene model of all answers finds likeliest."),
     "one_coin": ("one-coin model", "A model giving each worker one chance of being right."),
-    "pooled": ("pooled skill model", "The model the verdicts and recommended labels come from."),
-    "recommended": ("recommended label", "The label items.csv recommends."),
+    "pooled": ("pooled skill model", "The model the skills and verdicts come from."),
+    "recommended": (
+        "recommended label",
+        "The label items.csv recommends: the four models' average vote.",
+    ),
     "consolidated": ("the job's consolidated label", "The label the labeling job produced."),
     "class_priors": (
         "share of each label",
