@@ -14,6 +14,7 @@ same run on the same table:
   plain agreement with the majority vote, on the same workers (``which`` names it);
 * ``flag``: flagged workers, and of them those whose gold accuracy is at least the set's median
   (workers with at least 5 gold answers);
+* ``chk``: workers whose verdict is ``check``, and of them those at or above the same median;
 * ``est [low, high]`` against ``acc``, the measured accuracy of the recommended labels;
 * ``MV`` and ``ckDS``: accuracy of majority vote and of crowd-kit's Dawid-Skene run to 100
   iterations;
@@ -68,6 +69,8 @@ class Row:
     review: float
     model: str
     split: tuple[float, float, float, float]
+    checked: int = 0
+    bad_checks: int = 0
 
 
 def _load(folder: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -180,6 +183,8 @@ def _evaluate(name: str, answers: pl.DataFrame, gold: pl.DataFrame, cache: Path 
     flag_cols = [c for c in report.workers.columns if c.startswith("flag_") and c != "flag_reason"]
     flagged = report.workers.filter(pl.any_horizontal(pl.col(flag_cols).fill_null(False)))
     above = flagged.join(judged, on="worker").filter(pl.col("gold_acc") >= median)
+    checked = report.workers.filter(pl.col("verdict") == "check")
+    checked_above = checked.join(judged, on="worker").filter(pl.col("gold_acc") >= median)
 
     gold_map = dict(gold.iter_rows())
     labels = dict(report.items.select("task", "label").iter_rows())
@@ -205,6 +210,8 @@ def _evaluate(name: str, answers: pl.DataFrame, gold: pl.DataFrame, cache: Path 
         review=(sum(t in head for t in wrong) / len(wrong)) if wrong else float("nan"),
         model=summary["recommended_model"],
         split=_split_halves(answers, gold, report),
+        checked=checked.height,
+        bad_checks=checked_above.height,
     )
 
 
@@ -249,7 +256,7 @@ def _print_table(rows: list[Row]) -> None:
     header = (
         f"{'data set':<12} {'rank':>6} {'best':>6} {'which':<9} {'n':>4} | {'flag':>4} "
         f"{'>=med':>5} | {'est':>6} {'[low,':>7} {'high]':>6} {'acc':>6} {'in':>3} | "
-        f"{'MV':>6} {'ckDS':>6} {'model':<13} | {'rev':>5}"
+        f"{'MV':>6} {'ckDS':>6} {'model':<13} | {'rev':>5} | {'chk':>4} {'>=med':>5}"
     )
     print(header)
     print("-" * len(header))
@@ -259,7 +266,7 @@ def _print_table(rows: list[Row]) -> None:
             f"{r.name:<12} {r.rank:>6.3f} {r.best:>6.3f} {r.which:<9} {r.n_ranked:>4} | "
             f"{r.flagged:>4} {r.bad_flags:>5} | {r.estimate:>6.3f} {r.low:>7.3f} {r.high:>6.3f} "
             f"{r.accuracy:>6.3f} {inside:>3} | {r.mv:>6.3f} {r.ck_ds:>6.3f} {r.model:<13} | "
-            f"{r.review:>5.2f}"
+            f"{r.review:>5.2f} | {r.checked:>4} {r.bad_checks:>5}"
         )
 
 
@@ -289,6 +296,8 @@ def _print_goals(rows: list[Row]) -> None:
     print("\ngoals")
     print(f"  ranking: skill >= best - 0.02 on {rank_ok} of {len(ranked)} sets")
     print(f"  flags: {bad} of {flagged} flagged workers at or above the median on gold")
+    checked, bad_checks = sum(r.checked for r in rows), sum(r.bad_checks for r in rows)
+    print(f"  checks: {bad_checks} of {checked} 'check' workers at or above the median on gold")
     print(f"  calibration: within 3 points on {close} of {len(rows)}; inside on {inside}")
     print(f"  labels: >= max(MV, ckDS) - 1 point on {labels_ok} of {len(rows)}")
     print(f"  review: first 10 % holds >= 40 % of wrong labels on {review_ok} of {len(rows)}")
@@ -326,6 +335,11 @@ def _print_planted(datasets: Path) -> None:
     print(
         f"\nsynthetic job: {int(planted['flagged'].sum())} of {planted.height} planted workers "
         f"flagged; {int(honest['flagged'].sum())} of {honest.height} honest workers flagged"
+    )
+    checked = pl.col("verdict") == "check"
+    print(
+        f"synthetic job: {planted.filter(checked).height} of {planted.height} planted workers "
+        f"'check'; {honest.filter(checked).height} of {honest.height} honest workers 'check'"
     )
     gal = datasets / "gal-toy"
     if (gal / "answers.csv").is_file():

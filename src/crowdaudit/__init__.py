@@ -11,6 +11,8 @@ who agrees with the others, and who did how much work for how long::
     result.write("audit/")  # workers.csv, items.csv, summary.json, report.html… (or s3://)
 
 Every reader takes the same :class:`ReadOptions` (``options=``), or its fields as keywords.
+``help(crowdaudit.audit)`` and the other public names say more; ``crowdaudit.__version__`` is
+the installed version.
 """
 
 from crowdaudit._version import __version__

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
@@ -20,6 +23,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
+from typer import rich_utils
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from crowdaudit.report.worker_table import ONLY_CHOICES, SORT_CHOICES
@@ -32,6 +36,7 @@ __all__ = [
     "ProgressBars",
     "SortOpt",
     "View",
+    "help_width",
 ]
 
 _METAVARS: Final = {"bool": "", "int": "N", "float": "NUMBER", "Path": "PATH"}
@@ -43,7 +48,7 @@ def _no_type(ctx: object) -> None:
 
 def _name_values(params: Sequence[object]) -> None:
     """Name values in ``--help`` in words (``PATH``, ``N``), never as Python types (``<bool>``
-    on a plain flag, ``<list[str]>``)."""
+    on a plain flag, ``<list[str]>``); a flag that is off by default has no ``--no-`` form."""
     for param in params:
         if not isinstance(param, TyperOption | TyperArgument) or param.metavar is not None:
             continue
@@ -52,24 +57,68 @@ def _name_values(params: Sequence[object]) -> None:
             param.display_type_rich = _no_type  # type: ignore[method-assign]
         else:
             param.metavar = _METAVARS.get(param.bare_type(), "TEXT")
+    for param in params:
+        # A flag that is off unless given needs no "--no-" form; without it, the names of the
+        # options fit beside their help instead of being cut short.
+        if isinstance(param, TyperOption) and param.is_flag and param.default is False:
+            param.secondary_opts = []
+
+
+HELP_WIDTH: Final = 100
+"""Columns of ``--help`` written to a pipe or a file when ``$COLUMNS`` does not say."""
+
+
+def help_width() -> int | None:
+    """The width of ``--help``: None on a terminal (Rich asks the terminal), else ``$COLUMNS``
+    when it holds a number of at least 40, else :data:`HELP_WIDTH`; never Rich's 80 for a pipe.
+
+    Example::
+
+        crowdaudit audit --help | less              # 100 columns
+        COLUMNS=132 crowdaudit audit --help > help.txt  # 132
+    """
+    if sys.stdout.isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "").strip()
+    return int(columns) if columns.isdigit() and int(columns) >= 40 else HELP_WIDTH
+
+
+@contextmanager
+def _help_at_width() -> Iterator[None]:
+    """Typer's help console at :func:`help_width`, unless ``$TERMINAL_WIDTH`` already fixed it."""
+    fixed = rich_utils.MAX_WIDTH
+    if fixed is None:
+        rich_utils.MAX_WIDTH = help_width()
+    try:
+        yield
+    finally:
+        rich_utils.MAX_WIDTH = fixed
 
 
 class PlainHelp(TyperCommand):
-    """A command whose ``--help`` names values in words."""
+    """A command whose ``--help`` names values in words, at the width of its reader."""
 
     def get_params(self, ctx: Any) -> list[Any]:
         params = super().get_params(ctx)
         _name_values(params)
         return params
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        with _help_at_width():
+            super().format_help(ctx, formatter)
 
 
 class PlainGroup(TyperGroup):
-    """The top command, whose ``--help`` names values in words too."""
+    """The top command, whose ``--help`` names values in words too, at the width of its reader."""
 
     def get_params(self, ctx: Any) -> list[Any]:
         params = super().get_params(ctx)
         _name_values(params)
         return params
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        with _help_at_width():
+            super().format_help(ctx, formatter)
 
 
 class _Rate(ProgressColumn):

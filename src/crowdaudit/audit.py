@@ -102,7 +102,12 @@ class Audit:
         """The self-contained HTML report, as written to ``report.html``."""
         history = self.history if len(self.jobs) > 1 else None
         return render_report(
-            self.workers, self.summary, self.answers, title=self.title, history=history
+            self.workers,
+            self.summary,
+            self.answers,
+            title=self.title,
+            history=history,
+            items=self.items,
         )
 
     def write(
@@ -182,10 +187,25 @@ def build_audit(
     *,
     unreadable: Sequence[UnreadableJob] | None = None,
 ) -> Audit:
-    """Audit jobs that have been read already (pure).
+    """Audit jobs that have been read already, with no I/O (pure).
 
-    ``unreadable``: the jobs ``--all-jobs`` found but could not read, listed in ``summary.json``
-    as ``unreadable_jobs`` (the key is there only when jobs were discovered).
+    Args:
+        jobs: the jobs, as :func:`read_job` or :func:`read_jobs` return them.
+        gold: gold labels (:func:`read_gold`), matched on object ids and data-object sources.
+        unreadable: the jobs ``--all-jobs`` found but could not read, listed in
+            ``summary.json`` as ``unreadable_jobs`` (the key is there only when jobs were
+            discovered).
+
+    Returns:
+        The :class:`Audit`: worker table, job summary, items and the answers behind them.
+
+    Raises:
+        EmptyJobError: the jobs hold no answers at all.
+
+    Example::
+
+        job = crowdaudit.read_job("./my-job/")
+        result = crowdaudit.build_audit([job], crowdaudit.read_gold("golden.manifest"))
     """
     scored = [_join_labels(job, gold) for job in jobs]
     answers = pl.concat(scored, how="vertical")
@@ -265,7 +285,28 @@ def _build_items(
 
 
 def read_gold(source: str | Path, *, aws: AwsConfig | None = None) -> Gold:
-    """Read a gold file from a path or an ``s3://`` URI (formats: see :mod:`crowdaudit.sources.gold`)."""
+    """Read a gold file from a path or an ``s3://`` URI.
+
+    Formats (:mod:`crowdaudit.sources.gold`): a golden manifest (``{"<datasetObjectId>":
+    "<label>"}`` per line), a CSV with columns ``task,label``, or JSON Lines with
+    ``source-ref`` (or ``source``) and ``label``.
+
+    Args:
+        source: the file's path or ``s3://`` URI.
+        aws: profile, region and S3 endpoint for an ``s3://`` URI; boto3's defaults when None.
+
+    Returns:
+        The :class:`Gold` labels, by object id and by data-object source.
+
+    Raises:
+        SourceError: the file cannot be read (missing, access denied, no credentials).
+        GoldFormatError: its content is none of the formats, or a task has two labels.
+
+    Example::
+
+        gold = crowdaudit.read_gold("s3://bucket/golden.manifest")
+        gold.size  # labels read
+    """
     data, where = read_location(str(source), aws or AwsConfig())
     return parse_gold(data, where=where)
 
@@ -305,10 +346,32 @@ def read_jobs(
 
     A job named with ``job_names`` takes its output folder and label attribute from
     DescribeLabelingJob (called with ``options.sagemaker``, else a client made from
-    ``options.aws``); ``job_infos`` are jobs described already (by :func:`read_account`).
+    ``options.aws``).
 
-    ``options`` says how to read (:class:`~crowdaudit.options.ReadOptions`); keyword arguments
-    change some of its fields: ``read_jobs([folder], strict=True, cache=Path("cache"))``.
+    Args:
+        sources: job output folders (``<S3OutputPath>/<job-name>/``) or export files.
+        job_names: labeling jobs whose output folder and label attribute come from
+            DescribeLabelingJob.
+        job_infos: jobs described already (by :func:`read_account`).
+        options: how to read (:class:`~crowdaudit.options.ReadOptions`); the defaults when
+            ``None``.
+        overrides: fields of ``options`` to change, as keywords:
+            ``read_jobs([folder], strict=True, cache=Path("cache"))``.
+
+    Returns:
+        One :class:`Job` per source, then per job name, in the order given.
+
+    Raises:
+        SourceError: a folder, object or job cannot be reached (missing, access denied, no
+            credentials).
+        InputFormatError: with ``strict``, the first unusable file; without, a file that
+            leaves the job unusable (e.g. no output manifest).
+        LabelAttributeError: the label attribute is absent or ambiguous.
+
+    Example::
+
+        jobs = crowdaudit.read_jobs(["./job-a/"], job_names=["job-b"])
+        [job.name for job in jobs]
     """
     read = with_overrides(options, overrides)
     if read.engine is not None and read.cache is None:
@@ -389,14 +452,24 @@ def read_account(
     (:func:`crowdaudit.sources.discovery.discover_jobs`). A job that cannot be described, is of
     a type without per-worker answers, or whose folder cannot be read or holds no usable answers,
     is returned among the unreadable with its reason, and the others are read; with ``strict``
-    the first such folder is an error instead. ``options`` and keyword arguments: as
-    :func:`read_jobs`.
+    the first such folder is an error instead.
+
+    Args:
+        job_filter: which jobs to take (creation dates, status, name, work team).
+        options: as for :func:`read_jobs`; ``strict`` stops at the first job that cannot be
+            read instead of leaving it out, ``sagemaker`` lists and describes the jobs.
+        overrides: as for :func:`read_jobs`.
 
     Returns:
-        the jobs read, oldest first, and the jobs left out.
+        The jobs read, oldest first, and the jobs left out.
 
     Raises:
         SourceError: no job matched, or none could be read.
+
+    Example::
+
+        jobs, left_out = crowdaudit.read_account(crowdaudit.JobFilter(status="Completed"))
+        [(job.name, job.reason) for job in left_out]
     """
     read = with_overrides(options, overrides)
     found = discover_jobs(read.sagemaker or read.aws.client("sagemaker"), job_filter)
@@ -453,8 +526,19 @@ def read_job(
     options: ReadOptions | None = None,
     **overrides: Unpack[ReadOverrides],
 ) -> Job:
-    """Read one Ground Truth job's output folder, a local path or an ``s3://`` URI, or one export
-    file; ``options`` and keyword arguments as for :func:`read_jobs`.
+    """Read one Ground Truth job's output folder or one export file, local or in S3.
+
+    Args:
+        source: the job's output folder, a local path or an ``s3://`` URI, or one export file.
+        options: as for :func:`read_jobs`.
+        overrides: as for :func:`read_jobs`.
+
+    Returns:
+        The :class:`Job`: its responses (one row per answer), consolidated labels and sources.
+
+    Raises:
+        SourceError: the folder or file cannot be reached.
+        InputFormatError: as for :func:`read_jobs`.
 
     Example::
 
@@ -489,7 +573,16 @@ def audit(
         **overrides: fields of ``options`` to change, by name: ``audit(folder, strict=True)``.
 
     Returns:
-        the :class:`Audit`; :meth:`Audit.write` writes its files.
+        The :class:`Audit`: ``workers`` (one row per worker, with ``verdict`` and its reason),
+        ``summary``, ``items`` and ``answers``; ``report()`` gives the HTML report and
+        :meth:`Audit.write` writes its files.
+
+    Raises:
+        SourceError: a job, folder or the gold file cannot be reached.
+        InputFormatError: with ``strict``, the first unusable file; a gold file that cannot
+            be used (``GoldFormatError``).
+        LabelAttributeError: the label attribute is absent or ambiguous.
+        EmptyJobError: no usable answer at all.
 
     Example::
 

@@ -88,11 +88,22 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
 class CrowdAuditError(Exception):
     """Base of every error crowdaudit raises for a problem the user can fix.
 
+    Its text is one line, ``<what>: <where> (<why>; <hint>)``, fit to print as it is; the
+    command line prints ``error: `` and that line, then exits 1. Catch this class to handle
+    them all; the subclasses tell the kinds apart.
+
     Attributes:
         what: what failed, e.g. ``"cannot parse worker response"``.
         where: the file, S3 URI or job name it concerns.
         why: the reason, in a few words.
         hint: what the user can do about it, e.g. ``"set a profile or AWS_* variables"``.
+
+    Example::
+
+        try:
+            result = crowdaudit.audit("s3://bucket/output/my-job/")
+        except crowdaudit.CrowdAuditError as error:
+            print(f"error: {error}")  # e.g. error: cannot read S3 object: s3://… (timed out)
     """
 
     def __init__(self, what: str, *, where: str = "", why: str = "", hint: str = "") -> None:
@@ -120,19 +131,36 @@ class CrowdAuditError(Exception):
 
 
 class SourceError(CrowdAuditError):
-    """A source of answers, gold or job metadata cannot be read."""
+    """A source of answers, gold or job metadata cannot be read.
+
+    Raised by the readers (:func:`crowdaudit.audit`, :func:`crowdaudit.read_job`, …) when a
+    folder, S3 object or labeling job cannot be reached at all, after the retries of
+    :class:`~crowdaudit.sources.aws.AwsConfig`; the subclasses name the common causes.
+    """
 
 
 class SourceNotFoundError(SourceError):
-    """The path, bucket, key or labeling job does not exist."""
+    """The path, bucket, key or labeling job does not exist.
+
+    ``where`` names it; check the spelling, the region (``AwsConfig(region=...)``) or, for a
+    job name, the account the profile points at.
+    """
 
 
 class AccessDeniedError(SourceError):
-    """The credentials in use may not read or write the resource."""
+    """The credentials in use may not read or write the resource.
+
+    S3's or SageMaker's refusal (403, ``AccessDenied``), on a read or on writing an output to
+    S3; ``why`` quotes the service, with any credential masked.
+    """
 
 
 class CredentialsError(SourceError):
-    """No usable AWS credentials, or the named profile does not exist."""
+    """No usable AWS credentials, or the named profile does not exist.
+
+    Raised before any S3 or SageMaker call succeeds; the hint says which profile or
+    ``AWS_*`` variables to set.
+    """
 
 
 class _CodedError(CrowdAuditError):
@@ -160,15 +188,28 @@ class InputFormatError(_CodedError):
 
 
 class ResponseFormatError(InputFormatError):
-    """A worker-response file is malformed, truncated or has an unknown answer shape."""
+    """A worker-response file is malformed, truncated or has an unknown answer shape.
+
+    Raised with ``strict``; otherwise the file is skipped and counted
+    (:class:`SkippedRecord`, ``summary["skipped"]``) and the rest of the job is read.
+    """
 
 
 class ManifestFormatError(InputFormatError):
-    """An output manifest or consolidation-response file cannot be used."""
+    """An output manifest or consolidation-response file cannot be used.
+
+    Raised with ``strict``; otherwise the line or file is skipped and counted, and the job is
+    audited without those consolidated labels.
+    """
 
 
 class GoldFormatError(InputFormatError):
-    """A gold file cannot be used."""
+    """A gold file cannot be used.
+
+    Raised by :func:`crowdaudit.read_gold` and the readers given ``gold``: a line or row that
+    is none of the formats :mod:`crowdaudit.sources.gold` reads, no label at all, or a task
+    with two different labels.
+    """
 
 
 class IdentityError(_CodedError):
@@ -184,20 +225,42 @@ class IdentityError(_CodedError):
 
 
 class LabelAttributeError(CrowdAuditError):
-    """The label attribute asked for is absent, or several candidates remain."""
+    """The label attribute asked for is absent, or several candidates remain.
+
+    Raised while reading a job's output manifest; give the attribute that holds the
+    consolidated labels (``label_attribute=``, ``--label-attribute``).
+    """
 
 
 class EmptyJobError(CrowdAuditError):
-    """A source holds no usable worker answers."""
+    """A source holds no usable worker answers.
+
+    Raised when an export or a table of answers has no usable answer (every row or
+    annotation was left out, or there were none), or when the skill estimate is asked of no
+    answers, so that there is nothing to audit; ``why`` says which.
+    """
 
 
 class OutputError(CrowdAuditError):
-    """An output file or S3 object cannot be written."""
+    """An output file or S3 object cannot be written.
+
+    Raised while writing the outputs of an audit or a ledger; none of them is left behind
+    half-written (they are staged, then put in place together).
+    """
 
 
 @dataclass(frozen=True, slots=True)
 class SkippedRecord:
-    """A file or record that was read but not used: what failed, where, why, and a stable code."""
+    """A file or record that was read but not used: what failed, where, why, and a stable code.
+
+    Counted in ``summary["skipped"]`` instead of stopping the audit (without ``strict``).
+
+    Attributes:
+        what: what failed, e.g. ``"cannot parse worker response"``.
+        where: the file, S3 URI or line it concerns.
+        why: the reason, in a few words.
+        code: a stable reason code, e.g. ``"malformed-json"``, to count records by.
+    """
 
     what: str
     where: str

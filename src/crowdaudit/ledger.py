@@ -169,6 +169,14 @@ def contributions(
             read without labels (``labels=False``) for the ledger itself.
         **overrides: fields of ``options`` to change, by name (``strict=True``, ``aws=...``).
 
+    Returns:
+        The :class:`Contributions`: the ledger ``table`` and what is known about its gaps.
+
+    Raises:
+        SourceError: a job or folder cannot be reached.
+        IdentityError: Cognito cannot be asked, unless ``allow_missing_identities``.
+        InputFormatError: with ``strict``, the first unusable file.
+
     Example::
 
         ledger = crowdaudit.contributions("s3://bucket/output/job-a/", "s3://bucket/output/job-b/")

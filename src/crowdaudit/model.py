@@ -69,9 +69,16 @@ class Job:
 
 @dataclass(frozen=True, slots=True)
 class Gold:
-    """Parsed gold labels: by task id (``task, label``) and by data-object source (``source, label``).
+    """Parsed gold labels, by task id and by data-object source, from :func:`crowdaudit.read_gold`.
 
-    ``label`` holds each gold value as JSON text (``"\"Owl\""`` for the label ``Owl``)."""
+    ``label`` holds each gold value as JSON text (``"\"Owl\""`` for the label ``Owl``).
+
+    Attributes:
+        where: the file or ``s3://`` URI read.
+        by_task: ``task, label`` rows, matched on the object's id (``datasetObjectId``).
+        by_source: ``source, label`` rows, matched on the data object (``source-ref``).
+        skipped: the lines or rows that could not be used, counted in ``summary["skipped"]``.
+    """
 
     where: str
     by_task: pl.DataFrame

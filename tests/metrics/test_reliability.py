@@ -17,6 +17,7 @@ from crowdaudit.metrics.reliability import (
     compute_fleiss_kappa,
     compute_krippendorff_alpha,
     compute_loo_kappa,
+    compute_loo_majority_agreement,
 )
 
 
@@ -191,3 +192,40 @@ def test_loo_kappa_matches_reference(job: list[list[str]]) -> None:
             assert ours[worker][0] is None
         else:
             assert ours[worker][0] == pytest.approx(kappa, abs=1e-9)
+
+
+def _agreement_reference(answers: pl.DataFrame, left_out: set[str]) -> dict[str, tuple[int, int]]:
+    """Plain Python: each answer against the unique majority of the other workers on its task,
+    the workers in ``left_out`` never among those others."""
+    by_task: dict[str, list[tuple[str, str]]] = {}
+    for task, worker, label in answers.select("task", "worker", "label").iter_rows():
+        by_task.setdefault(task, []).append((worker, label))
+    out = dict.fromkeys(answers["worker"].unique().to_list(), (0, 0))
+    for rows in by_task.values():
+        for worker, label in rows:
+            votes: dict[str, int] = {}
+            for other, other_label in rows:
+                if other != worker and other not in left_out:
+                    votes[other_label] = votes.get(other_label, 0) + 1
+            top = max(votes.values(), default=0)
+            winners = [lab for lab, n in votes.items() if n == top]
+            if top and len(winners) == 1:
+                agree, used = out[worker]
+                out[worker] = (agree + (label == winners[0]), used + 1)
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(jobs, st.sets(st.integers(0, 4)))
+def test_loo_agreement_leaving_workers_out_matches_reference(
+    job: list[list[str]], left: set[int]
+) -> None:
+    answers = _job_frame(job)
+    enc = encode_answers(answers)
+    names = enc.workers.to_list()
+    exclude = np.array([int(name[1:]) in left for name in names])
+    agree, used = compute_loo_majority_agreement(enc, exclude)
+    expected = _agreement_reference(
+        answers, {n for n, out in zip(names, exclude, strict=True) if out}
+    )
+    assert {n: (int(a), int(u)) for n, a, u in zip(names, agree, used, strict=True)} == expected

@@ -48,11 +48,12 @@ def test_each_flag_on_its_evidence() -> None:
     assert flags["low_skill"] == [False, False, True, False, False]
     assert flags["fast_and_disagreeing"] is None
     assert judged.verdict == ["trusted", "check", "check", "ok", "not enough data"]
-    # Agreement with the others' majority: 18 of 40 (Wilson 90 % high 0.58) against the median
-    # of 0.9, 0.45, 0.1, 0.85, i.e. 0.65.
+    # Agreement with the others' majority: 18 of 40 (Wilson 90 % 0.33-0.58) is below the median
+    # of 0.9, 0.45, 0.1, 0.85 (0.65), but neither below one half nor confirmed by the skill
+    # interval (0.5-0.72 reaches the median 0.7): the check comes from the same answer on all 40.
     assert judged.verdict_reason[1] == (
-        "agreed with the other workers' majority on 18 of 40 objects, well below the job's "
-        "median (65 %)"
+        "answered 'yes' on all 40 objects; the job's labels of those objects are 'yes' on 45 % "
+        "(all 40 alike by chance: 0.0 %)"
     )
     assert judged.flag_reason[2] == (
         "skill 0.10 (90 % interval 0.04-0.20) on 40 answers, all below 0.50, yet the answers "
@@ -111,3 +112,113 @@ def test_a_job_too_small_judges_nobody() -> None:
     assert judged.verdict_reason == ["the job has 2 workers"] * 5
     assert all(not bool(v.any()) for v in judged.flags.values() if v is not None)
     assert judged.median_skill is None
+
+
+def _peers(**overrides: object) -> WorkerEvidence:
+    # Six workers, 40 answers each, none flagged: median skill 0.9, median agreement 0.9.
+    # 4 agrees on 24 of 40 (Wilson 90 % 0.47-0.72), 5 on 12 of 40 (0.20-0.43).
+    base = _evidence(
+        n_answers=np.array([40] * 6),
+        top_label=["yes"] * 6,
+        top_count=np.array([21] * 6),
+        consensus_top_share=np.array([0.5] * 6),
+        skill=np.array([0.9, 0.9, 0.9, 0.9, 0.8, 0.8]),
+        skill_low=np.array([0.8] * 6),
+        skill_high=np.array([0.95] * 6),
+        spam_score=np.array([0.2] * 6),
+        kappa=np.array([0.5] * 6),
+        loo_agree=np.array([36, 36, 36, 36, 24, 12]),
+        loo_used=np.array([40] * 6),
+    )
+    return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+def test_low_agreement_accuses_only_when_confirmed() -> None:
+    # 4: below the median agreement, but its skill interval reaches 0.95: ok. 5: below one half,
+    # no confirmation needed.
+    judged = judge_workers(_peers(), FlagThresholds())
+    assert judged.verdict == ["ok", "ok", "ok", "ok", "ok", "check"]
+    assert judged.verdict_reason[5] == (
+        "agreed with the other workers' majority on 12 of 40 objects, well below the job's "
+        "median (90 %)"
+    )
+    # The skill interval of 4 below the median skill 0.9 confirms it.
+    skill_high = np.array([0.95, 0.95, 0.95, 0.95, 0.85, 0.95])
+    confirmed = judge_workers(_peers(skill_high=skill_high), FlagThresholds())
+    assert confirmed.verdict[4] == "check"
+    assert confirmed.verdict_reason[4] == (
+        "agreed with the other workers' majority on 24 of 40 objects, well below the job's "
+        "median (90 %); skill 0.80 (90 % interval 0.80-0.85) on 40 answers, below the job's "
+        "median 0.90"
+    )
+
+
+def test_gold_decides_over_skill_when_the_worker_has_gold() -> None:
+    skill_high = np.array([0.95, 0.95, 0.95, 0.95, 0.85, 0.95])
+    n_gold = np.array([30.0] * 6)
+    # 4 is right on 27 of 30 gold objects, the job's median: gold does not confirm, skill or not.
+    same = np.array([27.0] * 6)
+    ev = _peers(skill_high=skill_high, gold_correct=same, n_gold=n_gold)
+    assert judge_workers(ev, FlagThresholds()).verdict[4] == "ok"
+    # 18 of 30 (Wilson 90 % high 0.73) is below the median 0.9: confirmed.
+    worse = np.array([27.0, 27.0, 27.0, 27.0, 18.0, 27.0])
+    ev = _peers(skill_high=np.array([0.95] * 6), gold_correct=worse, n_gold=n_gold)
+    judged = judge_workers(ev, FlagThresholds())
+    assert judged.verdict[4] == "check"
+    assert judged.verdict_reason[4].endswith(
+        "; right on 18 of 30 gold objects, below the job's median (90 %)"
+    )
+    # Fewer than 5 gold answers: the skill interval decides again.
+    few = np.array([30.0, 30.0, 30.0, 30.0, 4.0, 30.0])
+    ev = _peers(skill_high=skill_high, gold_correct=np.minimum(same, few), n_gold=few)
+    assert judge_workers(ev, FlagThresholds()).verdict[4] == "check"
+
+
+def test_agreement_leaves_the_flagged_workers_out() -> None:
+    # 5 is flagged (skill 0.1-0.3, below halfway between chance 0.5 and the median 0.9); the
+    # agreement is recomputed without its answers, once, and those counts are the ones judged.
+    calls: list[list[bool]] = []
+
+    def without(left_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        calls.append(left_out.tolist())
+        return np.array([36, 36, 36, 36, 36, 10]), np.array([40, 40, 40, 40, 40, 40])
+
+    ev = _peers(
+        skill=np.array([0.9, 0.9, 0.9, 0.9, 0.9, 0.2]),
+        skill_low=np.array([0.8, 0.8, 0.8, 0.8, 0.8, 0.1]),
+        skill_high=np.array([0.95, 0.95, 0.95, 0.95, 0.85, 0.3]),
+        loo_agree=np.array([36, 36, 36, 36, 12, 10]),
+    )
+    # Counted with everyone, 4 agrees on 12 of 40 and would be accused.
+    assert judge_workers(ev, FlagThresholds()).verdict[4] == "check"
+    judged = judge_workers(ev, FlagThresholds(), without)
+    assert calls == [[False, False, False, False, False, True]]
+    assert judged.verdict[4] == "ok"
+    assert judged.verdict[5] == "check"
+    # Nobody flagged: nothing to leave out, the evidence's counts are used as they are.
+    calls.clear()
+    assert judge_workers(_peers(), FlagThresholds(), without).verdict[5] == "check"
+    assert calls == []
+
+
+def test_the_same_label_everywhere_must_be_unlikely_by_chance() -> None:
+    # Worker 5 answers "yes" on all 12 of its objects. Where the job's labels of those objects
+    # are "yes" on 80 %, answers following them are all "yes" with chance 0.8 ** 12 = 6.9 %:
+    # no evidence. At 75 %, 0.75 ** 12 = 3.2 %: a check.
+    def judged(share: float) -> tuple[str, str]:
+        ev = _peers(
+            n_answers=np.array([40, 40, 40, 40, 40, 12]),
+            top_count=np.array([21, 21, 21, 21, 21, 12]),
+            consensus_top_share=np.array([0.5] * 5 + [share]),
+            loo_agree=np.array([36, 36, 36, 36, 36, 11]),
+            loo_used=np.array([40, 40, 40, 40, 40, 12]),
+        )
+        result = judge_workers(ev, FlagThresholds())
+        return result.verdict[5], result.verdict_reason[5]
+
+    assert judged(0.8)[0] == "ok"
+    assert judged(0.75) == (
+        "check",
+        "answered 'yes' on all 12 objects; the job's labels of those objects are 'yes' on 75 % "
+        "(all 12 alike by chance: 3.2 %)",
+    )

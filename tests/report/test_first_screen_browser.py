@@ -9,25 +9,21 @@ included; a column name set in ``<code>`` in the how-to-read note is fine) and f
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
+from planted_job import SPAMMERS, planted_job
 from test_report_html_browser import chromium, open_report
 from typer.testing import CliRunner
 
 from crowdaudit.cli import app
-from tests.account_support import write_job
 
 __all__ = ["chromium"]
 
 pytestmark = pytest.mark.browser
 runner = CliRunner()
-SPAMMERS = ("public.us-east-1.SPAMMERAAAA1", "public.us-east-1.SPAMMERBBBB2")
-HONEST = tuple(f"public.us-east-1.HONEST{i:02d}" for i in range(10))
-LABELS = ("cat", "dog", "bird", "fish")
 RAW_KEY = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 
 # Everything a reader can see or hover: text outside <code>, every open <details> included,
@@ -48,26 +44,6 @@ _VISIBLE_JS = """() => {
 }"""
 
 
-def _planted_job(root: Path) -> tuple[Path, Path]:
-    """300 objects, 3 answers each; honest workers right 9 times in 10; the two spammers answer
-    "cat" to everything at once. Gold for every object."""
-    answers = []
-    truth = {str(t): LABELS[(t * 7) % len(LABELS)] for t in range(300)}
-    for t in range(300):
-        spammer = SPAMMERS[t % 2] if t % 3 == 0 else None
-        honest = [HONEST[(t + k) % len(HONEST)] for k in range(3 if spammer is None else 2)]
-        for k, worker in enumerate(honest):
-            right = (t + 3 * k) % 10 != 0
-            label = truth[str(t)] if right else LABELS[(LABELS.index(truth[str(t)]) + 1) % 4]
-            answers.append((str(t), worker, label, t))
-        if spammer is not None:
-            answers.append((str(t), spammer, "cat", t))
-    folder = write_job(root, "planted", answers, start=datetime(2026, 6, 1, tzinfo=UTC))
-    gold = root / "gold.csv"
-    pl.DataFrame({"task": list(truth), "label": list(truth.values())}).write_csv(gold)
-    return folder, gold
-
-
 def _audit(args: list[str], out: Path) -> Path:
     result = runner.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -77,7 +53,7 @@ def _audit(args: list[str], out: Path) -> Path:
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("first-screen")
-    folder, gold = _planted_job(root)
+    folder, gold = planted_job(root)
     return {
         "demo": _audit(["demo", "-q"], root / "demo"),
         "planted": _audit(
@@ -165,3 +141,33 @@ def test_layout_fits_a_phone(chromium: Any, reports: dict[str, Path], name: str)
         assert first["y"] < 844  # the first worker to check is on the first screen
     finally:
         context.close()
+
+
+def test_a_worker_to_check_links_to_their_items(chromium: Any, reports: dict[str, Path]) -> None:
+    report = reports["planted"]
+    to_check = _to_check(report)
+    spammer = SPAMMERS[1]
+    position = to_check.index(spammer)
+    state = open_report(chromium, report)
+    page = state.page
+    try:
+        page.locator(".check-list li").nth(position).locator(".answers-link").click()
+        block = page.locator(f"#items-{position + 1}")
+        assert page.evaluate("location.hash") == f"#items-{position + 1}"
+        assert spammer in block.locator("h3").inner_text()
+        box = block.bounding_box()
+        assert 0 <= box["y"] < 900  # scrolled into view
+        page.screenshot(path=str(report.parent / "worker-items.png"))
+        rows = block.locator("tbody tr")
+        # 50 answers, capped at 25, every one "cat"; the job's label of each is another class
+        # (this spammer's objects are never "cat" on gold), so all differ.
+        assert rows.count() == 25
+        assert "25 of 50 items" in block.locator(".note").inner_text()
+        cells = [rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count())]
+        assert {cell[1] for cell in cells} == {"cat"}
+        assert all(cell[2] in {"dog", "bird", "fish"} for cell in cells)
+        assert all(cell[3].endswith("%") and "=" in cell[4] for cell in cells)
+        assert state.errors() == []
+        assert state.unexpected_requests() == []
+    finally:
+        page.context.close()

@@ -50,6 +50,12 @@ def demo_job(folder: str | Path | None = None) -> Path:
     ``<cache>/demo/``, see :func:`crowdaudit.sources.cache.default_cache_dir`) and later calls
     return the same folder. Its gold labels are at :func:`demo_gold`.
 
+    Args:
+        folder: where to unpack it; ``None``: the user's cache folder.
+
+    Returns:
+        The job's output folder (holding ``annotations/`` and ``manifests/``).
+
     Example::
 
         import crowdaudit
@@ -85,5 +91,16 @@ def demo_job(folder: str | Path | None = None) -> Path:
 
 
 def demo_gold(folder: str | Path | None = None) -> Path:
-    """The bundled job's golden manifest on disk, beside the job :func:`demo_job` unpacks."""
+    """The bundled job's golden manifest on disk, beside the job :func:`demo_job` unpacks.
+
+    Args:
+        folder: as for :func:`demo_job` (the job is unpacked there first if needed).
+
+    Returns:
+        The path of ``golden.manifest``: one ``{"<datasetObjectId>": "<label>"}`` per line.
+
+    Example::
+
+        result = crowdaudit.audit(crowdaudit.demo_job(), gold=crowdaudit.demo_gold())
+    """
     return demo_job(folder).parent / "golden.manifest"

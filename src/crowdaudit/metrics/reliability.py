@@ -147,18 +147,28 @@ def compute_cohen_kappa(rater_a: Sequence[str], rater_b: Sequence[str]) -> float
     return (observed - expected) / (1.0 - expected)
 
 
-def _loo_references(enc: EncodedAnswers) -> tuple[NDArray[np.bool_], IntArray]:
-    """For every answer, whether the other answers of its task have a unique majority, and it."""
+def _loo_references(
+    enc: EncodedAnswers, exclude: NDArray[np.bool_] | None = None
+) -> tuple[NDArray[np.bool_], IntArray]:
+    """For every answer, whether the other answers of its task have a unique majority, and it.
+
+    The answers of the workers in ``exclude`` (a boolean per worker) are never among the others.
+    """
     k = enc.n_classes
     usable = np.zeros(enc.n_answers, dtype=np.bool_)
     reference = np.zeros(enc.n_answers, dtype=np.int64)
     counts = enc.label_counts()
+    own_counted = np.ones(enc.n_answers, dtype=np.int64)
+    if exclude is not None and exclude.any():
+        left_out = exclude[enc.worker]
+        np.subtract.at(counts, (enc.task[left_out], enc.label[left_out]), 1)
+        own_counted = (~left_out).astype(np.int64)
     # In blocks of answers, so that the (answers, K) table of the others' votes stays small.
     block = max(1, 4_000_000 // max(k, 1))
     for start in range(0, enc.n_answers, block):
         rows = slice(start, start + block)
         others = counts[enc.task[rows]]
-        others[np.arange(others.shape[0]), enc.label[rows]] -= 1
+        others[np.arange(others.shape[0]), enc.label[rows]] -= own_counted[rows]
         top = others.max(axis=1, initial=0)
         if k:
             reference[rows] = others.argmax(axis=1)
@@ -166,14 +176,32 @@ def _loo_references(enc: EncodedAnswers) -> tuple[NDArray[np.bool_], IntArray]:
     return usable, reference
 
 
-def compute_loo_majority_agreement(enc: EncodedAnswers) -> tuple[IntArray, IntArray]:
+def compute_loo_majority_agreement(
+    enc: EncodedAnswers, exclude: NDArray[np.bool_] | None = None
+) -> tuple[IntArray, IntArray]:
     """Answers of each worker equal to the unique majority of the other workers on the task.
+
+    Args:
+        enc: the encoded answers.
+        exclude: a boolean per worker; the answers of these workers are left out of every
+            majority (a worker already flagged as a spammer does not decide what the others are
+            compared with). Their own answers are still compared with the rest.
 
     Returns:
         ``(agree, n_used)`` per worker; ``n_used`` counts the answers whose task has another
-        answer and no tie among the others (as :func:`compute_loo_kappa`).
+        answer (outside ``exclude``) and no tie among those (as :func:`compute_loo_kappa`).
+
+    Example:
+        >>> from crowdaudit.metrics._encoding import encode_answers
+        >>> import polars as pl
+        >>> enc = encode_answers(pl.DataFrame({"task": ["1"] * 3 + ["2"] * 3,
+        ...     "worker": ["a", "b", "s"] * 2, "label": ["x", "x", "z", "y", "x", "z"]}))
+        >>> compute_loo_majority_agreement(enc)[1].tolist()  # a and b: s always makes a tie
+        [0, 0, 1]
+        >>> compute_loo_majority_agreement(enc, np.array([False, False, True]))[1].tolist()
+        [2, 2, 1]
     """
-    usable, reference = _loo_references(enc)
+    usable, reference = _loo_references(enc, exclude)
     worker = enc.worker[usable]
     agree = np.bincount(
         worker, weights=enc.label[usable] == reference[usable], minlength=enc.n_workers

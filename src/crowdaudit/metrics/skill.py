@@ -520,7 +520,7 @@ def compute_skill(
     spam = compute_spam_score(fits.ds.confusion_columns_, fits.ds.priors_)
     kappa, n_kappa = compute_loo_kappa(enc)
     ev = _evidence(enc, fits, skill, spam, kappa, gold, job_reason, label_codes)
-    judged = judge_workers(ev, thresholds)
+    judged = judge_workers(ev, thresholds, lambda out: compute_loo_majority_agreement(enc, out))
     workers = _workers_frame(enc, fits, ev, judged, n_kappa, thresholds)
     items = _items_frame(enc, fits, label_codes, probability)
 

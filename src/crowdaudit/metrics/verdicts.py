@@ -23,8 +23,16 @@ Verdicts, first rule that applies:
    ``min_job_answers`` answers or no object answered twice, or the worker has fewer than
    ``min_skill_answers`` answers.
 2. ``check``: any flag; or agreement with the other workers' majority whose Wilson 90 % interval
-   lies entirely below the job's median agreement; or the same label on every answer while the
-   estimated labels of those objects vary. (The gold guard above applies here too.)
+   lies entirely below the job's median agreement, confirmed by the best other evidence of the
+   worker: for a worker with at least ``min_skill_answers`` gold answers, a gold Wilson 90 %
+   interval below the job's median gold accuracy, else a skill interval below the job's median
+   skill (agreement alone is noisy: who a worker happened to share objects with moves it), unless
+   the agreement interval lies entirely below one half; or the same label on every answer while
+   the estimated labels of those objects vary (under 90 % that label) so much that answers
+   following them would all be alike with a chance under 5 % (the share to the power of the
+   answers). (The gold guard above applies here too.) The
+   majority leaves out the answers of the flagged workers when ``judge_workers`` is given
+   ``agreement``, so that a spammer's answers do not decide what the others are compared with.
 3. ``trusted``: at least ``min_answers`` answers and the skill interval entirely at or above the
    job's median skill.
 4. ``ok``: everything else.
@@ -32,6 +40,7 @@ Verdicts, first rule that applies:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +53,8 @@ __all__ = ["FLAG_NAMES", "FlagThresholds", "WorkerEvidence", "WorkerJudgments", 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
+AgreementWithout = Callable[[BoolArray], tuple[IntArray, IntArray]]
+"""Agreement with the others' majority, leaving out the answers of the given workers."""
 
 FLAG_NAMES = ("same_answer", "inverted", "low_skill", "fast_and_disagreeing")
 """The flags, in column order (``flag_<name>``)."""
@@ -77,7 +88,8 @@ class WorkerEvidence:
         skill, skill_low, skill_high: skill and its 90 % interval.
         spam_score: see :mod:`.spam` (NaN where undefined).
         kappa: leave-one-out kappa (NaN where undefined).
-        loo_agree, loo_used: answers equal to the others' unique majority, and answers compared.
+        loo_agree, loo_used: answers equal to the others' unique majority, and answers compared
+            (all workers counted among the others).
         median_seconds: per worker (NaN where unknown), or None without timings.
         job_median_seconds: over all answers, or None.
         gold_correct, n_gold: per worker, or None without gold.
@@ -211,40 +223,136 @@ def _flag_reason(
     return "; ".join(parts)
 
 
+def _agreement_words(agree: int, used: int, median: float, n_left_out: int) -> str:
+    others = (
+        f"the other workers' majority (leaving out the {n_left_out} flagged)"
+        if n_left_out
+        else "the other workers' majority"
+    )
+    return f"agreed with {others} on {agree} of {used} objects, well below the job's median " + (
+        f"({_pct(median)})"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _JobLevels:
+    """The job's medians and the agreement the verdicts compare workers with."""
+
+    skill: float
+    agreement: float | None
+    gold: float | None
+    agree: IntArray
+    used: IntArray
+    n_left_out: int
+
+
+def _has_gold(ev: WorkerEvidence, t: FlagThresholds, w: int) -> bool:
+    return ev.n_gold is not None and bool(ev.n_gold[w] >= t.min_skill_answers)
+
+
+def _disagreement(ev: WorkerEvidence, t: FlagThresholds, w: int, job: _JobLevels) -> str | None:
+    """Why the worker is to check on agreement, or None: agreement whose interval lies below the
+    job's median, confirmed by the best other evidence of this worker (gold, its Wilson 90 %
+    interval below the job's median gold accuracy, where the worker has gold answers; else the
+    skill interval below the job's median skill). An interval entirely below one half needs no
+    confirmation."""
+    if job.agreement is None:
+        return None
+    _, high = wilson_bounds(np.array([float(job.agree[w])]), np.array([float(job.used[w])]))
+    if not high[0] < job.agreement:
+        return None
+    words = _agreement_words(int(job.agree[w]), int(job.used[w]), job.agreement, job.n_left_out)
+    if high[0] < 0.5:  # disagrees more often than agrees, whatever else says: no confirmation
+        return words
+    if _has_gold(ev, t, w) and ev.gold_correct is not None and ev.n_gold is not None:
+        _, gold_high = wilson_bounds(ev.gold_correct[w : w + 1], ev.n_gold[w : w + 1])
+        if job.gold is None or not gold_high[0] < job.gold:
+            return None
+        return words + (
+            f"; right on {ev.gold_correct[w]:.0f} of {ev.n_gold[w]:.0f} gold objects, below the "
+            f"job's median ({_pct(job.gold)})"
+        )
+    if not ev.skill_high[w] < job.skill:
+        return None
+    return words + f"; {_skill_words(ev, w)}, below the job's median {job.skill:.2f}"
+
+
 def _verdict(
     ev: WorkerEvidence,
     t: FlagThresholds,
     w: int,
     reason: str | None,
-    medians: tuple[float, float | None],
+    job: _JobLevels,
     protected: bool,
 ) -> tuple[str, str]:
-    median, median_agreement = medians
+    median = job.skill
     n = int(ev.n_answers[w])
     if reason:
         return "check", reason
     if not protected and n >= t.min_skill_answers:
-        _, agree_high = wilson_bounds(
-            np.array([float(ev.loo_agree[w])]), np.array([float(ev.loo_used[w])])
-        )
-        if median_agreement is not None and agree_high[0] < median_agreement:
-            return "check", (
-                f"agreed with the other workers' majority on {ev.loo_agree[w]} of "
-                f"{ev.loo_used[w]} objects, well below the job's median "
-                f"({_pct(median_agreement)})"
-            )
-        if ev.top_count[w] == n and ev.consensus_top_share[w] < 0.9:
+        disagreement = _disagreement(ev, t, w, job)
+        if disagreement is not None:
+            return "check", disagreement
+        share = float(ev.consensus_top_share[w])
+        # All alike by chance, if each answer were that label as often as the job's labels are.
+        chance = share**n
+        if ev.top_count[w] == n and share < 0.9 and chance < 0.05:
             return "check", (
                 f"answered {ev.top_label[w]!r} on all {n} objects; the job's labels of those "
-                f"objects are {ev.top_label[w]!r} on {_pct(ev.consensus_top_share[w])}"
+                f"objects are {ev.top_label[w]!r} on {_pct(share)} (all {n} alike by chance: "
+                f"{100 * chance:.1f} %)"
             )
     if n >= t.min_answers and ev.skill_low[w] >= median:
         return "trusted", f"{_skill_words(ev, w)}, at or above the job's median {median:.2f}"
     return "ok", f"{_skill_words(ev, w)}; the job's median is {median:.2f}"
 
 
-def judge_workers(ev: WorkerEvidence, thresholds: FlagThresholds) -> WorkerJudgments:
-    """Flags, their reasons and a verdict for every worker (rules in the module docstring)."""
+def _job_levels(
+    ev: WorkerEvidence,
+    flags: dict[str, BoolArray | None],
+    judged: BoolArray,
+    median: float,
+    agreement: AgreementWithout | None,
+) -> _JobLevels:
+    flagged = np.zeros(ev.n_answers.size, dtype=np.bool_)
+    for values in flags.values():
+        if values is not None:
+            flagged |= values
+    agree, used = ev.loo_agree, ev.loo_used
+    if agreement is not None and flagged.any():
+        agree, used = agreement(flagged)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = agree / used.astype(np.float64)
+    median_gold = None
+    if ev.gold_correct is not None and ev.n_gold is not None and np.any(ev.n_gold > 0):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gold = ev.gold_correct / ev.n_gold
+        median_gold = _median(gold, judged & (ev.n_gold > 0))
+    return _JobLevels(
+        skill=median,
+        agreement=_median(share, judged & (used > 0)),
+        gold=median_gold,
+        agree=agree,
+        used=used,
+        n_left_out=int(flagged.sum()) if agreement is not None else 0,
+    )
+
+
+def judge_workers(
+    ev: WorkerEvidence, thresholds: FlagThresholds, agreement: AgreementWithout | None = None
+) -> WorkerJudgments:
+    """Flags, their reasons and a verdict for every worker (rules in the module docstring).
+
+    Args:
+        ev: the evidence, one entry per worker.
+        thresholds: the thresholds of the flags and verdicts.
+        agreement: recomputes ``(loo_agree, loo_used)`` leaving out the answers of the workers
+            given (a boolean per worker); called once, with the flagged workers, when any is
+            flagged. Without it, ``ev.loo_agree`` is used as it is.
+
+    Returns:
+        The flags, their reasons, the verdicts and their reasons, and the job's median skill.
+    """
     t = thresholds
     n_workers = ev.n_answers.size
     judged = (ev.n_answers >= t.min_skill_answers) & ev.job_ok
@@ -260,9 +368,7 @@ def judge_workers(ev: WorkerEvidence, thresholds: FlagThresholds) -> WorkerJudgm
             none, [None] * n_workers, ["not enough data"] * n_workers, [why] * n_workers, None
         )
     flags = _flags(ev, t, median)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        agreement = ev.loo_agree / ev.loo_used.astype(np.float64)
-    median_agreement = _median(agreement, judged & (ev.loo_used > 0))
+    job = _job_levels(ev, flags, judged, median, agreement)
     protected = _gold_protected(ev)
     reasons: list[str | None] = []
     verdicts, verdict_reasons = [], []
@@ -276,7 +382,7 @@ def judge_workers(ev: WorkerEvidence, thresholds: FlagThresholds) -> WorkerJudgm
                 f"{ev.n_answers[w]} answers; at least {t.min_skill_answers} are needed"
             )
             continue
-        verdict, why = _verdict(ev, t, w, reason, (median, median_agreement), bool(protected[w]))
+        verdict, why = _verdict(ev, t, w, reason, job, bool(protected[w]))
         verdicts.append(verdict)
         verdict_reasons.append(why)
     return WorkerJudgments(flags, reasons, verdicts, verdict_reasons, median)

@@ -12,6 +12,7 @@ from typing import Final
 
 import polars as pl
 
+from crowdaudit.report._html_worker_items import items_anchor
 from crowdaudit.report.worker_table import check_mask, flag_columns
 from crowdaudit.schema import COL
 
@@ -65,7 +66,7 @@ def _why(row: Mapping[str, object], flags: list[str]) -> str:
     return ", ".join(raised) or "flagged"
 
 
-def _row(row: Mapping[str, object], flags: list[str], link: bool) -> str:
+def _row(row: Mapping[str, object], flags: list[str], link: bool, anchor: str | None) -> str:
     worker = escape(str(row[COL.WORKER]))
     job = escape(str(row[COL.JOB]))
     figures = [f"{row[COL.N_OBJECTS]:,} objects"]
@@ -78,16 +79,18 @@ def _row(row: Mapping[str, object], flags: list[str], link: bool) -> str:
             f"right on gold {_percent(row[COL.GOLD_ACCURACY])}"
             f"{_range(row.get(COL.GOLD_ACCURACY_LOW), row.get(COL.GOLD_ACCURACY_HIGH))}"
         )
-    items = (
+    links = (
         f' <a class="items-link" href="#workers" data-worker="{worker}" data-job="{job}">'
         "show in the table</a>"
         if link
         else ""
     )
+    if anchor is not None:
+        links += f' <a class="answers-link" href="#{anchor}">their items</a>'
     return (
         f'<li class="to-check"><span class="mono worker-id" title="{worker}">{worker}</span>'
         f'<span class="why">{escape(_why(row, flags))}</span>'
-        f'<span class="figures">{escape(" · ".join(figures))}</span>{items}</li>'
+        f'<span class="figures">{escape(" · ".join(figures))}</span>{links}</li>'
     )
 
 
@@ -102,9 +105,14 @@ def _tally(workers: pl.DataFrame) -> str:
     return " · ".join(parts)
 
 
-def render_verdicts(workers: pl.DataFrame, *, link: bool = False, max_rows: int = 50) -> str:
+def render_verdicts(
+    workers: pl.DataFrame, *, link: bool = False, max_rows: int = 50, items: bool = False
+) -> str:
     """A heading, the verdict tally, and one line per worker to check with the reason in words
-    and the few numbers behind it; ``link`` adds a link to each worker's row (the report)."""
+    and the few numbers behind it; ``link`` adds a link to each worker's row (the report), and
+    ``items`` one to the block of their items
+    (:func:`~crowdaudit.report._html_worker_items.render_worker_items`, same workers, same order).
+    """
     rows = workers.filter(check_mask(workers)).head(max_rows).to_dicts()
     flags = flag_columns(workers)
     total = workers.select(check_mask(workers).sum()).item() if workers.height else 0
@@ -116,5 +124,7 @@ def render_verdicts(workers: pl.DataFrame, *, link: bool = False, max_rows: int 
         if total > len(rows)
         else ""
     )
-    body = "".join(_row(row, flags, link) for row in rows)
+    body = "".join(
+        _row(row, flags, link, items_anchor(i) if items else None) for i, row in enumerate(rows)
+    )
     return f'{head}<ol class="check-list">{body}</ol>{more}'

@@ -39,6 +39,7 @@ from crowdaudit._version import __version__
 from crowdaudit.report._html_data import build_payload, dump_json_for_html
 from crowdaudit.report._html_summary import render_summary_block, render_top_rows
 from crowdaudit.report._html_verdicts import HOW_TO_READ, render_verdicts
+from crowdaudit.report._html_worker_items import render_worker_items
 from crowdaudit.report.history_view import render_history_section
 from crowdaudit.schema import Summary
 
@@ -86,6 +87,7 @@ def render_report(
     *,
     title: str,
     history: pl.DataFrame | None = None,
+    items: pl.DataFrame | None = None,
 ) -> str:
     """Render the audit as one self-contained HTML document.
 
@@ -106,6 +108,10 @@ def render_report(
         title: the page title, e.g. the job name.
         history: the history table (``schema.HISTORY``) of an audit of several jobs; adds the
             "workers over time" section.
+        items: the items table (``items.csv``); adds, for each worker to check, the items they
+            answered (at most :data:`~crowdaudit.report._html_worker_items.ITEMS_CAP` each) with
+            the recommended label, its probability, the votes and the data object, linked from
+            the "who to check" list.
 
     Returns:
         The HTML document, UTF-8 text starting with ``<!DOCTYPE html>``.
@@ -127,6 +133,7 @@ def render_report(
         script += "\n" + _inline_asset(section.script)
         style += "\n" + _inline_asset(section.style)
     payload = dump_json_for_html(build_payload(workers, responses, title=title))
+    worker_items = render_worker_items(workers, responses, items) if items is not None else ""
     n_workers = workers.height
     subtitle = f"{n_workers:,} worker{'s' if n_workers != 1 else ''} · crowdaudit {__version__}"
     fields = {
@@ -135,7 +142,8 @@ def render_report(
         "title": escape(title),
         "subtitle": escape(subtitle),
         "summary": render_summary_block(summary, workers),
-        "verdicts": render_verdicts(workers, link=True),
+        "verdicts": render_verdicts(workers, link=True, items=bool(worker_items)),
+        "worker_items": worker_items,
         "how_to_read": HOW_TO_READ,
         "style": style,
         "script": script,

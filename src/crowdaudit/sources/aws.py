@@ -23,11 +23,25 @@ __all__ = ["AwsConfig"]
 
 @dataclass(frozen=True, slots=True)
 class AwsConfig:
-    """Where and as whom to call AWS. ``None`` means boto3's defaults.
+    """Where and as whom to call AWS; ``None`` means boto3's defaults.
 
     Every call is retried up to ``max_attempts`` times with exponential backoff and jitter
     (botocore's standard mode) on throttling (``SlowDown``, 503), server errors, timeouts and
     reset connections.
+
+    Attributes:
+        profile: a profile of ``~/.aws/config``; ``None``: the environment's credentials.
+        region: the AWS region, e.g. ``"us-west-2"``.
+        endpoint_url: another S3 endpoint (MinIO, a local test server).
+        max_pool_connections: HTTP connections kept open per client.
+        connect_timeout, read_timeout: seconds before a connection or a read gives up (and is
+            retried).
+        max_attempts: tries of each call, the first included.
+
+    Example::
+
+        aws = crowdaudit.AwsConfig(profile="labeling", region="us-west-2")
+        result = crowdaudit.audit("s3://bucket/output/my-job/", aws=aws)
     """
 
     profile: str | None = None

@@ -248,7 +248,24 @@ def task_type_for(
 
 @dataclass(frozen=True, slots=True)
 class TaskOptions:
-    """What the user said about the task type (``--task-type`` and the per-type options)."""
+    """What the user said about the task type (``--task-type`` and the per-type options).
+
+    Each field is used only by the task type it names; the defaults suit most jobs, whose type is
+    detected from the output manifest.
+
+    Attributes:
+        forced: a task type name that overrides detection (``--task-type``).
+        answer_path: for ``custom``: dotted path to the answer in ``answerContent``.
+        compare: for ``custom``: ``"exact"``, ``"jaccard"`` or ``"number"``.
+        iou_threshold: for ``bounding-box``: the least intersection over union of a match.
+        span_match: for ``entities``: ``"exact"`` or ``"overlap"``.
+        label_path: dotted path to the label inside a custom job's consolidated value.
+
+    Example::
+
+        options = crowdaudit.TaskOptions(answer_path="annotatedResult.label")
+        result = crowdaudit.audit("./my-custom-job/", task_options=options)
+    """
 
     forced: str | None = None
     answer_path: str | None = None
