@@ -35,7 +35,7 @@ import copy as copy_module
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final, Self
+from typing import ClassVar, Final, Self
 
 from crowdaudit.schema import SkippedEntry
 
@@ -163,18 +163,28 @@ class CredentialsError(SourceError):
     """
 
 
-class InputFormatError(CrowdAuditError):
+class _CodedError(CrowdAuditError):
+    """An error that also carries a stable reason code (``code``); ``default_code`` when none is
+    given."""
+
+    default_code: ClassVar[str]
+
+    def __init__(
+        self, what: str, *, where: str = "", why: str = "", hint: str = "", code: str | None = None
+    ) -> None:
+        self.code = self.default_code if code is None else code
+        super().__init__(what, where=where, why=why, hint=hint)
+
+
+class InputFormatError(_CodedError):
     """A file was read but its content cannot be used.
 
     Attributes:
-        code: a stable reason code, e.g. ``"malformed-json"``, used to count skipped files.
+        code: a stable reason code, e.g. ``"malformed-json"``, used to count skipped files;
+            ``"invalid"`` by default.
     """
 
-    def __init__(
-        self, what: str, *, where: str = "", why: str = "", hint: str = "", code: str = "invalid"
-    ) -> None:
-        self.code = code
-        super().__init__(what, where=where, why=why, hint=hint)
+    default_code = "invalid"
 
 
 class ResponseFormatError(InputFormatError):
@@ -202,25 +212,16 @@ class GoldFormatError(InputFormatError):
     """
 
 
-class IdentityError(CrowdAuditError):
+class IdentityError(_CodedError):
     """The identity directory cannot be asked: no permission, unknown pool, throttling, no network.
 
     Attributes:
         code: a stable reason code: ``"access-denied"``, ``"pool-not-found"``, ``"throttled"``,
-            ``"credentials"`` (missing or rejected), ``"unreachable"`` or ``"service-error"``.
+            ``"credentials"`` (missing or rejected), ``"unreachable"`` or ``"service-error"`` (the
+            default).
     """
 
-    def __init__(
-        self,
-        what: str,
-        *,
-        where: str = "",
-        why: str = "",
-        hint: str = "",
-        code: str = "service-error",
-    ) -> None:
-        self.code = code
-        super().__init__(what, where=where, why=why, hint=hint)
+    default_code = "service-error"
 
 
 class LabelAttributeError(CrowdAuditError):

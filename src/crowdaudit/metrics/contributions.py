@@ -23,7 +23,14 @@ import polars as pl
 
 from crowdaudit.errors import InputFormatError
 from crowdaudit.identity.directory import Person, PoolSub
-from crowdaudit.schema import COL, CONTRIBUTIONS, CONTRIBUTIONS_BY_JOB, PAYOUT
+from crowdaudit.schema import (
+    COL,
+    CONTRIBUTIONS,
+    CONTRIBUTIONS_BY_JOB,
+    IDENTITY_COLUMNS,
+    PAYOUT,
+    RESPONSES,
+)
 
 __all__ = [
     "CONTRIBUTIONS",
@@ -42,18 +49,11 @@ COGNITO: Final = "Cognito"
 JOIN_SEPARATOR: Final = ";"
 """Separates several worker ids or job names in one cell."""
 
-_UTC = pl.Datetime("us", "UTC")
-
 _INPUT: Final[dict[str, pl.DataType]] = {
-    COL.JOB: pl.String(),
-    COL.WORKER: pl.String(),
-    COL.SUBMITTED_AT: _UTC,
-    COL.SECONDS: pl.Float64(),
-    COL.IDENTITY_PROVIDER: pl.String(),
-    COL.ISSUER: pl.String(),
-    COL.SUB: pl.String(),
-    COL.USER_POOL_ID: pl.String(),
+    column: RESPONSES[column]
+    for column in (COL.JOB, COL.WORKER, COL.SUBMITTED_AT, COL.SECONDS, *IDENTITY_COLUMNS)
 }
+"""The responses columns the ledger reads, with the responses table's dtypes."""
 
 # Internal key of a person: (provider, scope, ident) = ("Cognito", pool, sub), ("Oidc", issuer,
 # sub) or ("none", null, worker id).

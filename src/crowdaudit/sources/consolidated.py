@@ -26,7 +26,7 @@ from typing import Final
 import orjson
 import polars as pl
 
-from crowdaudit.errors import LabelAttributeError, ManifestFormatError, SkipLog
+from crowdaudit.errors import InputFormatError, LabelAttributeError, ManifestFormatError, SkipLog
 from crowdaudit.schema import COL, LABEL_DETAILS
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "find_task_type",
     "iter_consolidated",
     "load_json",
+    "load_json_array",
     "parse_consolidation_response",
     "parse_manifest",
     "resolve_label_attribute",
@@ -86,18 +87,42 @@ def parse_manifest(data: bytes, *, where: str, skips: SkipLog) -> list[LabelReco
     return records
 
 
-def load_json(data: bytes, *, what: str, where: str) -> object:
+def load_json(
+    data: bytes,
+    *,
+    what: str,
+    where: str,
+    error: type[InputFormatError] = ManifestFormatError,
+) -> object:
     """The JSON document in ``data``.
 
     Raises:
-        ManifestFormatError: (code ``malformed-json``) it is not JSON.
+        InputFormatError: (``error``, code ``malformed-json``) it is not JSON.
     """
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise ManifestFormatError(
-            what, where=where, why=f"malformed JSON: {exc}", code="malformed-json"
-        ) from exc
+        raise error(what, where=where, why=f"malformed JSON: {exc}", code="malformed-json") from exc
+
+
+def load_json_array(
+    data: bytes,
+    *,
+    what: str,
+    where: str,
+    why: str,
+    code: str | None = None,
+    error: type[InputFormatError] = ManifestFormatError,
+) -> list[object]:
+    """The JSON array in ``data``.
+
+    Raises:
+        InputFormatError: (``error``) it is not JSON, or (with ``why`` and ``code``) not an array.
+    """
+    document = load_json(data, what=what, where=where, error=error)
+    if not isinstance(document, list):
+        raise error(what, where=where, why=why, code=code)
+    return document
 
 
 def parse_consolidation_response(data: bytes, *, where: str) -> list[LabelRecord]:
@@ -106,14 +131,13 @@ def parse_consolidation_response(data: bytes, *, where: str) -> list[LabelRecord
     Raises:
         ManifestFormatError: the file is not such an array.
     """
-    document = load_json(data, what="cannot parse consolidation response", where=where)
-    if not isinstance(document, list):
-        raise ManifestFormatError(
-            "cannot parse consolidation response",
-            where=where,
-            why="not a JSON array",
-            code="bad-consolidation",
-        )
+    document = load_json_array(
+        data,
+        what="cannot parse consolidation response",
+        where=where,
+        why="not a JSON array",
+        code="bad-consolidation",
+    )
     records = []
     for index, entry in enumerate(document):
         task = entry.get("datasetObjectId") if isinstance(entry, Mapping) else None

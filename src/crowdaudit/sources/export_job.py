@@ -10,7 +10,7 @@ people the export names.
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
@@ -35,6 +35,7 @@ __all__ = [
     "choose_answer_column",
     "header_names",
     "read_delimited",
+    "require_columns",
 ]
 
 PEOPLE: Final[dict[str, pl.DataType]] = {
@@ -121,6 +122,24 @@ def header_names(data: bytes, *, separator: str = ",") -> set[str]:
     """The column names of a delimited file's first line, unquoted (for detection)."""
     line = data.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].decode("utf-8", "replace")
     return {part.strip().strip('"') for part in line.split(separator)}
+
+
+def require_columns(
+    columns: Collection[str], required: Sequence[str], *, what: str, where: str, need: bool = False
+) -> None:
+    """Raise unless every ``required`` column is among ``columns``; ``need`` names them all.
+
+    Raises:
+        InputFormatError: code ``missing-column``, naming the missing ones.
+    """
+    missing = [column for column in required if column not in columns]
+    if not missing:
+        return
+    listed = ", ".join(missing)
+    why = f"missing column {listed}" if len(required) == 1 else f"missing column(s) {listed}"
+    if need:
+        why += f"; need {', '.join(required)}"
+    raise InputFormatError(what, where=where, why=why, code="missing-column")
 
 
 def choose_answer_column(columns: list[str], prefix: str, forced: str | None, where: str) -> str:

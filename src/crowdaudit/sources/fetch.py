@@ -5,13 +5,21 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from itertools import islice
 from typing import Final
 
-from crowdaudit.errors import AccessDeniedError, CredentialsError, SourceError
+from crowdaudit.errors import AccessDeniedError, CredentialsError, SkipLog, SourceError
 from crowdaudit.sources.store import ObjectStore, StoredObject
 
-__all__ = ["DEFAULT_CONCURRENCY", "Progress", "fetch_objects", "list_tree", "no_progress"]
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "FolderRead",
+    "Progress",
+    "fetch_objects",
+    "list_tree",
+    "no_progress",
+]
 
 DEFAULT_CONCURRENCY: Final = 64
 """S3 objects read at once unless told otherwise: the one default of every entry point (the
@@ -80,6 +88,26 @@ def fetch_objects(
         for _, future in pending:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass(frozen=True, slots=True)
+class FolderRead:
+    """A job folder being read: its store and key, the log its unusable files go to, and how its
+    objects are fetched (``concurrency`` at once, ``progress`` told)."""
+
+    store: ObjectStore
+    prefix: str
+    skips: SkipLog
+    concurrency: int = DEFAULT_CONCURRENCY
+    progress: Progress = no_progress
+
+    def fetch(
+        self, keys: Sequence[str], *, stage: str
+    ) -> Generator[tuple[str, bytes | SourceError], None, None]:
+        """:func:`fetch_objects` of ``keys`` in this folder's store."""
+        return fetch_objects(
+            self.store, keys, concurrency=self.concurrency, progress=self.progress, stage=stage
+        )
 
 
 def list_tree(

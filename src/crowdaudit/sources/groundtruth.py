@@ -33,8 +33,8 @@ from crowdaudit.sources.consolidated import (
 )
 from crowdaudit.sources.fetch import (
     DEFAULT_CONCURRENCY,
+    FolderRead,
     Progress,
-    fetch_objects,
     list_tree,
     no_progress,
 )
@@ -54,12 +54,13 @@ from crowdaudit.sources.other_answers import (
 from crowdaudit.sources.responses import (
     AnswerParser,
     ResponseColumns,
+    ResponseFile,
     build_raw,
     build_responses,
     match_response_key,
     parse_response_file,
 )
-from crowdaudit.sources.store import REFUSALS, LocalStore, ObjectStore, StoredObject, join_key
+from crowdaudit.sources.store import REFUSALS, LocalStore, ObjectStore, join_key
 from crowdaudit.sources.times import describe_time_counts, screen_times
 from crowdaudit.tasks.base import Fetch, TaskType
 from crowdaudit.tasks.custom import Custom
@@ -69,7 +70,7 @@ from crowdaudit.tasks.single_label import Classification
 if TYPE_CHECKING:
     from crowdaudit.sources.ray_engine import RayEngine
 
-__all__ = ["parse_cached_file", "read_job_folder"]
+__all__ = ["parse_fetched_file", "read_job_folder"]
 
 WORKER_RESPONSE = "annotations/worker-response/"
 
@@ -110,13 +111,12 @@ _BATCH = 2000
 """Files parsed between two writes to the cache: what a killed run can lose at most."""
 
 
-def _list_responses(
-    store: ObjectStore, root: str, *, skips: SkipLog, concurrency: int, progress: Progress
-) -> dict[str, tuple[StoredObject, int, str]]:
-    """Worker-response files by key, with their iteration and ``datasetObjectId``."""
-    listed = list_tree(store, root, concurrency=concurrency, progress=progress)
+def _list_responses(folder: FolderRead, root: str) -> dict[str, ResponseFile]:
+    """Worker-response files by key."""
+    store, skips = folder.store, folder.skips
+    listed = list_tree(store, root, concurrency=folder.concurrency, progress=folder.progress)
     listed = [obj for obj in listed if obj.refused or not obj.key.endswith("/")]
-    wanted: dict[str, tuple[StoredObject, int, str]] = {}
+    wanted: dict[str, ResponseFile] = {}
     frames: list[str] = []
     for obj in sorted(listed, key=lambda stored: stored.key):
         if obj.refused is not None:
@@ -142,7 +142,7 @@ def _list_responses(
                 )
             )
         else:
-            wanted[obj.key] = (obj, *matched)
+            wanted[obj.key] = ResponseFile(obj.key, *matched, obj.etag)
     if frames and not wanted:
         raise unsupported_layout(store.uri(frames[0]))
     for key in frames:
@@ -162,25 +162,29 @@ def _replay(problems: tuple[Problem, ...], skips: SkipLog) -> None:
         skips.skip(ResponseFormatError(what, where=where, why=why, code=code))
 
 
-def parse_cached_file(
-    data: bytes,
+def parse_fetched_file(
+    store: ObjectStore,
+    file: ResponseFile,
+    data: bytes | SourceError,
     *,
-    where: str,
-    task: str,
-    iteration: int,
-    etag: str | None,
     parse_answer: AnswerParser,
     into: ResponseColumns,
     skips: SkipLog,
-) -> CachedFile:
-    """Parse one worker-response file into ``into``; its cache entry holds what was wrong in it."""
+) -> CachedFile | None:
+    """Parse one fetched worker-response file into ``into``; its cache entry holds what was wrong
+    in it. A file that could not be fetched is skipped and gives ``None``: not cached, it is tried
+    again next time."""
+    if isinstance(data, SourceError):
+        skips.skip(data)
+        return None
+    where = store.uri(file.key)
     before = len(skips.records)
     try:
         parse_response_file(
             data,
             where=where,
-            task=task,
-            iteration=iteration,
+            task=file.task,
+            iteration=file.iteration,
             parse_answer=parse_answer,
             into=into,
             skips=skips,
@@ -190,29 +194,23 @@ def parse_cached_file(
     problems = tuple(
         (record.what, record.where, record.why, record.code) for record in skips.records[before:]
     )
-    return CachedFile(where, etag or "", problems)
+    return CachedFile(where, file.etag or "", problems)
 
 
 def _read_responses(
-    store: ObjectStore,
-    prefix: str,
-    *,
-    skips: SkipLog,
-    concurrency: int,
-    progress: Progress,
-    parse_answer: AnswerParser,
-    cache: ResponseCache | None,
+    folder: FolderRead, *, parse_answer: AnswerParser, cache: ResponseCache | None
 ) -> tuple[pl.DataFrame, dict[str, int], int]:
     """The job's answers as parsed (``responses.RAW``), fetching only what the cache does not
     hold; also the file counts and how many files were fetched."""
-    root = join_key(prefix, WORKER_RESPONSE) + "/"
-    wanted = _list_responses(store, root, skips=skips, concurrency=concurrency, progress=progress)
+    store, skips = folder.store, folder.skips
+    root = join_key(folder.prefix, WORKER_RESPONSE) + "/"
+    wanted = _list_responses(folder, root)
     state = cache.load() if cache is not None else CacheState()
     known: dict[str, CachedFile] = {}
     fresh: list[str] = []
-    for key, (obj, _, _) in wanted.items():
+    for key, file in wanted.items():
         cached = state.files.get(key)
-        if cached is not None and obj.etag is not None and cached.etag == obj.etag:
+        if cached is not None and file.etag is not None and cached.etag == file.etag:
             known[key] = cached
             _replay(cached.problems, skips)
         else:
@@ -232,28 +230,14 @@ def _read_responses(
         known.update(batch)
         columns, batch = ResponseColumns(), []
 
-    fetched = fetch_objects(
-        store, fresh, concurrency=concurrency, progress=progress, stage="reading answers"
-    )
+    fetched = folder.fetch(fresh, stage="reading answers")
     try:
         for key, data in fetched:
-            obj, iteration, task = wanted[key]
-            if isinstance(data, SourceError):
-                # Not cached: a file that could not be fetched is tried again next time.
-                skips.skip(data)
-                continue
-            where = store.uri(key)
-            parsed = parse_cached_file(
-                data,
-                where=where,
-                task=task,
-                iteration=iteration,
-                etag=obj.etag,
-                parse_answer=parse_answer,
-                into=columns,
-                skips=skips,
+            parsed = parse_fetched_file(
+                store, wanted[key], data, parse_answer=parse_answer, into=columns, skips=skips
             )
-            batch.append((key, parsed))
+            if parsed is not None:
+                batch.append((key, parsed))
             if len(batch) >= _BATCH:
                 flush()
     finally:
@@ -411,18 +395,12 @@ def read_job_folder(
     job = name or _job_name_of(prefix, store)
     where = store.uri(prefix)
     skips = SkipLog(strict=strict)
+    folder = FolderRead(store, prefix, skips, concurrency, progress)
     warnings: list[str] = []
     task: TaskType | None = None
     if labels:
         consolidation = read_consolidation(
-            store,
-            prefix,
-            job=job,
-            label_attribute=label_attribute,
-            skips=skips,
-            concurrency=concurrency,
-            progress=progress,
-            warnings=warnings,
+            folder, job=job, label_attribute=label_attribute, warnings=warnings
         )
         task = _choose_task(store, prefix, consolidation, task_options or TaskOptions())
     else:
@@ -438,25 +416,13 @@ def read_job_folder(
         prefetched = engine.prefill(
             job_uri=where, cache=job_cache, parse_answer=parse_answer, progress=progress
         )
-    raw, stats, fetched = _read_responses(
-        store,
-        prefix,
-        skips=skips,
-        concurrency=concurrency,
-        progress=progress,
-        parse_answer=parse_answer,
-        cache=job_cache,
-    )
+    raw, stats, fetched = _read_responses(folder, parse_answer=parse_answer, cache=job_cache)
     fetch = job_fetcher(store, prefix, fetch_external)
     other = read_other_answers(
-        store,
-        prefix,
+        folder,
         consolidation=consolidation,
         answered=frozenset(raw.get_column(COL.TASK).unique().to_list()),
         parse_answer=parse_answer,
-        skips=skips,
-        concurrency=concurrency,
-        progress=progress,
         fetch=fetch,
     )
     if raw.height + other.raw.height == 0:

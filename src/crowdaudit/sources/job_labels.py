@@ -32,7 +32,7 @@ from crowdaudit.sources.consolidated import (
     parse_manifest,
     resolve_label_attribute,
 )
-from crowdaudit.sources.fetch import Progress, fetch_objects
+from crowdaudit.sources.fetch import FolderRead
 from crowdaudit.sources.store import ObjectStore, join_key
 from crowdaudit.tasks.base import Fetch, TaskType
 
@@ -77,17 +77,16 @@ def read_manifest(
 
 
 def _read_label_records(
-    store: ObjectStore, prefix: str, *, skips: SkipLog, concurrency: int, progress: Progress
+    folder: FolderRead,
 ) -> tuple[list[LabelRecord], list[LabelRecord], str | None, list[LabelRecord]]:
     """Return (consolidation records, manifest records, where the consolidation came from, the
     final manifest's lines of objects the consolidation responses lack)."""
-    manifest, manifest_kind = read_manifest(store, prefix, skips=skips)
-    root = join_key(prefix, CONSOLIDATION_RESPONSE) + "/"
+    store, skips = folder.store, folder.skips
+    manifest, manifest_kind = read_manifest(store, folder.prefix, skips=skips)
+    root = join_key(folder.prefix, CONSOLIDATION_RESPONSE) + "/"
     keys = sorted(obj.key for obj in store.list_objects(root) if obj.key.endswith(".json"))
     consolidation: list[LabelRecord] = []
-    for key, data in fetch_objects(
-        store, keys, concurrency=concurrency, progress=progress, stage="reading consolidation"
-    ):
+    for key, data in folder.fetch(keys, stage="reading consolidation"):
         if isinstance(data, SourceError):
             skips.skip(data)
             continue
@@ -143,20 +142,10 @@ class Consolidation:
 
 
 def read_consolidation(
-    store: ObjectStore,
-    prefix: str,
-    *,
-    job: str,
-    label_attribute: str | None,
-    skips: SkipLog,
-    concurrency: int,
-    progress: Progress,
-    warnings: list[str],
+    folder: FolderRead, *, job: str, label_attribute: str | None, warnings: list[str]
 ) -> Consolidation:
-    where = store.uri(prefix)
-    records, manifest, source, missing = _read_label_records(
-        store, prefix, skips=skips, concurrency=concurrency, progress=progress
-    )
+    where = folder.store.uri(folder.prefix)
+    records, manifest, source, missing = _read_label_records(folder)
     if records:
         candidates = find_label_attributes(records, bare=source == "consolidation-response")
         attribute = resolve_label_attribute(
@@ -173,7 +162,7 @@ def read_consolidation(
             code="missing-manifest",
         )
     message = "no consolidated labels found (no output manifest or consolidation response)"
-    if skips.strict:
+    if folder.skips.strict:
         raise InputFormatError(
             message, where=where, why="the job may still be running", code="missing-manifest"
         )

@@ -31,8 +31,9 @@ from crowdaudit.model import Job
 from crowdaudit.sources.export_job import ExportOptions
 from crowdaudit.sources.labelstudio_controls import (
     LsAnswer,
+    LsFound,
     build_label_studio_job,
-    choose_control,
+    choose_answer_control,
     load_export,
 )
 
@@ -164,9 +165,7 @@ def parse_label_studio_json(
     counts = {"n_tasks": 0, "n_annotations": 0, "n_cancelled": 0, "n_ground_truth": 0}
     annotations = _annotations(_load(data, where), where, skips, counts)
     controls = _controls(annotations)
-    control = (
-        choose_control(controls, forced=options.control, where=where) if options.labels else None
-    )
+    control, kind = choose_answer_control(controls, options, where)
     answers: list[LsAnswer] = []
     people: dict[str, tuple[str | None, str | None]] = {}
     for task, annotation, place in annotations:
@@ -207,15 +206,5 @@ def parse_label_studio_json(
         if counts["n_cancelled"]
         else ()
     )
-    kind = next(iter(controls[control])) if control is not None else None
-    return build_label_studio_job(
-        answers,
-        kind=kind,
-        name=name,
-        where=where,
-        options=options,
-        skips=skips,
-        stats=counts,
-        warnings=warnings,
-        people=people,
-    )
+    found = LsFound(answers, kind, people, counts, warnings)
+    return build_label_studio_job(found, name=name, where=where, options=options, skips=skips)

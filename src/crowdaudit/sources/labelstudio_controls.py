@@ -35,6 +35,7 @@ import orjson
 
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
 from crowdaudit.model import Job
+from crowdaudit.sources.consolidated import load_json
 from crowdaudit.sources.export_job import ExportOptions, ExportRows, build_export_job
 from crowdaudit.tasks.base import TaskShapeError, TaskType
 from crowdaudit.tasks.registry import TaskTypeName
@@ -42,7 +43,9 @@ from crowdaudit.tasks.registry import TaskTypeName
 __all__ = [
     "CONTROL_TYPES",
     "LsAnswer",
+    "LsFound",
     "build_label_studio_job",
+    "choose_answer_control",
     "choose_control",
     "kind_of_value",
     "load_export",
@@ -89,21 +92,34 @@ class LsAnswer:
     submitted: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LsFound:
+    """What a Label Studio reader found in its export, for :func:`build_label_studio_job`.
+
+    Attributes:
+        answers: the usable annotations.
+        kind: the chosen control's result type; ``None`` when labels are not read.
+        people: worker id → ``(name, e-mail)``, where the export names them.
+        stats: the reader's counts (``Job.stats``).
+        warnings: the reader's warnings.
+    """
+
+    answers: Sequence[LsAnswer]
+    kind: str | None
+    people: Mapping[str, tuple[str | None, str | None]]
+    stats: Mapping[str, int]
+    warnings: tuple[str, ...]
+
+
 def load_export(data: bytes, where: str) -> object:
     """The JSON document of a Label Studio export.
 
     Raises:
         InputFormatError: the bytes are not JSON.
     """
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise InputFormatError(
-            "cannot parse Label Studio export",
-            where=where,
-            why=f"malformed JSON: {exc}",
-            code="malformed-json",
-        ) from exc
+    return load_json(
+        data, what="cannot parse Label Studio export", where=where, error=InputFormatError
+    )
 
 
 def kind_of_value(value: object) -> str | None:
@@ -167,6 +183,17 @@ def choose_control(controls: Mapping[str, set[str]], *, forced: str | None, wher
             why=f"{name!r} has results of {', '.join(sorted(kinds))}",
         )
     return name
+
+
+def choose_answer_control(
+    controls: Mapping[str, set[str]], options: ExportOptions, where: str
+) -> tuple[str | None, str | None]:
+    """``(control, its result type)`` as :func:`choose_control` chooses it; ``(None, None)``
+    when ``options`` read no labels."""
+    if not options.labels:
+        return None, None
+    control = choose_control(controls, forced=options.control, where=where)
+    return control, next(iter(controls[control]))
 
 
 def _task_type(kind: str, answers: Sequence[LsAnswer], options: ExportOptions) -> TaskType:
@@ -240,27 +267,19 @@ def _content(kind: str, task: TaskType, values: Sequence[Mapping[str, object]]) 
 
 
 def build_label_studio_job(
-    answers: Sequence[LsAnswer],
-    *,
-    kind: str | None,
-    name: str,
-    where: str,
-    options: ExportOptions,
-    skips: SkipLog,
-    stats: Mapping[str, int],
-    warnings: tuple[str, ...],
-    people: Mapping[str, tuple[str | None, str | None]],
+    found: LsFound, *, name: str, where: str, options: ExportOptions, skips: SkipLog
 ) -> Job:
-    """The job of a Label Studio export's annotations, read as control ``kind``.
+    """The job of a Label Studio export's annotations, read as control ``found.kind``.
 
     Ground-truth annotations become the task's gold label and are not scored as answers; an
     annotation the control type cannot read is skipped and counted.
     """
-    task = _task_type(kind, answers, options) if kind is not None else None
-    rows = ExportRows(people=dict(people))
+    kind = found.kind
+    task = _task_type(kind, found.answers, options) if kind is not None else None
+    rows = ExportRows(people=dict(found.people))
     # Most annotations repeat a few answers: parse each distinct one once.
     parsed: dict[bytes, str] = {}
-    for answer in answers:
+    for answer in found.answers:
         label: str | None = None
         if task is not None and kind is not None:
             try:
@@ -301,6 +320,6 @@ def build_label_studio_job(
         task=task,
         task_type=f"label-studio/{kind or 'unlabelled'}",
         skips=skips,
-        stats=stats,
-        warnings=warnings,
+        stats=found.stats,
+        warnings=found.warnings,
     )

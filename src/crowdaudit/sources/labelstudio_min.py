@@ -28,13 +28,14 @@ import orjson
 
 from crowdaudit.errors import InputFormatError, SkipLog
 from crowdaudit.model import Job
+from crowdaudit.sources.consolidated import load_json_array
 from crowdaudit.sources.export_job import ExportOptions, header_names, read_delimited
 from crowdaudit.sources.labelstudio_controls import (
     LsAnswer,
+    LsFound,
     build_label_studio_job,
-    choose_control,
+    choose_answer_control,
     kind_of_value,
-    load_export,
 )
 
 __all__ = [
@@ -173,9 +174,7 @@ def _parse_records(
                 )
             )
     controls = _controls([record for _, record in usable], options.control)
-    control = (
-        choose_control(controls, forced=options.control, where=where) if options.labels else None
-    )
+    control, kind = choose_answer_control(controls, options, where)
     answers: list[LsAnswer] = []
     people: dict[str, tuple[str | None, str | None]] = {}
     for index, record in usable:
@@ -193,18 +192,8 @@ def _parse_records(
                 submitted=_text(record.get("created_at")) or _text(record.get("updated_at")),
             )
         )
-    kind = next(iter(controls[control])) if control is not None else None
-    return build_label_studio_job(
-        answers,
-        kind=kind,
-        name=name,
-        where=where,
-        options=options,
-        skips=skips,
-        stats={"n_annotations": len(records)},
-        warnings=(_WARNING.format(fmt),),
-        people=people,
-    )
+    found = LsFound(answers, kind, people, {"n_annotations": len(records)}, (_WARNING.format(fmt),))
+    return build_label_studio_job(found, name=name, where=where, options=options, skips=skips)
 
 
 def parse_json_min(
@@ -216,11 +205,13 @@ def parse_json_min(
         InputFormatError: malformed JSON, not a list, or no usable control.
         EmptyJobError: no annotation is usable.
     """
-    records = load_export(data, where)
-    if not isinstance(records, list):
-        raise InputFormatError(
-            "cannot parse Label Studio export", where=where, why="not a list of records"
-        )
+    records = load_json_array(
+        data,
+        what="cannot parse Label Studio export",
+        where=where,
+        why="not a list of records",
+        error=InputFormatError,
+    )
     return _parse_records(
         records, where=where, name=name, strict=strict, options=options, fmt="JSON-MIN"
     )

@@ -16,7 +16,12 @@ import polars as pl
 from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
 from crowdaudit.model import Job
 from crowdaudit.schema import COL, IDENTITY_COLUMNS, RESPONSES
-from crowdaudit.sources.export_job import ExportOptions, build_table_job, header_names
+from crowdaudit.sources.export_job import (
+    ExportOptions,
+    build_table_job,
+    header_names,
+    require_columns,
+)
 from crowdaudit.sources.responses import parse_timestamps
 from crowdaudit.sources.times import describe_time_counts, screen_times
 from crowdaudit.tasks.single_label import Classification
@@ -150,14 +155,9 @@ def parse_long_table(
         EmptyJobError: no row is usable.
     """
     frame = _read_frame(data, where)
-    missing = [column for column in REQUIRED if column not in frame.columns]
-    if missing:
-        raise InputFormatError(
-            "cannot read answers table",
-            where=where,
-            why=f"missing column(s) {', '.join(missing)}; need task, worker, label",
-            code="missing-column",
-        )
+    require_columns(
+        frame.columns, REQUIRED, what="cannot read answers table", where=where, need=True
+    )
     _check_types(frame, where)
     skips = SkipLog(strict=strict)
     text = frame.select(

@@ -22,26 +22,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Final
 
 import orjson
 import polars as pl
 
-from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
+from crowdaudit.errors import InputFormatError, SkipLog
 from crowdaudit.model import Job
-from crowdaudit.sources.export_job import (
-    ExportOptions,
-    ExportRows,
-    build_export_job,
-    choose_answer_column,
-    header_names,
-    read_delimited,
-)
-from crowdaudit.tasks.base import TaskType
+from crowdaudit.sources.answer_table import AnswerTable, answer_parser, parse_answer_table
+from crowdaudit.sources.export_job import ExportOptions, ExportRows, header_names
 from crowdaudit.tasks.custom import resolve_path
-from crowdaudit.tasks.registry import TaskOptions
-from crowdaudit.tasks.single_label import Classification
 
 __all__ = ["NAME", "looks_like_mturk", "parse_mturk", "parse_mturk_time"]
 
@@ -114,17 +104,11 @@ def _items(cell: str, answer_path: str | None) -> list[object]:
     return [_chosen(item) for item in items]
 
 
-def _task_type(options: TaskOptions) -> tuple[TaskType, TaskType]:
-    """The job's task type and the parser of its answers (``--compare`` applies)."""
-    parser = replace(options, forced="custom", answer_path=None).choose(None)
-    return (Classification() if parser.exact else parser), parser
-
-
 def _read_rows(
     table: pl.DataFrame, column: str | None, *, where: str, options: ExportOptions, skips: SkipLog
-) -> tuple[ExportRows, dict[str, int]]:
+) -> tuple[ExportRows, dict[str, int], list[str]]:
     counts = {"n_assignments": table.height, "n_rejected": 0}
-    parser = _task_type(options.task)[1]
+    parser = answer_parser(options.task)
     rows = ExportRows()
     for number, row in enumerate(table.iter_rows(named=True), start=2):
         place = f"{where}:{number}"
@@ -160,7 +144,7 @@ def _read_rows(
                 submitted=parse_mturk_time(row.get("SubmitTime")),
                 accepted=parse_mturk_time(row.get("AcceptTime")),
             )
-    return rows, counts
+    return rows, counts, []
 
 
 def _seconds(value: str | None) -> float | None:
@@ -170,6 +154,18 @@ def _seconds(value: str | None) -> float | None:
         return None
 
 
+_FORMAT: Final = AnswerTable(
+    name=NAME,
+    title="Mechanical Turk results",
+    separator=",",
+    required=_REQUIRED,
+    answer_prefix=_ANSWER,
+    unit="assignment",
+    rows_counted="n_assignments",
+    read_rows=_read_rows,
+)
+
+
 def parse_mturk(data: bytes, *, where: str, name: str, strict: bool, options: ExportOptions) -> Job:
     """Read a Mechanical Turk batch results CSV into a :class:`Job`.
 
@@ -177,39 +173,4 @@ def parse_mturk(data: bytes, *, where: str, name: str, strict: bool, options: Ex
         InputFormatError: not a CSV, a required column missing, or no answer column to use.
         EmptyJobError: no assignment is usable.
     """
-    table = read_delimited(data, where)
-    missing = [column for column in _REQUIRED if column not in table.columns]
-    if missing:
-        raise InputFormatError(
-            "cannot read Mechanical Turk results",
-            where=where,
-            why=f"missing column(s) {', '.join(missing)}",
-            code="missing-column",
-        )
-    column = (
-        choose_answer_column(table.columns, _ANSWER, options.answer_column, where)
-        if options.labels
-        else None
-    )
-    skips = SkipLog(strict=strict)
-    rows, counts = _read_rows(table, column, where=where, options=options, skips=skips)
-    if not rows.task:
-        raise EmptyJobError(
-            "no usable assignments", where=where, why=f"{table.height} rows, none usable"
-        )
-    rejected = counts["n_rejected"]
-    warnings = (
-        (f"{rejected} rejected assignment(s) {'kept' if options.include_rejected else 'left out'}",)
-        if rejected
-        else ()
-    )
-    return build_export_job(
-        rows,
-        name=name,
-        where=where,
-        task=_task_type(options.task)[0] if column is not None else None,
-        task_type=f"mturk/{column or 'unlabelled'}",
-        skips=skips,
-        stats=counts,
-        warnings=warnings,
-    )
+    return parse_answer_table(data, _FORMAT, where=where, name=name, strict=strict, options=options)

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from crowdaudit.errors import InputFormatError, SkipLog, SourceError
+from crowdaudit.errors import InputFormatError, SourceError
 from crowdaudit.sources.consolidated import LabelRecord
-from crowdaudit.sources.fetch import Progress, fetch_objects
+from crowdaudit.sources.fetch import FolderRead
 from crowdaudit.sources.job_labels import Consolidation
 from crowdaudit.sources.lambda_answers import (
     entry_contents,
@@ -86,15 +86,11 @@ def _known_tasks(consolidation: Consolidation) -> set[str]:
 
 
 def read_other_answers(
-    store: ObjectStore,
-    prefix: str,
+    folder: FolderRead,
     *,
     consolidation: Consolidation,
     answered: Set[str],
     parse_answer: AnswerParser,
-    skips: SkipLog,
-    concurrency: int,
-    progress: Progress,
     fetch: Fetch | None = None,
 ) -> OtherAnswers:
     """The answers of objects missing from ``answered`` (those with a worker-response file);
@@ -105,17 +101,16 @@ def read_other_answers(
     more.
     """
     columns = ResponseColumns()
+    skips = folder.skips
     request_sources: set[str] = set()
     missing = _known_tasks(consolidation) - answered
     if not answered or missing:
-        keys = _request_keys(store, prefix)
-        for key, data in fetch_objects(
-            store, keys, concurrency=concurrency, progress=progress, stage="reading requests"
-        ):
+        keys = _request_keys(folder.store, folder.prefix)
+        for key, data in folder.fetch(keys, stage="reading requests"):
             if isinstance(data, SourceError):
                 skips.skip(data)
                 continue
-            where = store.uri(key)
+            where = folder.store.uri(key)
             try:
                 if parse_request_file(
                     data,

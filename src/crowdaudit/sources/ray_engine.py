@@ -32,11 +32,12 @@ from crowdaudit.errors import CrowdAuditError, SkipLog, SourceError
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.cache import CachedFile, ResponseCache
 from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY, Progress, fetch_objects, no_progress
-from crowdaudit.sources.groundtruth import parse_cached_file
+from crowdaudit.sources.groundtruth import parse_fetched_file
 from crowdaudit.sources.locations import open_folder
 from crowdaudit.sources.responses import (
     AnswerParser,
     ResponseColumns,
+    ResponseFile,
     build_raw,
     match_response_key,
 )
@@ -48,9 +49,6 @@ SHARD_FILES: Final = 2000
 """Files per parsing task: the cache's batch size, so a shard is one cache part."""
 
 _WORKER_RESPONSE: Final = "annotations/worker-response/"
-
-Listed = tuple[str, str | None]
-"""``(key, ETag)`` of a worker-response file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,67 +63,54 @@ def _root(store_key: str) -> str:
     return join_key(store_key, _WORKER_RESPONSE) + "/"
 
 
-def list_folder(store: ObjectStore, root: str, folder: str) -> list[Listed]:
+def list_folder(store: ObjectStore, root: str, folder: str) -> list[ResponseFile]:
     """The worker-response files below ``folder`` whose key has Ground Truth's shape; the others
     are left for the reader, which reports them."""
-    return [
-        (obj.key, obj.etag)
-        for obj in store.list_objects(folder)
-        if match_response_key(obj.key[len(root) :]) is not None
-    ]
+    listed = []
+    for obj in store.list_objects(folder):
+        matched = match_response_key(obj.key[len(root) :])
+        if matched is not None:
+            listed.append(ResponseFile(obj.key, *matched, obj.etag))
+    return listed
 
 
 def parse_shard(
     store: ObjectStore,
-    root: str,
-    keys: Sequence[Listed],
+    files: Sequence[ResponseFile],
     *,
     parse_answer: AnswerParser,
     concurrency: int,
 ) -> ParsedShard:
-    """Fetch and parse ``keys``, as the default engine does. A file that cannot be fetched is
-    left out (not cached), so the reader tries it again and reports it."""
-    etags = dict(keys)
+    """Fetch and parse ``files``, as the default engine does. A file that cannot be fetched is
+    left out (not cached), so the reader tries it again and reports it; the problems of the
+    others are in their cache entries."""
+    by_key = {file.key: file for file in files}
     columns = ResponseColumns()
     skips = SkipLog(strict=False)
-    files: list[tuple[str, CachedFile]] = []
-    for key, data in fetch_objects(store, list(etags), concurrency=concurrency):
-        if isinstance(data, SourceError):
-            continue
-        matched = match_response_key(key[len(root) :])
-        if matched is None:  # listed by list_folder: cannot happen, but never guess a task id
-            continue
-        iteration, task = matched
-        where = store.uri(key)
-        parsed = parse_cached_file(
-            data,
-            where=where,
-            task=task,
-            iteration=iteration,
-            etag=etags[key],
-            parse_answer=parse_answer,
-            into=columns,
-            skips=skips,
+    parsed: list[tuple[str, CachedFile]] = []
+    for key, data in fetch_objects(store, list(by_key), concurrency=concurrency):
+        entry = parse_fetched_file(
+            store, by_key[key], data, parse_answer=parse_answer, into=columns, skips=skips
         )
-        files.append((key, parsed))
-    return ParsedShard(files, build_raw(columns))
+        if entry is not None:
+            parsed.append((key, entry))
+    return ParsedShard(parsed, build_raw(columns))
 
 
-def _list_task(job_uri: str, aws: AwsConfig, folder: str) -> list[Listed]:
+def _list_task(job_uri: str, aws: AwsConfig, folder: str) -> list[ResponseFile]:
     location = open_folder(job_uri, aws)
     return list_folder(location.store, _root(location.key), folder)
 
 
 def _parse_task(
-    job_uri: str, aws: AwsConfig, keys: list[Listed], parse_answer: AnswerParser, concurrency: int
+    job_uri: str,
+    aws: AwsConfig,
+    files: list[ResponseFile],
+    parse_answer: AnswerParser,
+    concurrency: int,
 ) -> ParsedShard:
-    location = open_folder(job_uri, aws)
     return parse_shard(
-        location.store,
-        _root(location.key),
-        keys,
-        parse_answer=parse_answer,
-        concurrency=concurrency,
+        open_folder(job_uri, aws).store, files, parse_answer=parse_answer, concurrency=concurrency
     )
 
 
@@ -141,7 +126,7 @@ def _import_ray() -> Any:
     return ray
 
 
-def _chunks(items: Sequence[Listed], size: int) -> Iterator[list[Listed]]:
+def _chunks(items: Sequence[ResponseFile], size: int) -> Iterator[list[ResponseFile]]:
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
 
@@ -236,13 +221,14 @@ class RayEngine:
         root = _root(location.key)
         folders, _ = location.store.list_level(root)
         known = {key: cached.etag for key, cached in cache.load().files.items()}
-        listed: list[Listed] = []
+        listed: list[ResponseFile] = []
         progress("listing", 0, None)
         for found in self._gather([self._list.remote(job_uri, self.aws, f) for f in folders]):
             listed += found
             progress("listing", len(listed), None)
         fresh = sorted(
-            (key, etag) for key, etag in listed if etag is None or known.get(key) != etag
+            (file for file in listed if file.etag is None or known.get(file.key) != file.etag),
+            key=lambda file: file.key,
         )
         shards = [
             self._parse.remote(job_uri, self.aws, chunk, parse_answer, self.concurrency)

@@ -23,6 +23,7 @@ __all__ = [
     "RAW",
     "AnswerParser",
     "ResponseColumns",
+    "ResponseFile",
     "build_raw",
     "build_responses",
     "find_worker_comment",
@@ -47,6 +48,17 @@ def match_response_key(relative_key: str) -> tuple[int, str] | None:
     if match is None:
         return None
     return int(match.group(1)), match.group(2)
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseFile:
+    """A listed worker-response file: its store key, what its key says (iteration and
+    ``datasetObjectId``) and its ETag."""
+
+    key: str
+    iteration: int
+    task: str
+    etag: str | None
 
 
 @dataclass(slots=True)

@@ -20,24 +20,16 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import replace
 from datetime import datetime
 from typing import Final
 
 import orjson
 import polars as pl
 
-from crowdaudit.errors import EmptyJobError, InputFormatError, SkipLog
+from crowdaudit.errors import InputFormatError, SkipLog
 from crowdaudit.model import Job
-from crowdaudit.sources.export_job import (
-    ExportOptions,
-    ExportRows,
-    build_export_job,
-    choose_answer_column,
-    header_names,
-    read_delimited,
-)
-from crowdaudit.tasks.single_label import Classification
+from crowdaudit.sources.answer_table import AnswerTable, answer_parser, parse_answer_table
+from crowdaudit.sources.export_job import ExportOptions, ExportRows, header_names
 
 __all__ = ["NAME", "looks_like_toloka", "parse_toloka", "task_key"]
 
@@ -86,8 +78,8 @@ def _assignment_seconds(table: pl.DataFrame) -> dict[str, float]:
 
 def _read_rows(
     table: pl.DataFrame, output: str | None, *, where: str, options: ExportOptions, skips: SkipLog
-) -> tuple[ExportRows, dict[str, int]]:
-    parser = replace(options.task, forced="custom", answer_path=None).choose(None)
+) -> tuple[ExportRows, dict[str, int], list[str]]:
+    parser = answer_parser(options.task)
     golden = f"GOLDEN:{output[len(_OUTPUT) :]}" if output is not None else None
     inputs = [column for column in table.columns if column.startswith("INPUT:")]
     hints = [c for c in table.columns if c.startswith("HINT:") and c != "HINT:default_language"]
@@ -132,7 +124,24 @@ def _read_rows(
             submitted=row.get("ASSIGNMENT:submitted"),
             accepted=row.get("ASSIGNMENT:started"),
         )
-    return rows, counts
+    warnings = []
+    if any(value is not None for value in rows.seconds):
+        warnings.append("seconds: each assignment's submitted - started, divided over its tasks")
+    if counts["n_training"]:
+        warnings.append(f"{counts['n_training']} training answer(s) left out")
+    return rows, counts, warnings
+
+
+_FORMAT: Final = AnswerTable(
+    name=NAME,
+    title="Toloka results",
+    separator="\t",
+    required=(WORKER,),
+    answer_prefix=_OUTPUT,
+    unit="answer",
+    rows_counted="n_rows",
+    read_rows=_read_rows,
+)
 
 
 def parse_toloka(
@@ -144,41 +153,4 @@ def parse_toloka(
         InputFormatError: not a TSV, no ``ASSIGNMENT:worker_id``, or no answer column to use.
         EmptyJobError: no row is usable.
     """
-    table = read_delimited(data, where, separator="\t")
-    if WORKER not in table.columns:
-        raise InputFormatError(
-            "cannot read Toloka results",
-            where=where,
-            why=f"missing column {WORKER}",
-            code="missing-column",
-        )
-    output = (
-        choose_answer_column(table.columns, _OUTPUT, options.answer_column, where)
-        if options.labels
-        else None
-    )
-    skips = SkipLog(strict=strict)
-    rows, counts = _read_rows(table, output, where=where, options=options, skips=skips)
-    if not rows.task:
-        raise EmptyJobError(
-            "no usable answers", where=where, why=f"{counts['n_rows']} rows, none usable"
-        )
-    warnings = []
-    if any(value is not None for value in rows.seconds):
-        warnings.append("seconds: each assignment's submitted - started, divided over its tasks")
-    if counts["n_training"]:
-        warnings.append(f"{counts['n_training']} training answer(s) left out")
-    if counts["n_rejected"]:
-        kept = "kept" if options.include_rejected else "left out"
-        warnings.append(f"{counts['n_rejected']} rejected answer(s) {kept}")
-    parser = replace(options.task, forced="custom", answer_path=None).choose(None)
-    return build_export_job(
-        rows,
-        name=name,
-        where=where,
-        task=(Classification() if parser.exact else parser) if output is not None else None,
-        task_type=f"toloka/{output or 'unlabelled'}",
-        skips=skips,
-        stats=counts,
-        warnings=tuple(warnings),
-    )
+    return parse_answer_table(data, _FORMAT, where=where, name=name, strict=strict, options=options)

@@ -28,6 +28,7 @@ from crowdaudit.tasks.classification import AnswerShapeError
 
 __all__ = [
     "Fetch",
+    "LabelFromValue",
     "TaskShapeError",
     "TaskType",
     "canonical_json",
@@ -119,6 +120,27 @@ class TaskType(Protocol):
             One row per worker of ``pairs``, keyed by ``worker``.
         """
         ...
+
+
+class LabelFromValue:
+    """For the types whose consolidated label is read from the attribute's value: an object
+    whose value is ``None`` has no label, and :meth:`parse_value` reads every other value."""
+
+    __slots__ = ()
+
+    def parse_consolidated(
+        self, value: object, metadata: Mapping[str, object], *, fetch: Fetch
+    ) -> str | None:
+        """``None`` when ``value`` is, else :meth:`parse_value`."""
+        return None if value is None else self.parse_value(value, metadata, fetch)
+
+    def parse_value(self, value: object, metadata: Mapping[str, object], fetch: Fetch) -> str:
+        """The consolidated label of an object that has a ``value``, as canonical text.
+
+        Raises:
+            TaskShapeError: the value or metadata is malformed.
+        """
+        raise NotImplementedError
 
 
 def canonical_json(value: object) -> str:

@@ -37,6 +37,7 @@ import polars as pl
 from crowdaudit.schema import COL
 from crowdaudit.tasks.base import (
     Fetch,
+    LabelFromValue,
     TaskShapeError,
     canonical_json,
     class_name,
@@ -101,6 +102,14 @@ def _canonical(items: object, what: str, *, class_map: object | None, modified: 
     return canonical_json(document)
 
 
+def _manifest_boxes(items: object, what: str, class_map: object | None) -> str:
+    """Annotations as a manifest writes them: a ``class_id`` is named through ``class_map`` (none
+    given: an empty map, so that such a box is an error rather than a guess)."""
+    return _canonical(
+        items, what, class_map=class_map if class_map is not None else {}, modified=None
+    )
+
+
 @lru_cache(maxsize=8192)
 def _decode(text: str) -> tuple[tuple[Box, ...], bool | None]:
     document = orjson.loads(text)
@@ -144,7 +153,7 @@ def iou_matrix(a: npt.ArrayLike, b: npt.ArrayLike) -> npt.NDArray[np.float64]:
 
 
 @dataclass(frozen=True, slots=True)
-class BoundingBoxes:
+class BoundingBoxes(LabelFromValue):
     """Bounding boxes, compared by the F1 of boxes matched one to one by label and IoU.
 
     Attributes:
@@ -154,15 +163,12 @@ class BoundingBoxes:
     name: ClassVar[str] = "bounding-box"
     metadata_types: ClassVar[frozenset[str]] = frozenset({"groundtruth/object-detection"})
     exact: ClassVar[bool] = False
+    parser_id: ClassVar[str] = "bounding-box-1"
     iou_threshold: float = 0.5
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.iou_threshold <= 1.0:
             raise ValueError(f"iou_threshold must be in [0, 1], not {self.iou_threshold}")
-
-    @property
-    def parser_id(self) -> str:
-        return "bounding-box-1"
 
     def parse_answer(self, content: object) -> str:
         """``boundingBox.boundingBoxes`` (``null`` and ``[]`` mean no box) as canonical text."""
@@ -174,37 +180,21 @@ class BoundingBoxes:
             modified=element.get("initialValueModified"),
         )
 
-    def parse_consolidated(
-        self, value: object, metadata: Mapping[str, object], *, fetch: Fetch
-    ) -> str | None:
+    def parse_value(self, value: object, metadata: Mapping[str, object], fetch: Fetch) -> str:
         """``annotations`` with each ``class_id`` named through ``metadata["class-map"]``."""
-        if value is None:
-            return None
         if not isinstance(value, Mapping):
             raise TaskShapeError(f"bounding-box value is {type(value).__name__}, not an object")
         if "annotations" not in value:
             # Never read as "no boxes": that would score every worker 0 without a word.
             keys = ", ".join(sorted(map(str, value))) or "none"
             raise TaskShapeError(f"bounding-box value has no 'annotations' (keys: {keys})")
-        class_map = metadata.get("class-map")
-        return _canonical(
-            value.get("annotations"),
-            "annotations",
-            class_map=class_map if class_map is not None else {},
-            modified=None,
-        )
+        return _manifest_boxes(value.get("annotations"), "annotations", metadata.get("class-map"))
 
     def parse_gold(self, value: object, *, fetch: Fetch | None = None) -> str:
         """The manifest's value with a ``class-map`` inside it, or annotations with ``label``."""
         if not isinstance(value, Mapping):
             raise TaskShapeError("bounding-box gold is not an object with 'annotations'")
-        class_map = value.get("class-map")
-        return _canonical(
-            value.get("annotations"),
-            "gold annotations",
-            class_map=class_map if class_map is not None else {},
-            modified=None,
-        )
+        return _manifest_boxes(value.get("annotations"), "gold annotations", value.get("class-map"))
 
     def match(self, a: str, b: str) -> BoxMatch:
         """The optimal one-to-one matching of two answers' boxes (see the module docstring)."""

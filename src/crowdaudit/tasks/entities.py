@@ -39,6 +39,7 @@ import polars as pl
 
 from crowdaudit.tasks.base import (
     Fetch,
+    LabelFromValue,
     TaskShapeError,
     canonical_json,
     f1_score,
@@ -112,7 +113,7 @@ def _overlap_credit(a: tuple[Span, ...], b: tuple[Span, ...]) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class Entities:
+class Entities(LabelFromValue):
     """Entity spans, compared by span F1 (exact, or with partial credit for overlaps).
 
     Attributes:
@@ -122,27 +123,20 @@ class Entities:
     name: ClassVar[str] = "entities"
     metadata_types: ClassVar[frozenset[str]] = frozenset({"groundtruth/text-span"})
     exact: ClassVar[bool] = False
+    parser_id: ClassVar[str] = "entities-1"
     span_match: SpanMatch = "exact"
 
     def __post_init__(self) -> None:
         if self.span_match not in SPAN_MATCHES:
             raise ValueError(f"span_match must be one of {', '.join(SPAN_MATCHES)}")
 
-    @property
-    def parser_id(self) -> str:
-        return "entities-1"
-
     def parse_answer(self, content: object) -> str:
         """``crowd-entity-annotation.entities`` as canonical text."""
         element = find_element(content, ENTITY_ELEMENTS, "entities")
         return _canonical(element.get("entities"), "entities")
 
-    def parse_consolidated(
-        self, value: object, metadata: Mapping[str, object], *, fetch: Fetch
-    ) -> str | None:
-        """``annotations.entities`` of the manifest's value; ``None`` when ``value`` is."""
-        if value is None:
-            return None
+    def parse_value(self, value: object, metadata: Mapping[str, object], fetch: Fetch) -> str:
+        """``annotations.entities`` of the manifest's value."""
         return self.parse_gold(value)
 
     def parse_gold(self, value: object, *, fetch: Fetch | None = None) -> str:

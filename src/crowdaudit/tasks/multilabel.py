@@ -32,6 +32,7 @@ import polars as pl
 from crowdaudit.schema import COL
 from crowdaudit.tasks.base import (
     Fetch,
+    LabelFromValue,
     TaskShapeError,
     canonical_json,
     class_name,
@@ -73,7 +74,7 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 @dataclass(frozen=True, slots=True)
-class MultiLabel:
+class MultiLabel(LabelFromValue):
     """Multi-label classification, compared by the Jaccard index of the label sets."""
 
     name: ClassVar[str] = "multilabel"
@@ -84,22 +85,15 @@ class MultiLabel:
         }
     )
     exact: ClassVar[bool] = False
-
-    @property
-    def parser_id(self) -> str:
-        return "multilabel-1"
+    parser_id: ClassVar[str] = "multilabel-1"
 
     def parse_answer(self, content: object) -> str:
         """``{"crowd-image-classifier-multi-select": {"labels": ["b", "a"]}}`` → ``["a","b"]``."""
         element = _multi_select(content)
         return _canonical(element.get("labels"), "'labels'")
 
-    def parse_consolidated(
-        self, value: object, metadata: Mapping[str, object], *, fetch: Fetch
-    ) -> str | None:
-        """Class indices named through ``metadata["class-map"]``; ``None`` when ``value`` is."""
-        if value is None:
-            return None
+    def parse_value(self, value: object, metadata: Mapping[str, object], fetch: Fetch) -> str:
+        """Class indices named through ``metadata["class-map"]``."""
         if not isinstance(value, list):
             raise TaskShapeError(f"multi-label value is {type(value).__name__}, not a list")
         class_map = metadata.get("class-map")

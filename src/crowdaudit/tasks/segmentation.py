@@ -35,7 +35,7 @@ import binascii
 import io
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import ClassVar, Final
@@ -47,7 +47,14 @@ import polars as pl
 from PIL import Image, UnidentifiedImageError
 
 from crowdaudit.schema import COL
-from crowdaudit.tasks.base import Fetch, TaskShapeError, canonical_json, find_element, text_label
+from crowdaudit.tasks.base import (
+    Fetch,
+    LabelFromValue,
+    TaskShapeError,
+    canonical_json,
+    find_element,
+    text_label,
+)
 
 __all__ = ["BACKGROUND", "SEGMENTATION_ELEMENTS", "Segmentation", "decode_mask", "mean_iou"]
 
@@ -85,27 +92,30 @@ def _check_png(raw: bytes, what: str) -> None:
         raise TaskShapeError(f"{what} is not a PNG image")
 
 
-def _from_label_mappings(mappings: object, what: str) -> dict[str, str]:
-    if not isinstance(mappings, Mapping):
+def _entries(table: object, what: str) -> Iterator[tuple[object, Mapping[str, object], str]]:
+    """Each ``(key, entry, where)`` of an object of objects, ``where`` naming the entry."""
+    if not isinstance(table, Mapping):
         raise TaskShapeError(f"{what} is not an object")
-    classes: dict[str, str] = {}
-    for name, entry in mappings.items():
+    for key, entry in table.items():
         if not isinstance(entry, Mapping):
-            raise TaskShapeError(f"{what}[{name!r}] is not an object")
-        classes[_colour(entry.get("color"), f"{what}[{name!r}].color")] = str(name)
-    return classes
+            raise TaskShapeError(f"{what}[{key!r}] is not an object")
+        yield key, entry, f"{what}[{key!r}]"
+
+
+def _from_label_mappings(mappings: object, what: str) -> dict[str, str]:
+    return {
+        _colour(entry.get("color"), f"{where}.color"): str(name)
+        for name, entry, where in _entries(mappings, what)
+    }
 
 
 def _from_color_map(color_map: object, what: str) -> dict[str, str]:
-    if not isinstance(color_map, Mapping):
-        raise TaskShapeError(f"{what} is not an object")
-    classes: dict[str, str] = {}
-    for index, entry in color_map.items():
-        if not isinstance(entry, Mapping):
-            raise TaskShapeError(f"{what}[{index!r}] is not an object")
-        colour = _colour(entry.get("hex-color"), f"{what}[{index!r}].hex-color")
-        classes[colour] = text_label(entry.get("class-name"), f"{what}[{index!r}].class-name")
-    return classes
+    return {
+        _colour(entry.get("hex-color"), f"{where}.hex-color"): text_label(
+            entry.get("class-name"), f"{where}.class-name"
+        )
+        for _, entry, where in _entries(color_map, what)
+    }
 
 
 def _classes_of(value: Mapping[str, object], what: str) -> dict[str, str]:
@@ -203,7 +213,7 @@ def mean_iou(a: DecodedMask, b: DecodedMask, *, include_background: bool = True)
 
 
 @dataclass(frozen=True, slots=True)
-class Segmentation:
+class Segmentation(LabelFromValue):
     """Segmentation masks, compared by mean IoU over the classes present.
 
     Attributes:
@@ -213,11 +223,8 @@ class Segmentation:
     name: ClassVar[str] = "segmentation"
     metadata_types: ClassVar[frozenset[str]] = frozenset({"groundtruth/semantic-segmentation"})
     exact: ClassVar[bool] = False
+    parser_id: ClassVar[str] = "segmentation-1"
     include_background: bool = True
-
-    @property
-    def parser_id(self) -> str:
-        return "segmentation-1"
 
     def parse_answer(self, content: object) -> str:
         """``labeledImage.pngImageData`` with the colours of ``labelMappings``."""
@@ -229,12 +236,8 @@ class Segmentation:
         classes = _from_label_mappings(element.get("labelMappings"), "'labelMappings'")
         return _canonical(png, classes, element.get("initialValueModified"))
 
-    def parse_consolidated(
-        self, value: object, metadata: Mapping[str, object], *, fetch: Fetch
-    ) -> str | None:
+    def parse_value(self, value: object, metadata: Mapping[str, object], fetch: Fetch) -> str:
         """The PNG at the URI ``value`` (read with ``fetch``), named by ``internal-color-map``."""
-        if value is None:
-            return None
         uri = text_label(value, "segmentation value")
         classes = _from_color_map(metadata.get("internal-color-map"), "'internal-color-map'")
         raw = fetch(uri)

@@ -47,10 +47,7 @@ class Classification:
         {"groundtruth/image-classification", "groundtruth/text-classification"}
     )
     exact: ClassVar[bool] = True
-
-    @property
-    def parser_id(self) -> str:
-        return "classification-1"
+    parser_id: ClassVar[str] = "classification-1"
 
     def parse_answer(self, content: object) -> str:
         """The ``label`` of the classifier element."""
@@ -82,7 +79,4 @@ class Verification(Classification):
 
     name: ClassVar[str] = "verification"
     metadata_types: ClassVar[frozenset[str]] = frozenset({"groundtruth/label-verification"})
-
-    @property
-    def parser_id(self) -> str:
-        return "verification-1"
+    parser_id: ClassVar[str] = "verification-1"
