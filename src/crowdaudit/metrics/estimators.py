@@ -35,7 +35,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from crowdaudit.errors import EmptyJobError
-from crowdaudit.metrics._confusion import EPS, OneCoinConfusion, Pairs, SparseConfusion
+from crowdaudit.metrics._confusion import EPS, OneCoinConfusion, Pairs, SparseConfusion, row_max
 from crowdaudit.metrics._encoding import EncodedAnswers, encode_answers
 from crowdaudit.schema import COL
 
@@ -124,7 +124,7 @@ def _run_em(
 def _normalise_log(log_joint: FloatArray) -> tuple[FloatArray, float]:
     """Posterior rows from log joint rows (shifted by their maximum before ``exp``) and the
     total log evidence."""
-    top = log_joint.max(axis=1, keepdims=True)
+    top = row_max(log_joint)
     scaled = np.exp(log_joint - top)
     norm = scaled.sum(axis=1, keepdims=True)
     evidence = float(np.sum(np.log(norm) + top))
@@ -176,6 +176,9 @@ class _Cells:
     _BLOCK_CELLS = 1 << 20
     """Most (answer, class) entries gathered at once by the E-step."""
 
+    _PAIR_CELLS = 1 << 22
+    """Most (pair, class) entries of log-confusion columns computed once per E-step (32 MB)."""
+
     def __init__(self, pairs: Pairs, per_task: IntArray, starts: IntArray) -> None:
         self.pairs, self.per_task, self.starts = pairs, per_task, starts
         self.pair = pairs.of_answer
@@ -186,10 +189,19 @@ class _Cells:
         out = np.empty((n_tasks, k), dtype=np.float64)
         ends = self.starts + self.per_task
         step = max(1, self._BLOCK_CELLS // max(k * int(self.per_task.max(initial=1)), 1))
+        # With few pairs, each pair's log column is taken once and gathered per answer: the same
+        # floats as taking it per answer, without repeating the work for every answer.
+        n_pairs = self.pairs.n_pairs
+        logs: FloatArray | None = None
+        if n_pairs * k <= self._PAIR_CELLS:
+            logs = np.log(confusion.at_pairs(np.arange(n_pairs, dtype=np.int64)))
         for first in range(0, n_tasks, step):
             last = min(first + step, n_tasks)
             rows = slice(int(self.starts[first]), int(ends[last - 1]))
-            gathered = np.log(confusion.at_pairs(self.pair[rows]))
+            if logs is not None:
+                gathered = logs[self.pair[rows]]
+            else:
+                gathered = np.log(confusion.at_pairs(self.pair[rows]))
             out[first:last] = np.add.reduceat(
                 gathered, self.starts[first:last] - self.starts[first], axis=0
             )
