@@ -186,26 +186,31 @@ class _Cells:
     def log_sums(self, confusion: SparseConfusion) -> FloatArray:
         """``sum over task t's answers of log confusion[w, :, l]``, shape ``(n_tasks, K)``."""
         n_tasks, k = self.per_task.shape[0], self.pairs.k
+        n_pairs = self.pairs.n_pairs
+        if n_tasks and n_pairs * k <= self._PAIR_CELLS:
+            return self._log_sums_by_pair(confusion)
         out = np.empty((n_tasks, k), dtype=np.float64)
         ends = self.starts + self.per_task
         step = max(1, self._BLOCK_CELLS // max(k * int(self.per_task.max(initial=1)), 1))
-        # With few pairs, each pair's log column is taken once and gathered per answer: the same
-        # floats as taking it per answer, without repeating the work for every answer.
-        n_pairs = self.pairs.n_pairs
-        logs: FloatArray | None = None
-        if n_pairs * k <= self._PAIR_CELLS:
-            logs = np.log(confusion.at_pairs(np.arange(n_pairs, dtype=np.int64)))
         for first in range(0, n_tasks, step):
             last = min(first + step, n_tasks)
             rows = slice(int(self.starts[first]), int(ends[last - 1]))
-            if logs is not None:
-                gathered = logs[self.pair[rows]]
-            else:
-                gathered = np.log(confusion.at_pairs(self.pair[rows]))
+            gathered = np.log(confusion.at_pairs(self.pair[rows]))
             out[first:last] = np.add.reduceat(
                 gathered, self.starts[first:last] - self.starts[first], axis=0
             )
         return out
+
+    def _log_sums_by_pair(self, confusion: SparseConfusion) -> FloatArray:
+        """:meth:`log_sums` with each pair's log column taken once, then gathered per answer
+        and summed per task one class at a time: the same floats, without repeating the
+        logarithm for every answer."""
+        n_pairs, k = self.pairs.n_pairs, self.pairs.k
+        logs = np.log(confusion.at_pairs(np.arange(n_pairs, dtype=np.int64))).T.copy()
+        out = np.empty((k, self.per_task.shape[0]), dtype=np.float64)
+        for c in range(k):
+            out[c] = np.add.reduceat(logs[c][self.pair], self.starts)
+        return out.T.copy()
 
 
 class _ExpectationMaximisation:
