@@ -32,6 +32,7 @@ __all__ = [
     "SparseConfusion",
     "row_max",
     "row_slices",
+    "row_sum",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -80,6 +81,22 @@ def row_max(values: FloatArray) -> FloatArray:
     for c in range(1, k):
         np.maximum(top, values[:, c : c + 1], out=top)
     return top
+
+
+_COLUMN_SUM_MAX_K: Final = 7
+"""Up to this many columns numpy sums a row in plain order (its pairwise summation starts at 8),
+so a column-by-column sum gives the same floats."""
+
+
+def row_sum(values: FloatArray) -> FloatArray:
+    """``values.sum(axis=1, keepdims=True)``, the same floats, faster when there are few columns."""
+    k = values.shape[1]
+    if k == 0 or k > _COLUMN_SUM_MAX_K:
+        return np.asarray(values.sum(axis=1, keepdims=True), dtype=np.float64)
+    total = values[:, :1].copy()
+    for c in range(1, k):
+        np.add(total, values[:, c : c + 1], out=total)
+    return total
 
 
 class Pairs:

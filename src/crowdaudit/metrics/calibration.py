@@ -40,7 +40,13 @@ from numpy.typing import NDArray
 from scipy.optimize import minimize_scalar
 from scipy.special import betaincinv, betaln
 
-from crowdaudit.metrics._confusion import ConfusionColumns, SparseConfusion, row_max, row_slices
+from crowdaudit.metrics._confusion import (
+    ConfusionColumns,
+    SparseConfusion,
+    row_max,
+    row_slices,
+    row_sum,
+)
 from crowdaudit.metrics._encoding import EncodedAnswers
 
 __all__ = [
@@ -161,7 +167,7 @@ def _answer_log_rows(enc: EncodedAnswers, confusion: ConfusionColumns) -> FloatA
 
 def _softmax_rows(log_joint: FloatArray) -> FloatArray:
     shifted = np.exp(log_joint - row_max(log_joint))
-    out: FloatArray = shifted / shifted.sum(axis=1, keepdims=True)
+    out: FloatArray = shifted / row_sum(shifted)
     return out
 
 

@@ -35,7 +35,14 @@ import polars as pl
 from numpy.typing import NDArray
 
 from crowdaudit.errors import EmptyJobError
-from crowdaudit.metrics._confusion import EPS, OneCoinConfusion, Pairs, SparseConfusion, row_max
+from crowdaudit.metrics._confusion import (
+    EPS,
+    OneCoinConfusion,
+    Pairs,
+    SparseConfusion,
+    row_max,
+    row_sum,
+)
 from crowdaudit.metrics._encoding import EncodedAnswers, encode_answers
 from crowdaudit.schema import COL
 
@@ -126,7 +133,7 @@ def _normalise_log(log_joint: FloatArray) -> tuple[FloatArray, float]:
     total log evidence."""
     top = row_max(log_joint)
     scaled = np.exp(log_joint - top)
-    norm = scaled.sum(axis=1, keepdims=True)
+    norm = row_sum(scaled)
     evidence = float(np.sum(np.log(norm) + top))
     return scaled / norm, evidence
 
