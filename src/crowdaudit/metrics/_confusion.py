@@ -74,13 +74,7 @@ short last axis is several times slower)."""
 
 def row_max(values: FloatArray) -> FloatArray:
     """``values.max(axis=1, keepdims=True)``, the same floats, faster when there are few columns."""
-    k = values.shape[1]
-    if k == 0 or k > _COLUMN_MAX_K:
-        return np.asarray(values.max(axis=1, keepdims=True), dtype=np.float64)
-    top = values[:, :1].copy()
-    for c in range(1, k):
-        np.maximum(top, values[:, c : c + 1], out=top)
-    return top
+    return _by_columns(values, np.maximum, _COLUMN_MAX_K)
 
 
 _COLUMN_SUM_MAX_K: Final = 7
@@ -90,13 +84,18 @@ so a column-by-column sum gives the same floats."""
 
 def row_sum(values: FloatArray) -> FloatArray:
     """``values.sum(axis=1, keepdims=True)``, the same floats, faster when there are few columns."""
+    return _by_columns(values, np.add, _COLUMN_SUM_MAX_K)
+
+
+def _by_columns(values: FloatArray, op: np.ufunc, most: int) -> FloatArray:
+    """``op.reduce(values, axis=1, keepdims=True)``, column after column up to ``most`` columns."""
     k = values.shape[1]
-    if k == 0 or k > _COLUMN_SUM_MAX_K:
-        return np.asarray(values.sum(axis=1, keepdims=True), dtype=np.float64)
-    total = values[:, :1].copy()
+    if k == 0 or k > most:
+        return np.asarray(op.reduce(values, axis=1, keepdims=True), dtype=np.float64)
+    out = values[:, :1].copy()
     for c in range(1, k):
-        np.add(total, values[:, c : c + 1], out=total)
-    return total
+        op(out, values[:, c : c + 1], out=out)
+    return out
 
 
 class Pairs:
