@@ -40,7 +40,13 @@ from numpy.typing import NDArray
 from scipy.optimize import minimize_scalar
 from scipy.special import betaincinv, betaln
 
-from crowdaudit.metrics._confusion import ConfusionColumns, SparseConfusion, row_slices
+from crowdaudit.metrics._confusion import (
+    ConfusionColumns,
+    SparseConfusion,
+    row_max,
+    row_slices,
+    row_sum,
+)
 from crowdaudit.metrics._encoding import EncodedAnswers
 
 __all__ = [
@@ -160,8 +166,8 @@ def _answer_log_rows(enc: EncodedAnswers, confusion: ConfusionColumns) -> FloatA
 
 
 def _softmax_rows(log_joint: FloatArray) -> FloatArray:
-    shifted = np.exp(log_joint - log_joint.max(axis=1, keepdims=True))
-    out: FloatArray = shifted / shifted.sum(axis=1, keepdims=True)
+    shifted = np.exp(log_joint - row_max(log_joint))
+    out: FloatArray = shifted / row_sum(shifted)
     return out
 
 
@@ -332,9 +338,9 @@ def calibrate_posteriors(
     best = int(np.argmax(scores))
     tau = float(TEMPERATURES[best])
     probas = _softmax_rows(tau * sums + log_priors)
-    top = probas.max(axis=1)
+    top = row_max(probas)[:, 0]
     kept = [
-        float(_softmax_rows(t * sums + log_priors).max(axis=1).mean())
+        float(row_max(_softmax_rows(t * sums + log_priors))[:, 0].mean())
         for t, score in zip(TEMPERATURES, scores, strict=True)
         if score >= scores[best] - _PROFILE_CUT
     ]

@@ -35,7 +35,14 @@ import polars as pl
 from numpy.typing import NDArray
 
 from crowdaudit.errors import EmptyJobError
-from crowdaudit.metrics._confusion import EPS, OneCoinConfusion, Pairs, SparseConfusion
+from crowdaudit.metrics._confusion import (
+    EPS,
+    OneCoinConfusion,
+    Pairs,
+    SparseConfusion,
+    row_max,
+    row_sum,
+)
 from crowdaudit.metrics._encoding import EncodedAnswers, encode_answers
 from crowdaudit.schema import COL
 
@@ -124,9 +131,9 @@ def _run_em(
 def _normalise_log(log_joint: FloatArray) -> tuple[FloatArray, float]:
     """Posterior rows from log joint rows (shifted by their maximum before ``exp``) and the
     total log evidence."""
-    top = log_joint.max(axis=1, keepdims=True)
+    top = row_max(log_joint)
     scaled = np.exp(log_joint - top)
-    norm = scaled.sum(axis=1, keepdims=True)
+    norm = row_sum(scaled)
     evidence = float(np.sum(np.log(norm) + top))
     return scaled / norm, evidence
 
@@ -176,6 +183,9 @@ class _Cells:
     _BLOCK_CELLS = 1 << 20
     """Most (answer, class) entries gathered at once by the E-step."""
 
+    _PAIR_CELLS = 1 << 22
+    """Most (pair, class) entries of log-confusion columns computed once per E-step (32 MB)."""
+
     def __init__(self, pairs: Pairs, per_task: IntArray, starts: IntArray) -> None:
         self.pairs, self.per_task, self.starts = pairs, per_task, starts
         self.pair = pairs.of_answer
@@ -183,6 +193,9 @@ class _Cells:
     def log_sums(self, confusion: SparseConfusion) -> FloatArray:
         """``sum over task t's answers of log confusion[w, :, l]``, shape ``(n_tasks, K)``."""
         n_tasks, k = self.per_task.shape[0], self.pairs.k
+        n_pairs = self.pairs.n_pairs
+        if n_tasks and n_pairs * k <= self._PAIR_CELLS:
+            return self._log_sums_by_pair(confusion)
         out = np.empty((n_tasks, k), dtype=np.float64)
         ends = self.starts + self.per_task
         step = max(1, self._BLOCK_CELLS // max(k * int(self.per_task.max(initial=1)), 1))
@@ -194,6 +207,17 @@ class _Cells:
                 gathered, self.starts[first:last] - self.starts[first], axis=0
             )
         return out
+
+    def _log_sums_by_pair(self, confusion: SparseConfusion) -> FloatArray:
+        """:meth:`log_sums` with each pair's log column taken once, then gathered per answer
+        and summed per task one class at a time: the same floats, without repeating the
+        logarithm for every answer."""
+        n_pairs, k = self.pairs.n_pairs, self.pairs.k
+        logs = np.log(confusion.at_pairs(np.arange(n_pairs, dtype=np.int64))).T.copy()
+        out = np.empty((k, self.per_task.shape[0]), dtype=np.float64)
+        for c in range(k):
+            out[c] = np.add.reduceat(logs[c][self.pair], self.starts)
+        return out.T.copy()
 
 
 class _ExpectationMaximisation:
