@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 from rich.console import Console
@@ -116,30 +116,33 @@ def _help_at_width() -> Iterator[None]:
         rich_utils.Table = Table  # type: ignore[attr-defined]
 
 
-class PlainHelp(TyperCommand):
+# The mixin's methods call on to Typer's command or group; the type checker reads it as one.
+if TYPE_CHECKING:
+    _HelpBase = TyperCommand
+else:
+    _HelpBase = object
+
+
+class _PlainHelpOf(_HelpBase):
+    """``--help`` that names values in words, at the width of its reader; mixed in before
+    Typer's command or group class."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        _name_values(params)
+        return params
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        with _help_at_width():
+            super().format_help(ctx, formatter)
+
+
+class PlainHelp(_PlainHelpOf, TyperCommand):
     """A command whose ``--help`` names values in words, at the width of its reader."""
 
-    def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)
-        _name_values(params)
-        return params
 
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        with _help_at_width():
-            super().format_help(ctx, formatter)
-
-
-class PlainGroup(TyperGroup):
+class PlainGroup(_PlainHelpOf, TyperGroup):
     """The top command, whose ``--help`` names values in words too, at the width of its reader."""
-
-    def get_params(self, ctx: Any) -> list[Any]:
-        params = super().get_params(ctx)
-        _name_values(params)
-        return params
-
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        with _help_at_width():
-            super().format_help(ctx, formatter)
 
 
 class _Rate(ProgressColumn):

@@ -85,31 +85,21 @@ from crowdaudit.metrics.verdicts import (
     WorkerJudgments,
     judge_workers,
 )
-from crowdaudit.schema import COL, HeldOutLogLikelihood, LabelAccuracy, SkillFigures, SkillSummary
+from crowdaudit.schema import (
+    COL,
+    WORKER_SKILL,
+    HeldOutLogLikelihood,
+    LabelAccuracy,
+    SkillFigures,
+    SkillSummary,
+)
 
 __all__ = ["SKILL_ITEM_COLUMNS", "SKILL_WORKER_COLUMNS", "SkillReport", "compute_skill"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-SKILL_WORKER_COLUMNS: tuple[str, ...] = (
-    COL.WORKER,
-    COL.SKILL,
-    COL.SKILL_LOW,
-    COL.SKILL_HIGH,
-    COL.VERDICT,
-    COL.VERDICT_REASON,
-    COL.DS_ACCURACY,
-    COL.ONE_COIN_ACCURACY,
-    COL.KAPPA,
-    COL.N_KAPPA,
-    COL.SPAM_SCORE,
-    COL.FLAG_SAME_ANSWER,
-    COL.FLAG_INVERTED,
-    COL.FLAG_LOW_SKILL,
-    COL.FLAG_FAST_AND_DISAGREEING,
-    COL.FLAG_REASON,
-)
+SKILL_WORKER_COLUMNS: tuple[str, ...] = (COL.WORKER, *WORKER_SKILL)
 """Columns of :attr:`SkillReport.workers`, in order."""
 
 SKILL_ITEM_COLUMNS: tuple[str, ...] = (
