@@ -220,8 +220,13 @@ class _Cells:
         return out.T.copy()
 
 
+_Fitted = tuple[FloatArray, list[float], bool]
+"""What an EM fit returns: task posteriors, the log-likelihood per answer, converged or not."""
+
+
 class _ExpectationMaximisation:
-    """The hyper-parameters shared by the two Dawid-Skene estimators."""
+    """What the two Dawid-Skene estimators share: the hyper-parameters, the attributes every fit
+    learns, and :meth:`fit`."""
 
     def __init__(self, *, max_iter: int = 100, tol: float = 1e-5, smoothing: float = 0.01) -> None:
         """Set the hyper-parameters.
@@ -239,6 +244,44 @@ class _ExpectationMaximisation:
         self.max_iter = max_iter
         self.tol = tol
         self.smoothing = smoothing
+
+    classes_: tuple[str, ...]
+    tasks_: pl.Series
+    workers_: pl.Series
+    probas_: FloatArray
+    labels_: pl.DataFrame
+    priors_: FloatArray
+    n_iter_: int
+    converged_: bool
+    log_likelihood_: list[float]
+
+    def fit(
+        self, answers: pl.DataFrame | EncodedAnswers, *, gold: pl.DataFrame | None = None
+    ) -> Self:
+        """Fit by EM.
+
+        Args:
+            answers: the answers table (see the module docstring) or its encoding.
+            gold: optional ``task``, ``label`` table; these tasks' posteriors are clamped.
+
+        Returns:
+            The estimator.
+        """
+        enc = _as_encoded(answers)
+        gold_codes = enc.encode_gold(gold) if gold is not None else None
+        self.classes_, self.tasks_, self.workers_ = enc.classes, enc.tasks, enc.workers
+        probas, history, converged = self._fit(enc, gold_codes)
+        self.probas_ = probas
+        self.labels_ = _labels_frame(enc, probas)
+        self.n_iter_ = len(history)
+        self.converged_ = converged
+        self.log_likelihood_ = history
+        return self
+
+    def _fit(self, enc: EncodedAnswers, gold_codes: IntArray | None) -> _Fitted:
+        """Fit the model's own parameters; return the posteriors, the log-likelihood per answer
+        of each iteration, and whether EM converged."""
+        raise NotImplementedError
 
 
 class DawidSkene(_ExpectationMaximisation):
@@ -281,34 +324,11 @@ class DawidSkene(_ExpectationMaximisation):
         ['x', 'y']
     """
 
-    classes_: tuple[str, ...]
-    tasks_: pl.Series
-    workers_: pl.Series
-    probas_: FloatArray
-    labels_: pl.DataFrame
-    priors_: FloatArray
     confusion_columns_: SparseConfusion
     accuracy_: FloatArray
-    n_iter_: int
-    converged_: bool
-    log_likelihood_: list[float]
 
-    def fit(
-        self, answers: pl.DataFrame | EncodedAnswers, *, gold: pl.DataFrame | None = None
-    ) -> Self:
-        """Fit by EM.
-
-        Args:
-            answers: the answers table (see the module docstring) or its encoding.
-            gold: optional ``task``, ``label`` table; these tasks' posteriors are clamped.
-
-        Returns:
-            The estimator.
-        """
-        enc = _as_encoded(answers)
-        gold_codes = enc.encode_gold(gold) if gold is not None else None
+    def _fit(self, enc: EncodedAnswers, gold_codes: IntArray | None) -> _Fitted:
         k, n_workers = enc.n_classes, enc.n_workers
-        self.classes_, self.tasks_, self.workers_ = enc.classes, enc.tasks, enc.workers
 
         # Answers sorted by task (stable, so row order within a task is kept): the E-step then
         # sums each task's contiguous block with reduceat, and the M-step scatters the task
@@ -332,16 +352,11 @@ class DawidSkene(_ExpectationMaximisation):
             tol=self.tol,
         )
 
-        self.probas_ = probas
         self.priors_ = priors
         self.confusion_columns_ = confusion.compact()
         del confusion
         self.accuracy_ = self.confusion_columns_.diagonal() @ priors
-        self.labels_ = _labels_frame(enc, probas)
-        self.n_iter_ = len(history)
-        self.converged_ = converged
-        self.log_likelihood_ = history
-        return self
+        return probas, history, converged
 
     @property
     def confusion_(self) -> FloatArray:
@@ -383,41 +398,22 @@ class OneCoinDawidSkene(_ExpectationMaximisation):
     ``converged_``, ``log_likelihood_``.
 
     Example:
+        Worker ``c`` disagrees on two of three tasks, so its skill comes out low:
+
         >>> answers = pl.DataFrame({
-        ...     "task": ["1", "1", "1", "2", "2", "2"], "worker": ["a", "b", "c"] * 2,
-        ...     "label": ["x", "x", "y", "y", "y", "x"]})
-        >>> OneCoinDawidSkene().fit(answers).labels_["label"].to_list()
-        ['x', 'y']
+        ...     "task": ["1", "1", "1", "2", "2", "2", "3", "3", "3"],
+        ...     "worker": ["a", "b", "c"] * 3,
+        ...     "label": ["x", "x", "y", "y", "y", "x", "x", "x", "x"]})
+        >>> model = OneCoinDawidSkene().fit(answers)
+        >>> model.labels_["label"].to_list(), model.skills_.round(2).tolist()
+        (['x', 'y', 'x'], [0.99, 0.99, 0.34])
     """
 
-    classes_: tuple[str, ...]
-    tasks_: pl.Series
-    workers_: pl.Series
-    probas_: FloatArray
-    labels_: pl.DataFrame
-    priors_: FloatArray
     skills_: FloatArray
     confusion_columns_: OneCoinConfusion
-    n_iter_: int
-    converged_: bool
-    log_likelihood_: list[float]
 
-    def fit(
-        self, answers: pl.DataFrame | EncodedAnswers, *, gold: pl.DataFrame | None = None
-    ) -> Self:
-        """Fit by EM.
-
-        Args:
-            answers: the answers table (see the module docstring) or its encoding.
-            gold: optional ``task``, ``label`` table; these tasks' posteriors are clamped.
-
-        Returns:
-            The estimator.
-        """
-        enc = _as_encoded(answers)
-        gold_codes = enc.encode_gold(gold) if gold is not None else None
+    def _fit(self, enc: EncodedAnswers, gold_codes: IntArray | None) -> _Fitted:
         k = enc.n_classes
-        self.classes_, self.tasks_, self.workers_ = enc.classes, enc.tasks, enc.workers
         answer_class = enc.task * k + enc.label
 
         def log_likelihood(skills: FloatArray) -> FloatArray:
@@ -439,15 +435,10 @@ class OneCoinDawidSkene(_ExpectationMaximisation):
             tol=self.tol,
         )
 
-        self.probas_ = probas
         self.priors_ = priors
         self.skills_ = skills
         self.confusion_columns_ = OneCoinConfusion(skills, k)
-        self.labels_ = _labels_frame(enc, probas)
-        self.n_iter_ = len(history)
-        self.converged_ = converged or k <= 1
-        self.log_likelihood_ = history
-        return self
+        return probas, history, converged or k <= 1
 
     @property
     def confusion_(self) -> FloatArray:

@@ -94,12 +94,15 @@ class PooledDawidSkene(DawidSkene):
     ``confusion_columns_`` (which hands out the same parameters column by column).
 
     Example:
+        Two workers agree on tasks 1 and 2 and split on task 3, where a third worker settles it:
+
         >>> import polars as pl
         >>> answers = pl.DataFrame({
-        ...     "task": ["1", "1", "1", "2", "2", "2"], "worker": ["a", "b", "c"] * 2,
-        ...     "label": ["x", "x", "y", "y", "y", "x"]})
+        ...     "task": ["1", "1", "2", "2", "3", "3", "3"],
+        ...     "worker": ["a", "b", "a", "b", "a", "b", "c"],
+        ...     "label": ["x", "x", "y", "y", "x", "y", "y"]})
         >>> PooledDawidSkene().fit(answers).labels_["label"].to_list()
-        ['x', 'y']
+        ['x', 'y', 'y']
     """
 
     pooling_: float
