@@ -25,6 +25,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from crowdaudit.metrics._encoding import FloatArray, IntArray
+
 __all__ = [
     "ConfusionColumns",
     "OneCoinConfusion",
@@ -35,8 +37,6 @@ __all__ = [
     "row_sum",
 ]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 EPS: Final = 1e-10
 """Floor of every confusion cell before normalising (crowd-kit's, as in the estimators)."""

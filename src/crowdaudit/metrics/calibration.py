@@ -47,7 +47,7 @@ from crowdaudit.metrics._confusion import (
     row_slices,
     row_sum,
 )
-from crowdaudit.metrics._encoding import EncodedAnswers
+from crowdaudit.metrics._encoding import EncodedAnswers, FloatArray
 
 __all__ = [
     "SKILL_STRENGTHS",
@@ -60,7 +60,6 @@ __all__ = [
     "leave_out_rows",
 ]
 
-FloatArray = NDArray[np.float64]
 
 SKILL_STRENGTHS: Final = np.geomspace(0.5, 20.0, 25)
 """Candidate prior strengths (pseudo-answers) of the skill's Beta prior. The cap of 20 keeps the

@@ -32,7 +32,6 @@ from typing import Self, TypeVar
 
 import numpy as np
 import polars as pl
-from numpy.typing import NDArray
 
 from crowdaudit.errors import EmptyJobError
 from crowdaudit.metrics._confusion import (
@@ -43,13 +42,11 @@ from crowdaudit.metrics._confusion import (
     row_max,
     row_sum,
 )
-from crowdaudit.metrics._encoding import EncodedAnswers, encode_answers
+from crowdaudit.metrics._encoding import EncodedAnswers, FloatArray, IntArray, encode_answers
 from crowdaudit.schema import COL
 
 __all__ = ["DawidSkene", "MajorityVote", "OneCoinDawidSkene"]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 _EPS = EPS
 """Floor of every probability before its logarithm, as in crowd-kit (keeps log finite)."""

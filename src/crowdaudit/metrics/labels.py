@@ -45,7 +45,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from crowdaudit.metrics._confusion import SparseConfusion
-from crowdaudit.metrics._encoding import EncodedAnswers
+from crowdaudit.metrics._encoding import EncodedAnswers, FloatArray
 from crowdaudit.metrics.calibration import Calibrated, calibrate_posteriors, leave_out_rows
 from crowdaudit.metrics.estimators import DawidSkene, MajorityVote, OneCoinDawidSkene
 from crowdaudit.metrics.pooled import PooledDawidSkene
@@ -62,7 +62,6 @@ __all__ = [
     "soft_vote",
 ]
 
-FloatArray = NDArray[np.float64]
 
 MODELS: Final = ("majority_vote", "one_coin", "dawid_skene", "pooled")
 """Names of the candidate models, as in ``summary.json``; ties go to the earlier one."""

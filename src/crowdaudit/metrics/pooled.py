@@ -36,15 +36,14 @@ from __future__ import annotations
 from typing import Final
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.special import gammaln
 
 from crowdaudit.metrics._confusion import Pairs, row_slices
+from crowdaudit.metrics._encoding import FloatArray
 from crowdaudit.metrics.estimators import DawidSkene
 
 __all__ = ["POOLING_GRID", "PooledDawidSkene"]
 
-FloatArray = NDArray[np.float64]
 
 POOLING_GRID: Final = np.geomspace(0.25, 2000.0, 40)
 """Candidate pooling strengths (pseudo-answers per confusion row) for empirical Bayes."""

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from crowdaudit.metrics._encoding import EncodedAnswers
+from crowdaudit.metrics._encoding import EncodedAnswers, FloatArray, IntArray
 
 __all__ = [
     "compute_cohen_kappa",
@@ -24,8 +24,6 @@ __all__ = [
     "compute_loo_majority_agreement",
 ]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 _TINY = 1e-12
 

@@ -56,10 +56,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from numpy.typing import NDArray
 
 from crowdaudit.errors import EmptyJobError
-from crowdaudit.metrics._encoding import EncodedAnswers, encode_answers
+from crowdaudit.metrics._encoding import EncodedAnswers, FloatArray, IntArray, encode_answers
 from crowdaudit.metrics.accuracy import compute_label_accuracy
 from crowdaudit.metrics.calibration import compute_skill_interval
 from crowdaudit.metrics.estimators import DawidSkene, MajorityVote, OneCoinDawidSkene
@@ -96,8 +95,6 @@ from crowdaudit.schema import (
 
 __all__ = ["SKILL_ITEM_COLUMNS", "SKILL_WORKER_COLUMNS", "SkillReport", "compute_skill"]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 
 SKILL_WORKER_COLUMNS: tuple[str, ...] = (COL.WORKER, *WORKER_SKILL)
 """Columns of :attr:`SkillReport.workers`, in order."""

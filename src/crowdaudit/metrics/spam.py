@@ -21,13 +21,11 @@ Amazon Mechanical Turk", *HCOMP* 2010 (the same idea, cost-based).
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
 
 from crowdaudit.metrics._confusion import SparseConfusion, row_slices
+from crowdaudit.metrics._encoding import FloatArray
 
 __all__ = ["compute_spam_score"]
-
-FloatArray = NDArray[np.float64]
 
 
 def _weighted_spread(columns: FloatArray, priors: FloatArray) -> FloatArray:

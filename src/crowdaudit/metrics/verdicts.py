@@ -46,12 +46,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from crowdaudit.metrics._encoding import FloatArray, IntArray
 from crowdaudit.metrics.intervals import Z_95, wilson_bounds
 
 __all__ = ["FLAG_NAMES", "FlagThresholds", "WorkerEvidence", "WorkerJudgments", "judge_workers"]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 AgreementWithout = Callable[[BoolArray], tuple[IntArray, IntArray]]
 """Agreement with the others' majority, leaving out the answers of the given workers."""
