@@ -63,7 +63,8 @@ EngineOpt = Annotated[
     str,
     typer.Option(
         help="How answers are fetched and parsed: local (threads in this process) or ray (Ray "
-        "tasks, one per job and iteration-N/ folder; pip install 'crowdaudit[ray]').",
+        "tasks: one per iteration-N/ folder to list, one per 2,000 files to parse; pip install "
+        "'crowdaudit\\[ray]').",
         rich_help_panel="Scale",
     ),
 ]

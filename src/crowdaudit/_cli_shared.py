@@ -53,7 +53,8 @@ EndpointOpt = Annotated[
 LimitOpt = Annotated[
     int,
     typer.Option(
-        help="Rows of the worker table to show; 0 shows all. Workers to check are always shown.",
+        help="Rows of the terminal table to show; 0 shows all. The worker table of an audit always "
+        "shows the workers to check.",
         min=0,
     ),
 ]

@@ -424,13 +424,14 @@ LedgerOutOpt = Annotated[
 def contributions(
     sources: SourcesArg = None,
     job: JobOpt = None,
-    identities: Annotated[
+    no_identities: Annotated[
         bool,
         typer.Option(
-            help="Look up the Cognito user name and e-mail behind each private worker "
-            "(needs the cognito-idp ListUsers permission).",
+            "--no-identities",
+            help="Do not look up the Cognito user name and e-mail behind each private worker "
+            "(the look-up needs the cognito-idp ListUsers permission).",
         ),
-    ] = True,
+    ] = False,
     allow_missing_identities: Annotated[
         bool,
         typer.Option(
@@ -478,7 +479,7 @@ def contributions(
                 *(sources or []),
                 job_names=job or [],
                 all_jobs=job_filter,
-                identities=identities,
+                identities=not no_identities,
                 allow_missing_identities=allow_missing_identities,
                 by_job=by_job,
                 rate_per_object=rate_per_object,

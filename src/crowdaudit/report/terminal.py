@@ -88,7 +88,7 @@ def _person(row: Mapping[str, Any]) -> Text:
         return Text("(no identity: public workforce)", style="dim")
     if row[COL.IDENTITY_PROVIDER] == "Oidc":
         return plain(f"(OIDC) {row[COL.SUB]}", style="dim")
-    return Text("(not found in Cognito)", style="yellow")
+    return Text("(no name from Cognito)", style="yellow")
 
 
 def render_contributions_table(table: pl.DataFrame, *, limit: int | None = 25) -> Table:
