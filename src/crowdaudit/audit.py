@@ -573,8 +573,8 @@ def audit(
         **overrides: fields of ``options`` to change, by name: ``audit(folder, strict=True)``.
 
     Returns:
-        The :class:`Audit`: ``workers`` (one row per worker, with ``verdict`` and its reason),
-        ``summary``, ``items`` and ``answers``; ``report()`` gives the HTML report and
+        The :class:`Audit`: ``workers`` (one row per worker and job, with ``verdict`` and its
+        reason), ``summary``, ``items`` and ``answers``; ``report()`` gives the HTML report and
         :meth:`Audit.write` writes its files.
 
     Raises:

@@ -301,7 +301,7 @@ AuditOutOpt = Annotated[
     str | None,
     typer.Option(
         help="Folder or s3:// prefix for workers.csv, workers.parquet, workers.json, "
-        "items.csv, summary.json and report.html.",
+        "items.csv, summary.json and report.html (and history.csv with several jobs).",
     ),
 ]
 SeedJsonOpt = Annotated[

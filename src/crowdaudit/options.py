@@ -31,7 +31,8 @@ __all__ = ["ReadOptions", "ReadOverrides", "with_overrides"]
 class ReadOptions:
     """How to read labeling jobs: what to do with bad files, where AWS is, how fast, what to keep.
 
-    Every field has a default, so ``ReadOptions()`` reads like the command line without options.
+    Every field has a default, so ``ReadOptions()`` reads like the command line without options,
+    except that it keeps no cache and reports no progress (the command does both by default).
     Change a field with :func:`dataclasses.replace` or by passing it as a keyword argument to the
     entry point (``crowdaudit.audit(folder, strict=True)``).
 
