@@ -81,7 +81,7 @@ def test_audit_writes_the_golden_outputs(
     )
 
     assert "private.us-east-1.1111111111111111" in result.stdout
-    assert "1 failed objects" in result.stdout
+    assert "1 failed object ·" in result.stdout
 
 
 def test_outputs_and_seed_json_can_go_to_s3(reports_bucket: Any) -> None:

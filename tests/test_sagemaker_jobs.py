@@ -146,4 +146,4 @@ def test_cli_job_option(sagemaker: Any, moto_reset: str, monkeypatch: pytest.Mon
         app, ["audit", "--job", "pets-private", "--gold", str(DATA / "pets-gold.csv"), "-q"]
     )
     assert result.exit_code == 0, result.output
-    assert "5 objects · 13 answers · 3 workers · 1 failed objects" in result.stdout
+    assert "5 objects · 13 answers · 3 workers · 1 failed object ·" in result.stdout

@@ -39,7 +39,8 @@ def render_summary_line(summary: Summary) -> str:
         f"{summary['n_workers']:,} workers",
     ]
     if summary.get("n_failed_objects") is not None:
-        parts.append(f"{summary['n_failed_objects']:,} failed objects")
+        failed = summary["n_failed_objects"]
+        parts.append(f"{failed:,} failed object{'s' if failed != 1 else ''}")
     if summary.get("n_objects_without_consolidated_label"):
         parts.append(
             f"{summary['n_objects_without_consolidated_label']:,} without a consolidated label"
