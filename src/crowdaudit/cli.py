@@ -54,7 +54,8 @@ __all__ = ["app", "main"]
 app = typer.Typer(
     name="crowdaudit",
     help="Audit the people behind your labels: accuracy against gold, agreement, time and "
-    "contributions of the workers of SageMaker Ground Truth labeling jobs.",
+    "contributions of the workers of labeling jobs: SageMaker Ground Truth, Label Studio, "
+    "Mechanical Turk, Toloka, or any long table of answers.",
     no_args_is_help=True,
     add_completion=True,
     cls=PlainGroup,
