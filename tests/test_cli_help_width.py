@@ -90,17 +90,14 @@ def test_a_flag_off_by_default_has_no_negative_form() -> None:
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "crowdaudit")
 def test_nothing_is_cut_at_80_columns(command: list[str]) -> None:
-    # At 80 columns a word longer than its column (an option name, DescribeLabelingJob) is folded
-    # onto the next line, never ended with "…".
+    # At 80 columns the help column of `contributions` is 20 wide: a word longer than its column
+    # (an option name, DescribeLabelingJob) is folded onto the next line, never ended with "…".
     result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     assert max(_widths(result.output)) == 80
     assert "…" not in result.output
     if command == ["contributions"]:
-        # The longest option name reads whole, on one line or folded over two of its column.
+        # The option's name is folded over two lines of its column, and reads whole again.
         cells = [_FRAME.sub(" ", line).split() for line in result.output.splitlines()]
         at = next(i for i, row in enumerate(cells) if row and row[0].startswith("--allow-"))
-        name = cells[at][0]
-        if name != "--allow-missing-identities":
-            name += cells[at + 1][0]
-        assert name == "--allow-missing-identities"
+        assert cells[at][0] + cells[at + 1][0] == "--allow-missing-identities"

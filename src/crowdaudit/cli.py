@@ -425,14 +425,13 @@ LedgerOutOpt = Annotated[
 def contributions(
     sources: SourcesArg = None,
     job: JobOpt = None,
-    no_identities: Annotated[
+    identities: Annotated[
         bool,
         typer.Option(
-            "--no-identities",
-            help="Do not look up the Cognito user name and e-mail behind each private worker "
-            "(the look-up needs the cognito-idp ListUsers permission).",
+            help="Look up the Cognito user name and e-mail behind each private worker "
+            "(needs the cognito-idp ListUsers permission).",
         ),
-    ] = False,
+    ] = True,
     allow_missing_identities: Annotated[
         bool,
         typer.Option(
@@ -480,7 +479,7 @@ def contributions(
                 *(sources or []),
                 job_names=job or [],
                 all_jobs=job_filter,
-                identities=not no_identities,
+                identities=identities,
                 allow_missing_identities=allow_missing_identities,
                 by_job=by_job,
                 rate_per_object=rate_per_object,
