@@ -44,7 +44,6 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from crowdaudit.metrics._confusion import SparseConfusion
 from crowdaudit.metrics._encoding import EncodedAnswers, FloatArray
 from crowdaudit.metrics.calibration import Calibrated, calibrate_posteriors, leave_out_rows
 from crowdaudit.metrics.estimators import DawidSkene, MajorityVote, OneCoinDawidSkene
@@ -115,12 +114,6 @@ def _one_coin_candidate(enc: EncodedAnswers, model: OneCoinDawidSkene) -> Calibr
     return calibrate_posteriors(enc, model.priors_, model.confusion_columns_, hidden)
 
 
-def _ds_counts(dawid_skene: DawidSkene) -> SparseConfusion:
-    # The fit's last M-step counted the expected answers of its final posteriors: the Dirichlet
-    # parameters C_w + alpha, held at the (worker, label) pairs, with no (workers, K, K) copy.
-    return dawid_skene.confusion_columns_
-
-
 def choose_labels(
     enc: EncodedAnswers,
     *,
@@ -150,11 +143,9 @@ def choose_labels(
             enc,
             dawid_skene.priors_,
             dawid_skene.confusion_columns_,
-            leave_out_rows(
-                enc,
-                _ds_counts(dawid_skene),
-                dawid_skene.probas_,
-            ),
+            # The fit's last M-step counted the expected answers of its final posteriors: the
+            # Dirichlet parameters C_w + alpha, held at the (worker, label) pairs.
+            leave_out_rows(enc, dawid_skene.confusion_columns_, dawid_skene.probas_),
         ),
         "pooled": calibrate_posteriors(
             enc,
@@ -202,13 +193,18 @@ def average_label_probability(choice: LabelChoice) -> FloatArray:
     ``mean_m P_m(z_t = l_t)``, with ``P_m`` model ``m``'s tempered posteriors and ``l_t`` the
     recommended label (module docstring).
     """
-    codes = choice.labels[choice.recommended]
-    rows = np.arange(codes.size)
-    total: FloatArray = np.zeros(codes.size, dtype=np.float64)
+    total = np.zeros(choice.labels[choice.recommended].size, dtype=np.float64)
     for name in MODELS:
-        total += choice.calibrated[name].probas[rows, codes]
+        total += _probability_of_recommended(choice, name)
     out: FloatArray = total / len(MODELS)
     return out
+
+
+def _probability_of_recommended(choice: LabelChoice, name: str) -> FloatArray:
+    """``(n_tasks,)`` model ``name``'s tempered probability of each recommended label."""
+    codes = choice.labels[choice.recommended]
+    probability: FloatArray = choice.calibrated[name].probas[np.arange(codes.size), codes]
+    return probability
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,9 +229,7 @@ def estimate_label_accuracy(
     Returns:
         The mean of ``probability`` and its range; ``low <= accuracy <= high``.
     """
-    codes = choice.labels[choice.recommended]
-    rows = np.arange(codes.size)
-    own = [float(choice.calibrated[m].probas[rows, codes].mean()) for m in MODELS]
+    own = [float(_probability_of_recommended(choice, m).mean()) for m in MODELS]
     cal = choice.calibrated[choice.best]
     estimate = float(probability.mean())
     answers_right = float(cal.probas[enc.task, enc.label].mean())
