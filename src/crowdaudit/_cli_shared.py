@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, Unpack
 
 import typer
 
@@ -33,9 +33,6 @@ from crowdaudit.sources.cache import default_cache_dir
 from crowdaudit.sources.discovery import JobFilter
 from crowdaudit.sources.exports import FORMAT_NAMES
 from crowdaudit.sources.fetch import DEFAULT_CONCURRENCY
-
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
 
 __all__ = ["LimitOpt", "QuietOpt", "ReadArgs", "with_read_options"]
 

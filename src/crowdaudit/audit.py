@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Unpack
 
 import polars as pl
 
@@ -42,9 +42,6 @@ from crowdaudit.sources.gold import SOURCE, match_gold, parse_gold
 from crowdaudit.sources.groundtruth import describe, read_job_folder
 from crowdaudit.sources.locations import open_folder, read_location
 from crowdaudit.sources.sagemaker import JobInfo, fetch_job_info
-
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
 
 __all__ = [
     "Audit",
@@ -407,7 +404,6 @@ def read_jobs(
 def _read_folder(folder: str, name: str | None, info: JobInfo | None, read: ReadOptions) -> Job:
     """One Ground Truth job's output folder, with what DescribeLabelingJob said of it."""
     location = open_folder(folder, read.aws)
-    aws = read.aws
     job = read_job_folder(
         location.store,
         location.key,
@@ -416,7 +412,7 @@ def _read_folder(folder: str, name: str | None, info: JobInfo | None, read: Read
         labels=read.labels,
         label_attribute=read.label_attribute or (info.label_attribute if info else None),
         task_options=read.task_options,
-        fetch_external=lambda uri: read_location(uri, aws)[0],
+        fetch_external=lambda uri: read_location(uri, read.aws)[0],
         concurrency=read.concurrency,
         progress=read.progress,
         cache=read.cache,

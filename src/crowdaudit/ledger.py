@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Unpack
 
 import polars as pl
 
@@ -23,9 +23,6 @@ from crowdaudit.schema import COL
 from crowdaudit.sources.aws import AwsConfig
 from crowdaudit.sources.discovery import JobFilter, UnreadableJob
 from crowdaudit.sources.fetch import no_progress
-
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
 
 __all__ = ["Contributions", "cognito_directory", "contributions", "fetch_contributions"]
 

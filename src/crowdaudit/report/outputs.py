@@ -94,10 +94,11 @@ def write_audit(
     a folder named ``report.html``, an unwritable ``seed_json``) leaves what was there before.
     """
     aws = aws or AwsConfig()
-    files = render_audit_files(result) if out is not None else {}
+    files: dict[str, bytes] = {}
     outputs: list[tuple[Location, bytes]] = []
     folder: str | None = None
     if out is not None:
+        files = render_audit_files(result)
         folder, outputs = _folder_outputs(out, files, aws)
     if seed_json is not None:
         seed = render_seed_json(result.seed_metrics())
