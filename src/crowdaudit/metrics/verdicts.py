@@ -134,20 +134,31 @@ def _median(values: FloatArray, mask: BoolArray) -> float | None:
     return float(np.median(chosen)) if chosen.size else None
 
 
+def _gold_accuracy(ev: WorkerEvidence) -> FloatArray | None:
+    """Each worker's share of right gold answers (NaN without gold answers), or None when no
+    worker has any."""
+    if ev.gold_correct is None or ev.n_gold is None or not np.any(ev.n_gold > 0):
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        accuracy: FloatArray = ev.gold_correct / ev.n_gold
+    return accuracy
+
+
 def _gold_protected(ev: WorkerEvidence) -> BoolArray:
     """Workers whose gold Wilson 95 % interval lies entirely above the median gold accuracy."""
-    if ev.gold_correct is None or ev.n_gold is None or not np.any(ev.n_gold > 0):
+    accuracy = _gold_accuracy(ev)
+    if accuracy is None or ev.gold_correct is None or ev.n_gold is None:
         return np.zeros(ev.n_answers.size, dtype=np.bool_)
     low, _ = wilson_bounds(ev.gold_correct, ev.n_gold, z=Z_95)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        accuracy = ev.gold_correct / ev.n_gold
     median = float(np.median(accuracy[ev.n_gold > 0]))
     with np.errstate(invalid="ignore"):
         return np.nan_to_num(low, nan=-1.0) > median
 
 
-def _flags(ev: WorkerEvidence, t: FlagThresholds, median: float) -> dict[str, BoolArray | None]:
-    enough = (ev.n_answers >= t.min_answers) & ev.job_ok & ~_gold_protected(ev)
+def _flags(
+    ev: WorkerEvidence, t: FlagThresholds, median: float, protected: BoolArray
+) -> dict[str, BoolArray | None]:
+    enough = (ev.n_answers >= t.min_answers) & ev.job_ok & ~protected
     below_median = ev.skill_high < median
     top_low, _ = wilson_bounds(ev.top_count.astype(np.float64), ev.n_answers.astype(np.float64))
     chance = 1.0 / max(ev.n_classes, 1)
@@ -322,10 +333,9 @@ def _job_levels(
         agree, used = agreement(flagged)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = agree / used.astype(np.float64)
+    gold = _gold_accuracy(ev)
     median_gold = None
-    if ev.gold_correct is not None and ev.n_gold is not None and np.any(ev.n_gold > 0):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            gold = ev.gold_correct / ev.n_gold
+    if gold is not None and ev.n_gold is not None:
         median_gold = _median(gold, judged & (ev.n_gold > 0))
     return _JobLevels(
         skill=median,
@@ -366,9 +376,9 @@ def judge_workers(
         return WorkerJudgments(
             none, [None] * n_workers, ["not enough data"] * n_workers, [why] * n_workers, None
         )
-    flags = _flags(ev, t, median)
-    job = _job_levels(ev, flags, judged, median, agreement)
     protected = _gold_protected(ev)
+    flags = _flags(ev, t, median, protected)
+    job = _job_levels(ev, flags, judged, median, agreement)
     reasons: list[str | None] = []
     verdicts, verdict_reasons = [], []
     for w in range(n_workers):
