@@ -54,8 +54,20 @@ def _text(value: object) -> str:
     return "–" if value is None else escape(str(value))
 
 
+_FIGURES: Final = (COL.LABEL, COL.LABEL_PROBABILITY, COL.VOTES, COL.SOURCE_REF)
+"""The item's columns shown beside a worker's answer (null where the items lack one)."""
+
+
+def _item_figures(items: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """One row per object: its keys and :data:`_FIGURES`, made once for every worker's block."""
+    return items.select(
+        *keys,
+        *[pl.col(c) if c in items.columns else pl.lit(None).alias(c) for c in _FIGURES],
+    ).unique(keys)
+
+
 def _worker_answers(
-    answers: pl.DataFrame, items: pl.DataFrame, keys: list[str], worker: str, job: object
+    answers: pl.DataFrame, figures: pl.DataFrame, keys: list[str], worker: str, job: object
 ) -> tuple[list[dict[str, object]], int]:
     """The worker's last answer per object joined to the item's figures, most telling first,
     and how many objects they answered."""
@@ -65,15 +77,13 @@ def _worker_answers(
     mine = mine.unique([*keys, COL.WORKER], keep="last", maintain_order=True).select(
         *keys, pl.col(COL.LABEL).cast(pl.String).alias(_ANSWER)
     )
-    wanted = (COL.LABEL, COL.LABEL_PROBABILITY, COL.VOTES, COL.SOURCE_REF)
-    table = items.select(*keys, *[c for c in wanted if c in items.columns]).unique(keys)
-    joined = mine.join(table, on=keys, how="left")
-    for column in wanted:
-        if column not in joined.columns:
-            joined = joined.with_columns(pl.lit(None).alias(column))
-    joined = joined.with_columns(
-        (pl.col(_ANSWER) != pl.col(COL.LABEL).cast(pl.String)).fill_null(False).alias(_DIFFERS)
-    ).sort([_DIFFERS, COL.LABEL_PROBABILITY], descending=[True, False], nulls_last=True)
+    joined = (
+        mine.join(figures, on=keys, how="left")
+        .with_columns(
+            (pl.col(_ANSWER) != pl.col(COL.LABEL).cast(pl.String)).fill_null(False).alias(_DIFFERS)
+        )
+        .sort([_DIFFERS, COL.LABEL_PROBABILITY], descending=[True, False], nulls_last=True)
+    )
     return joined.head(ITEMS_CAP).to_dicts(), joined.height
 
 
@@ -120,9 +130,10 @@ def render_worker_items(
     rows = workers.filter(check_mask(workers)).head(max_workers).to_dicts()
     if not rows:
         return ""
+    figures = _item_figures(items, keys)
     blocks = []
     for position, row in enumerate(rows):
-        shown, n = _worker_answers(answers, items, keys, str(row[COL.WORKER]), row.get(COL.JOB))
+        shown, n = _worker_answers(answers, figures, keys, str(row[COL.WORKER]), row.get(COL.JOB))
         blocks.append(_block(position, row, shown, n))
     return (
         '<section id="worker-items"><h2>Items of the workers to check</h2>'
