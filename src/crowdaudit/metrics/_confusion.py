@@ -159,19 +159,11 @@ class Pairs:
         keys = worker * self.k + label
         if not self.n_pairs:
             return np.full(keys.shape, -1, dtype=np.int64)
-        if self.n_workers * self.k <= _SMALL_CELLS:
-            found: IntArray = self._lookup_table()[keys]
+        if self._lookup is not None:  # few possible pairs: the table built with them
+            found: IntArray = self._lookup[keys]
             return found
         where = np.minimum(np.searchsorted(self.keys, keys), self.n_pairs - 1)
         return np.where(self.keys[where] == keys, where, -1).astype(np.int64, copy=False)
-
-    def _lookup_table(self) -> IntArray:
-        """The pair index of every key ``worker * K + label``, -1 where none (built once)."""
-        if self._lookup is None:
-            table = np.full(self.n_workers * self.k, -1, dtype=np.int64)
-            table[self.keys] = np.arange(self.n_pairs, dtype=np.int64)
-            self._lookup = table
-        return self._lookup
 
     def expected_counts(self, probas: FloatArray) -> FloatArray:
         """``counts[p, k] = sum of probas[t, k]`` over the answers of pair ``p``: ``(n_pairs, K)``.
