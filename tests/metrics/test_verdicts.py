@@ -95,6 +95,30 @@ def test_gold_above_the_median_is_never_flagged() -> None:
     assert judged.verdict[2] == "ok"
 
 
+def test_the_median_gold_leaves_out_workers_with_few_gold_answers() -> None:
+    # Worker 2 looks swapped to the model but is right on 26 of 30 gold objects: Wilson 95 %
+    # low end 0.703 (by hand: centre 0.825, half-width 0.122). The median gold accuracy of the
+    # workers with at least 5 gold answers (0.9, 0.5, 0.867, 0.5) is 0.683, so worker 2 is
+    # protected. Newcomer 4 is right on its only gold answer; counted, it would raise the median
+    # to 0.867 and leave worker 2 flagged.
+    gold_correct = np.array([27.0, 15.0, 26.0, 15.0, 1.0])
+    n_gold = np.array([30.0, 30.0, 30.0, 30.0, 1.0])
+    low, _ = wilson_bounds(gold_correct[2:3], n_gold[2:3], z=Z_95)
+    assert low[0] == pytest.approx(0.703, abs=0.001)
+    judged = judge_workers(_evidence(gold_correct=gold_correct, n_gold=n_gold), FlagThresholds())
+    assert judged.flags["inverted"] is not None
+    assert judged.flags["inverted"].tolist() == [False] * 5
+    assert judged.verdict[2] == "ok"
+    # When only workers with few gold answers have gold, their median is used: here 1.0, which
+    # protects nobody.
+    alone = judge_workers(
+        _evidence(gold_correct=np.array([0.0, 0, 0, 0, 1]), n_gold=np.array([0.0, 0, 0, 0, 1])),
+        FlagThresholds(),
+    )
+    assert alone.flags["inverted"] is not None
+    assert alone.flags["inverted"].tolist() == [False, False, True, False, False]
+
+
 def test_fast_flag_needs_speed_disagreement_and_low_skill() -> None:
     ev = _evidence(median_seconds=np.array([2.0, 2.0, 2.0, 20.0, np.nan]), job_median_seconds=10.0)
     judged = judge_workers(ev, FlagThresholds())

@@ -3,7 +3,8 @@
 A flag accuses; it needs its condition to hold across the worker's whole 90 % skill interval (or
 the Wilson interval of a share), never at a point estimate, and at least ``min_answers`` answers.
 A worker whose gold accuracy (Wilson 95 % interval) lies entirely above the job's median gold
-accuracy is never flagged.
+accuracy is never flagged. That median, here and in the verdicts, is taken over the workers with at
+least ``min_skill_answers`` gold answers (over every worker with gold when none has that many).
 
 * ``flag_same_answer``: the lower bound of the share of the worker's answers equal to their most
   frequent label is at least ``same_answer_share``, that is ``same_answer_margin`` above how often
@@ -144,15 +145,24 @@ def _gold_accuracy(ev: WorkerEvidence) -> FloatArray | None:
     return accuracy
 
 
-def _gold_protected(ev: WorkerEvidence) -> BoolArray:
-    """Workers whose gold Wilson 95 % interval lies entirely above the median gold accuracy."""
+def _median_gold(ev: WorkerEvidence, t: FlagThresholds) -> float | None:
+    """The job's median gold accuracy: over the workers with at least ``min_skill_answers`` gold
+    answers (a share of one or two answers is 0 or 1 and would drag the median), or over every
+    worker with gold when none has that many; None without gold."""
     accuracy = _gold_accuracy(ev)
-    if accuracy is None or ev.gold_correct is None or ev.n_gold is None:
+    if accuracy is None or ev.n_gold is None:
+        return None
+    enough = ev.n_gold >= t.min_skill_answers
+    return _median(accuracy, enough if enough.any() else ev.n_gold > 0)
+
+
+def _gold_protected(ev: WorkerEvidence, median_gold: float | None) -> BoolArray:
+    """Workers whose gold Wilson 95 % interval lies entirely above the median gold accuracy."""
+    if median_gold is None or ev.gold_correct is None or ev.n_gold is None:
         return np.zeros(ev.n_answers.size, dtype=np.bool_)
     low, _ = wilson_bounds(ev.gold_correct, ev.n_gold, z=Z_95)
-    median = float(np.median(accuracy[ev.n_gold > 0]))
     with np.errstate(invalid="ignore"):
-        return np.nan_to_num(low, nan=-1.0) > median
+        return np.nan_to_num(low, nan=-1.0) > median_gold
 
 
 def _flags(
@@ -322,6 +332,7 @@ def _job_levels(
     flags: dict[str, BoolArray | None],
     judged: BoolArray,
     median: float,
+    median_gold: float | None,
     agreement: AgreementWithout | None,
 ) -> _JobLevels:
     flagged = np.zeros(ev.n_answers.size, dtype=np.bool_)
@@ -333,10 +344,6 @@ def _job_levels(
         agree, used = agreement(flagged)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = agree / used.astype(np.float64)
-    gold = _gold_accuracy(ev)
-    median_gold = None
-    if gold is not None and ev.n_gold is not None:
-        median_gold = _median(gold, judged & (ev.n_gold > 0))
     return _JobLevels(
         skill=median,
         agreement=_median(share, judged & (used > 0)),
@@ -376,9 +383,10 @@ def judge_workers(
         return WorkerJudgments(
             none, [None] * n_workers, ["not enough data"] * n_workers, [why] * n_workers, None
         )
-    protected = _gold_protected(ev)
+    median_gold = _median_gold(ev, t)
+    protected = _gold_protected(ev, median_gold)
     flags = _flags(ev, t, median, protected)
-    job = _job_levels(ev, flags, judged, median, agreement)
+    job = _job_levels(ev, flags, judged, median, median_gold, agreement)
     reasons: list[str | None] = []
     verdicts, verdict_reasons = [], []
     for w in range(n_workers):
