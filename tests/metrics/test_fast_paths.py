@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from crowdaudit.metrics import _confusion, estimators
+from crowdaudit.metrics import _confusion
 from crowdaudit.metrics._confusion import Pairs, row_max, row_sum
 from crowdaudit.metrics._encoding import encode_answers
 from crowdaudit.metrics.pooled import PooledDawidSkene
@@ -56,7 +56,7 @@ def _pairs(answers: pl.DataFrame) -> Pairs:
 def test_pairs_by_counting_equal_pairs_by_sorting(monkeypatch: pytest.MonkeyPatch) -> None:
     answers = _job(6)
     counted = _pairs(answers)
-    monkeypatch.setattr(_confusion, "_SMALL_CELLS", 0)
+    monkeypatch.setattr(_confusion, "SMALL_CELLS", 0)
     sorted_ = _pairs(answers)
     assert np.array_equal(counted.keys, sorted_.keys)
     assert np.array_equal(counted.of_answer, sorted_.of_answer)
@@ -95,9 +95,8 @@ def test_fits_with_and_without_the_fast_paths_are_identical(
 ) -> None:
     answers = _job(k, seed=k)
     fast = PooledDawidSkene().fit(answers)
-    monkeypatch.setattr(estimators._Cells, "_PAIR_CELLS", 0)
     monkeypatch.setattr(_confusion, "_COLUMNWISE_MAX_K", 0)
-    monkeypatch.setattr(_confusion, "_SMALL_CELLS", 0)
+    monkeypatch.setattr(_confusion, "SMALL_CELLS", 0)
     monkeypatch.setattr(_confusion, "_COLUMN_MAX_K", 0)
     monkeypatch.setattr(_confusion, "_COLUMN_SUM_MAX_K", 0)
     slow = PooledDawidSkene().fit(answers)

@@ -41,10 +41,10 @@ __all__ = [
 EPS: Final = 1e-10
 """Floor of every confusion cell before normalising (crowd-kit's, as in the estimators)."""
 
-_BLOCK_CELLS: Final = 1 << 20
+BLOCK_CELLS: Final = 1 << 20
 """Most (row, class) entries computed at once (8 MB of float64)."""
 
-_SMALL_CELLS: Final = 1 << 22
+SMALL_CELLS: Final = 1 << 22
 """Most entries (32 MB of 64-bit values) of a per-pair table or a (worker, label) lookup table
 that is built whole rather than by blocks or by binary search."""
 
@@ -62,8 +62,8 @@ class ConfusionColumns(Protocol):
 
 
 def row_slices(n_rows: int, k: int) -> list[slice]:
-    """Consecutive row slices of at most :data:`_BLOCK_CELLS` ``(row, class)`` entries."""
-    step = max(1, _BLOCK_CELLS // max(k, 1))
+    """Consecutive row slices of at most :data:`BLOCK_CELLS` ``(row, class)`` entries."""
+    step = max(1, BLOCK_CELLS // max(k, 1))
     return [slice(first, min(first + step, n_rows)) for first in range(0, n_rows, step)]
 
 
@@ -113,7 +113,7 @@ class Pairs:
         self.n_workers, self.k = n_workers, k
         self._lookup: IntArray | None = None
         codes = worker * k + label
-        if n_workers * k <= _SMALL_CELLS:  # few possible pairs: count them, no sort
+        if n_workers * k <= SMALL_CELLS:  # few possible pairs: count them, no sort
             present = np.bincount(codes, minlength=n_workers * k) > 0
             self.keys: IntArray = np.flatnonzero(present).astype(np.int64, copy=False)
             self._lookup = np.where(present, np.cumsum(present) - 1, -1).astype(np.int64)
@@ -168,7 +168,7 @@ class Pairs:
     def expected_counts(self, probas: FloatArray) -> FloatArray:
         """``counts[p, k] = sum of probas[t, k]`` over the answers of pair ``p``: ``(n_pairs, K)``.
 
-        Pairs go in blocks of about :data:`_BLOCK_CELLS` gathered entries, so no
+        Pairs go in blocks of about :data:`BLOCK_CELLS` gathered entries, so no
         ``(answers x K)`` array is held.
         """
         if not self._has_answers:
@@ -180,7 +180,7 @@ class Pairs:
                 for c in range(self.k):
                     out[:, c] = np.add.reduceat(columns[c][self._task_by_pair], self._starts[:-1])
             return out
-        step = max(1, _BLOCK_CELLS // max(self.k, 1))
+        step = max(1, BLOCK_CELLS // max(self.k, 1))
         first = 0
         while first < self.n_pairs:
             reach = int(np.searchsorted(self._starts, self._starts[first] + step, side="right"))

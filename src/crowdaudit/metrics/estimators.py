@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 
 from crowdaudit.errors import EmptyJobError
+from crowdaudit.metrics import _confusion
 from crowdaudit.metrics._confusion import (
     EPS,
     OneCoinConfusion,
@@ -174,14 +175,8 @@ class _Cells:
     """The answers sorted by task, each with its (worker, label) pair, for the E-step.
 
     The E-step gathers log-confusion columns one block of tasks at a time, so no
-    ``(answers x K)`` array is held.
+    ``(answers x K)`` array is held; the block sizes are :mod:`._confusion`'s.
     """
-
-    _BLOCK_CELLS = 1 << 20
-    """Most (answer, class) entries gathered at once by the E-step."""
-
-    _PAIR_CELLS = 1 << 22
-    """Most (pair, class) entries of log-confusion columns computed once per E-step (32 MB)."""
 
     def __init__(self, pairs: Pairs, per_task: IntArray, starts: IntArray) -> None:
         self.pairs, self.per_task, self.starts = pairs, per_task, starts
@@ -191,11 +186,11 @@ class _Cells:
         """``sum over task t's answers of log confusion[w, :, l]``, shape ``(n_tasks, K)``."""
         n_tasks, k = self.per_task.shape[0], self.pairs.k
         n_pairs = self.pairs.n_pairs
-        if n_tasks and n_pairs * k <= self._PAIR_CELLS:
+        if n_tasks and n_pairs * k <= _confusion.SMALL_CELLS:
             return self._log_sums_by_pair(confusion)
         out = np.empty((n_tasks, k), dtype=np.float64)
         ends = self.starts + self.per_task
-        step = max(1, self._BLOCK_CELLS // max(k * int(self.per_task.max(initial=1)), 1))
+        step = max(1, _confusion.BLOCK_CELLS // max(k * int(self.per_task.max(initial=1)), 1))
         for first in range(0, n_tasks, step):
             last = min(first + step, n_tasks)
             rows = slice(int(self.starts[first]), int(ends[last - 1]))
