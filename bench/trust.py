@@ -28,6 +28,10 @@ posteriors; ``believed`` is the model's mean certainty of the half labels, again
 their accuracy on gold. Halves that agree as often as (or more than) predicted while being less
 accurate than believed make the same mistakes: no estimate from answers alone can see that.
 
+A third, ``review order``, says what any order could reach: ``ceiling`` is the share of the wrong
+labels a perfect order would put in the first 10 %, and ``agreed`` the share of the wrong labels that
+all four models give, where no disagreement among the models can mark them.
+
 Then the planted workers of a synthetic job, gal-toy's verdicts, and the speed row: the whole
 audit of D_Product against crowd-kit's ``DawidSkene`` alone. Not part of the test suite.
 """
@@ -36,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 import warnings
 from dataclasses import dataclass
@@ -69,6 +74,7 @@ class Row:
     review: float
     model: str
     split: tuple[float, float, float, float]
+    reach: tuple[int, float, float]
     checked: int = 0
     bad_checks: int = 0
 
@@ -191,7 +197,8 @@ def _evaluate(name: str, answers: pl.DataFrame, gold: pl.DataFrame, cache: Path 
     wrong = [
         t for t in report.items["task"].to_list() if t in gold_map and labels[t] != gold_map[t]
     ]
-    head = set(report.items["task"].head(max(1, report.items.height // 10)).to_list())
+    n_head = max(1, report.items.height // 10)
+    head = set(report.items["task"].head(n_head).to_list())
     summary: dict[str, Any] = report.summary
     return Row(
         name=name,
@@ -210,9 +217,20 @@ def _evaluate(name: str, answers: pl.DataFrame, gold: pl.DataFrame, cache: Path 
         review=(sum(t in head for t in wrong) / len(wrong)) if wrong else float("nan"),
         model=summary["recommended_model"],
         split=_split_halves(answers, gold, report),
+        reach=(len(wrong), min(1.0, n_head / len(wrong)) if wrong else 1.0, _agreed(report, wrong)),
         checked=checked.height,
         bad_checks=checked_above.height,
     )
+
+
+def _agreed(report: Any, wrong: list[str]) -> float:
+    """Share of the wrong recommended labels that all four models give."""
+    if not wrong:
+        return float("nan")
+    models = ("majority_vote", "one_coin_label", "ds_label", "pooled_label")
+    items = report.items.filter(pl.col("task").is_in(wrong))
+    same = items.filter(pl.all_horizontal([pl.col(m) == pl.col("label") for m in models]))
+    return same.height / items.height
 
 
 def _split_halves(
@@ -281,6 +299,18 @@ def _print_split(rows: list[Row]) -> None:
     print(
         f"  halves agree at least as often as the model predicts on {more} of {len(rows)} sets; "
         f"they are less accurate than it believes on {worse}"
+    )
+
+
+def _print_reach(rows: list[Row]) -> None:
+    print("\nreview order: what an order could reach")
+    print(f"{'data set':<12} {'wrong':>6} {'ceiling':>8} {'agreed':>7} | {'rev':>5}")
+    for r in rows:
+        wrong, ceiling, agreed = r.reach
+        print(f"{r.name:<12} {wrong:>6} {ceiling:>8.2f} {agreed:>7.2f} | {r.review:>5.2f}")
+    print(
+        "  ceiling: the share a perfect order would put in the first 10 %; agreed: the share of "
+        "the wrong labels that all four models give (no disagreement among them marks it)"
     )
 
 
@@ -372,20 +402,10 @@ def _print_speed(datasets: Path) -> None:
 
 def _wide_job(seed: int = 11) -> pl.DataFrame:
     """200 workers, 500 classes, 50,000 answers (10 per task on 5,000 tasks), 80 % accurate."""
-    rng = np.random.default_rng(seed)
-    n_tasks, k = 5000, 500
-    truth = rng.integers(0, k, n_tasks)
-    task = np.repeat(np.arange(n_tasks), 10)
-    worker = np.concatenate([rng.choice(200, 10, replace=False) for _ in range(n_tasks)])
-    right = rng.random(task.size) < 0.8
-    label = np.where(right, truth[task], rng.integers(0, k, task.size))
-    return pl.DataFrame(
-        {
-            "task": [f"t{t}" for t in task],
-            "worker": [f"w{w}" for w in worker],
-            "label": [f"c{c}" for c in label],
-        }
-    )
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "metrics"))
+    from skill_fixtures import accurate_workers_job
+
+    return accurate_workers_job(n_tasks=5000, per_task=10, n_workers=200, k=500, seed=seed)
 
 
 MEMORY_GOAL_MB = 1024
@@ -406,7 +426,6 @@ def _memory_child() -> None:
 
 def _print_memory() -> None:
     import subprocess
-    import sys
 
     done = subprocess.run(
         [sys.executable, __file__, "--memory-child"], capture_output=True, text=True, check=False
@@ -452,6 +471,7 @@ def main() -> None:
     _print_table(rows)
     _print_goals(rows)
     _print_split(rows)
+    _print_reach(rows)
     _print_planted(args.datasets)
     _print_speed(args.datasets)
     _print_memory()

@@ -86,3 +86,24 @@ def small_jobs(draw: st.DrawFn) -> pl.DataFrame:
         for w in sorted(draw(st.sets(st.integers(0, 4), min_size=1))):
             rows.append((f"t{t}", f"w{w}", draw(st.sampled_from(["a", "b", "c"]))))
     return pl.DataFrame(rows, schema=["task", "worker", "label"], orient="row")
+
+
+def accurate_workers_job(
+    *, n_tasks: int, per_task: int, n_workers: int, k: int, seed: int
+) -> pl.DataFrame:
+    """Each task answered by ``per_task`` of ``n_workers`` workers, each right 80 % of the time."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, k, n_tasks)
+    task = np.repeat(np.arange(n_tasks), per_task)
+    worker = np.concatenate(
+        [rng.choice(n_workers, per_task, replace=False) for _ in range(n_tasks)]
+    )
+    right = rng.random(task.size) < 0.8
+    label = np.where(right, truth[task], rng.integers(0, k, task.size))
+    return pl.DataFrame(
+        {
+            "task": [f"t{t}" for t in task],
+            "worker": [f"w{w}" for w in worker],
+            "label": [f"c{c}" for c in label],
+        }
+    )

@@ -15,9 +15,9 @@ from __future__ import annotations
 import tracemalloc
 from collections.abc import Callable
 
-import numpy as np
 import polars as pl
 import pytest
+from skill_fixtures import accurate_workers_job
 
 from crowdaudit.metrics._encoding import encode_answers
 from crowdaudit.metrics.estimators import DawidSkene
@@ -27,27 +27,10 @@ from crowdaudit.metrics.skill import compute_skill
 N_TASKS, PER_TASK, N_WORKERS, K = 2000, 10, 10, 300
 
 
-def _answers(*, n_tasks: int, per_task: int, n_workers: int, k: int, seed: int) -> pl.DataFrame:
-    """Each task answered by ``per_task`` of ``n_workers`` workers, each right 80 % of the time."""
-    rng = np.random.default_rng(seed)
-    truth = rng.integers(0, k, n_tasks)
-    task = np.repeat(np.arange(n_tasks), per_task)
-    worker = np.concatenate(
-        [rng.choice(n_workers, per_task, replace=False) for _ in range(n_tasks)]
-    )
-    right = rng.random(task.size) < 0.8
-    label = np.where(right, truth[task], rng.integers(0, k, task.size))
-    return pl.DataFrame(
-        {
-            "task": [f"t{t}" for t in task],
-            "worker": [f"w{w}" for w in worker],
-            "label": [f"c{c}" for c in label],
-        }
-    )
-
-
 def _wide_answers() -> pl.DataFrame:
-    return _answers(n_tasks=N_TASKS, per_task=PER_TASK, n_workers=N_WORKERS, k=K, seed=5)
+    return accurate_workers_job(
+        n_tasks=N_TASKS, per_task=PER_TASK, n_workers=N_WORKERS, k=K, seed=5
+    )
 
 
 @pytest.mark.parametrize("model", [DawidSkene, PooledDawidSkene])
@@ -72,7 +55,9 @@ MANY_WORKERS, FEW_TASKS, FEW_PER_TASK = 100, 750, 8
 
 
 def _many_worker_answers(k: int) -> pl.DataFrame:
-    return _answers(n_tasks=FEW_TASKS, per_task=FEW_PER_TASK, n_workers=MANY_WORKERS, k=k, seed=7)
+    return accurate_workers_job(
+        n_tasks=FEW_TASKS, per_task=FEW_PER_TASK, n_workers=MANY_WORKERS, k=k, seed=7
+    )
 
 
 def _peak(run: Callable[[], object]) -> int:
