@@ -378,25 +378,46 @@ def _print_planted(datasets: Path) -> None:
         print("gal-toy verdicts: " + ", ".join(f"{w} {v}" for w, v in verdicts.iter_rows()))
 
 
+def _best_of(runs: int, work: Any) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def _print_speed(datasets: Path) -> None:
+    """The whole audit of D_Product (read the table and the gold, judge, write every output)
+    and its skill step alone, each the best of 3, against crowd-kit's ``DawidSkene`` alone."""
     folder = datasets / "d-product"
     if not (folder / "answers.csv").is_file():
         return
+    import tempfile
+
     from crowdkit.aggregation import DawidSkene
 
+    import crowdaudit
+
+    def whole() -> None:
+        audit = crowdaudit.audit(
+            folder / "answers.csv", gold=folder / "gold.csv", cache=False, progress=False
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            audit.write(Path(tmp) / "out")
+
     answers, gold = _load(folder)
-    start = time.perf_counter()
-    compute_skill(answers, gold=gold)
-    ours = time.perf_counter() - start
+    whole()  # the first run pays for imports
+    ours = _best_of(3, whole)
+    skill = _best_of(3, lambda: compute_skill(answers, gold=gold))
     frame = answers.to_pandas()
-    start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        DawidSkene(n_iter=100, tol=1e-5).fit(frame)
-    theirs = time.perf_counter() - start
+        theirs = _best_of(2, lambda: DawidSkene(n_iter=100, tol=1e-5).fit(frame))
     print(
-        f"\nspeed, D_Product: our whole skill step {ours:.2f} s, crowd-kit DawidSkene alone "
-        f"{theirs:.2f} s: {theirs / ours:.1f}x"
+        f"\nspeed, D_Product: our whole audit {ours:.2f} s (its skill step {skill:.2f} s), "
+        f"crowd-kit DawidSkene alone {theirs:.2f} s: {theirs / ours:.1f}x "
+        f"({theirs / skill:.1f}x the skill step); goal: the whole audit at least 10x"
     )
 
 
