@@ -42,14 +42,19 @@ def _coded(answers: pl.DataFrame, names: list[str]) -> pl.DataFrame:
 
 def latest_answers(answers: pl.DataFrame) -> pl.DataFrame:
     """One answer per job, task and worker: the last one submitted."""
+    names = [COL.JOB, COL.TASK, COL.WORKER]
+    # Most tables have no repeated answer: one check on the strings then settles it, and a
+    # table already in submission order (or with no times) needs no reordering.
+    if not answers.select(names).is_duplicated().any():
+        if answers.get_column(COL.SUBMITTED_AT).is_sorted(nulls_last=False):
+            return answers
+        return answers.sort(COL.SUBMITTED_AT, nulls_last=False, maintain_order=True)
     order = answers.select(
         pl.int_range(pl.len(), dtype=pl.UInt32)
         .sort_by(COL.SUBMITTED_AT, nulls_last=False, maintain_order=True)
         .alias("_row")
     ).to_series()
-    keys = _coded(answers, [COL.JOB, COL.TASK, COL.WORKER])[order]
-    if not keys.is_duplicated().any():
-        return answers[order]
+    keys = _coded(answers, names)[order]
     keep = keys.with_columns(order).unique(
         subset=[COL.JOB, COL.TASK, COL.WORKER], keep="last", maintain_order=True
     )

@@ -62,18 +62,25 @@ def with_votes(items: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame:
     if items.height == 0:
         return items
     latest = latest_answers(answers).filter(pl.col(COL.LABEL).is_not_null())
-    latest = latest.with_columns(pl.col(COL.LABEL).cast(pl.String))
+    latest = latest.select(COL.JOB, COL.TASK, COL.WORKER, pl.col(COL.LABEL).cast(pl.String))
     counts = latest.group_by(COL.JOB, COL.TASK, COL.LABEL).agg(pl.len().alias("_n"))
-    counts = counts.sort(["_n", COL.LABEL], descending=[True, False])
-    votes = counts.group_by(COL.JOB, COL.TASK, maintain_order=True).agg(
-        (pl.col(COL.LABEL) + "=" + pl.col("_n").cast(pl.String)).str.join("; ").alias(COL.VOTES)
+    counts = counts.sort(["_n", COL.LABEL], descending=[True, False]).select(
+        COL.JOB, COL.TASK, (pl.col(COL.LABEL) + "=" + pl.col("_n").cast(pl.String)).alias(COL.VOTES)
     )
-    who = latest.group_by(COL.JOB, COL.TASK).agg(
-        pl.col(COL.WORKER).sort().str.join(";").alias(COL.WORKERS)
-    )
+    # Rows sorted first, then gathered into lists and joined: the same texts as sorting and
+    # joining strings inside each group, several times faster.
+    votes = _joined(counts, COL.VOTES, "; ")
+    who = _joined(latest.select(COL.JOB, COL.TASK, COL.WORKER).sort(COL.WORKER), COL.WORKER, ";")
+    who = who.rename({COL.WORKER: COL.WORKERS})
     extra = [c for c in (COL.VOTES, COL.WORKERS) if c in items.columns]
     rows = items.drop(extra).join(votes, on=[COL.JOB, COL.TASK], how="left", maintain_order="left")
     return rows.join(who, on=[COL.JOB, COL.TASK], how="left", maintain_order="left")
+
+
+def _joined(rows: pl.DataFrame, column: str, separator: str) -> pl.DataFrame:
+    """``column``'s values of each job and task, in row order, joined by ``separator``."""
+    lists = rows.group_by(COL.JOB, COL.TASK, maintain_order=True).agg(pl.col(column))
+    return lists.with_columns(pl.col(column).list.join(separator))
 
 
 def with_object_details(
