@@ -32,6 +32,8 @@ __all__ = [
     "OneCoinConfusion",
     "Pairs",
     "SparseConfusion",
+    "column_max",
+    "column_sum",
     "row_max",
     "row_slices",
     "row_sum",
@@ -85,6 +87,30 @@ so a column-by-column sum gives the same floats."""
 def row_sum(values: FloatArray) -> FloatArray:
     """``values.sum(axis=1, keepdims=True)``, the same floats, faster when there are few columns."""
     return _by_columns(values, np.add, _COLUMN_SUM_MAX_K)
+
+
+def column_max(values: FloatArray) -> FloatArray:
+    """``values.max(axis=0)`` of a class-major ``(K, n)`` array: the same floats as
+    :func:`row_max` of its transpose, shape ``(n,)``."""
+    return _by_rows(values, np.maximum, _COLUMN_MAX_K)
+
+
+def column_sum(values: FloatArray) -> FloatArray:
+    """``values.sum(axis=0)`` of a class-major ``(K, n)`` array: the same floats as
+    :func:`row_sum` of its transpose, shape ``(n,)``."""
+    return _by_rows(values, np.add, _COLUMN_SUM_MAX_K)
+
+
+def _by_rows(values: FloatArray, op: np.ufunc, most: int) -> FloatArray:
+    """:func:`_by_columns` of ``values.T``: row after row, each one contiguous, which is many
+    times faster than numpy's reduction over a short last axis."""
+    k = values.shape[0]
+    if k == 0 or k > most:
+        return _by_columns(np.ascontiguousarray(values.T), op, most)[:, 0]
+    out = values[0].copy()
+    for c in range(1, k):
+        op(out, values[c], out=out)
+    return out
 
 
 def _by_columns(values: FloatArray, op: np.ufunc, most: int) -> FloatArray:
@@ -266,7 +292,9 @@ class SparseConfusion:
 
     def _count_rows(self, pair: IntArray | slice) -> FloatArray:
         if isinstance(self.counts, np.ndarray):
-            return self.counts[pair]
+            if isinstance(pair, slice):
+                return self.counts[pair]
+            return _take_rows(self.counts, pair)
         rows: FloatArray = np.asarray(self.counts[pair].toarray(), dtype=np.float64)
         return rows
 
@@ -285,13 +313,13 @@ class SparseConfusion:
     def _add_prior(self, counts: FloatArray, label: IntArray) -> FloatArray:
         if self._constant is not None:
             return counts + self._constant
-        return counts + self._prior_columns[label]
+        return counts + _take_rows(self._prior_columns, label)
 
     def at_pairs(self, pair: IntArray) -> FloatArray:
         """``pi_w[:, l]`` of the given pairs, ``(n, K)``."""
         cells = self._add_prior(self._count_rows(pair), self.pairs.label[pair])
         np.maximum(cells, EPS, out=cells)
-        cells /= self.norm[self.pairs.worker[pair]]
+        cells /= _take_rows(self.norm, self.pairs.worker[pair])
         return cells
 
     def probabilities(self, worker: IntArray, label: IntArray) -> FloatArray:
@@ -307,13 +335,16 @@ class SparseConfusion:
         out = np.empty((worker.shape[0], self.pairs.k), dtype=np.float64)
         for rows in row_slices(worker.shape[0], self.pairs.k):
             view = out[rows]
-            view[...] = self._prior_of(label[rows])
             block = pair[rows]
-            seen = np.flatnonzero(block >= 0)
-            view[seen] += self._count_rows(block[seen])
+            if bool(np.all(block >= 0)):  # only answered pairs, as for the fitted answers
+                view[...] = self._add_prior(self._count_rows(block), label[rows])
+            else:
+                view[...] = self._prior_of(label[rows])
+                seen = np.flatnonzero(block >= 0)
+                view[seen] += self._count_rows(block[seen])
             if normalised:
                 np.maximum(view, EPS, out=view)
-                view /= self.norm[worker[rows]]
+                view /= _take_rows(self.norm, worker[rows])
         return out
 
     def row_counts(self) -> FloatArray:
@@ -357,6 +388,13 @@ class SparseConfusion:
         out = np.repeat(self.prior[None], self.pairs.n_workers, axis=0)
         out[self.pairs.worker, :, self.pairs.label] += self._count_rows(slice(None))
         return out
+
+
+def _take_rows(values: FloatArray, index: IntArray) -> FloatArray:
+    """``values[index]`` of a 2-D array: the same rows, several times faster than fancy indexing
+    when rows are short."""
+    rows: FloatArray = np.take(values, index, axis=0)
+    return rows
 
 
 class OneCoinConfusion:

@@ -43,9 +43,9 @@ from scipy.special import betaincinv, betaln
 from crowdaudit.metrics._confusion import (
     ConfusionColumns,
     SparseConfusion,
-    row_max,
+    column_max,
+    column_sum,
     row_slices,
-    row_sum,
 )
 from crowdaudit.metrics._encoding import EncodedAnswers, FloatArray
 
@@ -164,17 +164,12 @@ def _answer_log_rows(enc: EncodedAnswers, confusion: ConfusionColumns) -> FloatA
     return rows
 
 
-def _softmax_rows(log_joint: FloatArray) -> FloatArray:
-    shifted = np.exp(log_joint - row_max(log_joint))
-    out: FloatArray = shifted / row_sum(shifted)
-    return out
-
-
 def _task_sums(enc: EncodedAnswers, values: FloatArray) -> FloatArray:
+    """``(K, n_tasks)``, class-major: the sums of ``values`` (``(n_answers, K)``) per task."""
     # Class by class: the same sums in the same order, without an (answers x K) index array.
-    out: FloatArray = np.empty((enc.n_tasks, values.shape[1]), dtype=np.float64)
+    out: FloatArray = np.empty((values.shape[1], enc.n_tasks), dtype=np.float64)
     for c in range(values.shape[1]):
-        out[:, c] = np.bincount(enc.task, weights=values[:, c], minlength=enc.n_tasks)
+        out[c] = np.bincount(enc.task, weights=values[:, c], minlength=enc.n_tasks)
     return out
 
 
@@ -201,7 +196,9 @@ def held_out_log_likelihood(
     """
     log_rows = _answer_log_rows(enc, confusion)
     sums = _task_sums(enc, log_rows)
-    return _held_out(enc, log_rows, sums, np.log(np.clip(priors, _TINY, None)), hidden, tau)
+    log_priors = np.log(np.clip(priors, _TINY, None))
+    found: FloatArray = _held_out(enc, log_rows, sums, log_priors, hidden, (tau,))[0]
+    return found
 
 
 def _held_out(
@@ -210,17 +207,48 @@ def _held_out(
     sums: FloatArray,
     log_priors: FloatArray,
     hidden: FloatArray,
-    tau: float,
+    temperatures: tuple[float, ...],
 ) -> FloatArray:
-    log_joint = tau * sums + log_priors
-    out: FloatArray = np.empty(enc.n_answers, dtype=np.float64)
-    # In blocks of answers: the softmax temporaries stay small however many answers x K.
-    for rows in row_slices(enc.n_answers, log_joint.shape[1]):
-        block = log_joint[enc.task[rows]]
-        block -= tau * log_rows[rows]
-        predicted = np.einsum("nk,nk->n", _softmax_rows(block), hidden[rows])
-        out[rows] = np.log(np.clip(predicted, _TINY, None))
+    """``(len(temperatures), n_answers)`` log predicted probabilities, one row per ``tau``;
+    ``sums`` are the class-major task sums of ``log_rows`` (:func:`_task_sums`)."""
+    out: FloatArray = np.empty((len(temperatures), enc.n_answers), dtype=np.float64)
+    # Class-major (K, answers) blocks: numpy is many times faster along a long contiguous axis
+    # than across a few classes, and every float is the one the (answers, K) layout gives.
+    # tau * sums[t] + log p is the same float before or after the gather, so each block's task
+    # sums are gathered once for every temperature.
+    priors = log_priors[:, None]
+    for rows in row_slices(enc.n_answers, sums.shape[0]):
+        gathered = np.take(sums, enc.task[rows], axis=1)
+        own = np.ascontiguousarray(log_rows[rows].T)
+        left_out = hidden[rows]
+        for i, tau in enumerate(temperatures):
+            block = tau * gathered
+            block += priors
+            block -= tau * own
+            predicted = _predict(_softmax_columns(block), left_out)
+            np.log(np.clip(predicted, _TINY, None, out=predicted), out=out[i, rows])
     return out
+
+
+def _softmax_columns(values: FloatArray) -> FloatArray:
+    """Each column of a class-major ``(K, n)`` array turned into probabilities,
+    ``exp(v - max) / sum``, written over it."""
+    values -= column_max(values)
+    np.exp(values, out=values)
+    values /= column_sum(values)
+    return values
+
+
+def _predict(posterior: FloatArray, hidden: FloatArray) -> FloatArray:
+    """``sum_k posterior[k, n] * hidden[n, k]`` for class-major posteriors, ``(n,)``."""
+    if posterior.shape[0] <= 2:  # a0 b0 + a1 b1 has one rounding whatever the order
+        out: FloatArray = posterior[0] * hidden[:, 0]
+        if posterior.shape[0] == 2:
+            out += posterior[1] * hidden[:, 1]
+        return out
+    # More classes: numpy's own sum of products, whose order depends on its SIMD lanes.
+    found: FloatArray = np.einsum("nk,nk->n", np.ascontiguousarray(posterior.T), hidden)
+    return found
 
 
 def leave_out_rows(enc: EncodedAnswers, counts: SparseConfusion, probas: FloatArray) -> FloatArray:
@@ -238,11 +266,11 @@ def leave_out_rows(enc: EncodedAnswers, counts: SparseConfusion, probas: FloatAr
     sums = counts.dirichlet_sums()
     # In blocks of answers, in place: no (answers x K) temporaries besides the result.
     for rows in row_slices(enc.n_answers, probas.shape[1]):
-        q = probas[enc.task[rows]]
+        q = np.take(probas, enc.task[rows], axis=0)
         own = out[rows]
         own -= q
         np.clip(own, _TINY, None, out=own)
-        totals = sums[enc.worker[rows]]
+        totals = np.take(sums, enc.worker[rows], axis=0)
         totals -= q
         own /= np.clip(totals, _TINY, None, out=totals)
     return out
@@ -325,21 +353,18 @@ def calibrate_posteriors(
         sample_rows, sample_hidden, sample_sums = log_rows, hidden, sums
     else:
         sample_rows, sample_hidden = log_rows[sample.rows], hidden[sample.rows]
-        sample_sums = sums[sample.tasks]
-    scores = scale * np.array(
-        [
-            float(
-                _held_out(sample.enc, sample_rows, sample_sums, log_priors, sample_hidden, t).sum()
-            )
-            for t in TEMPERATURES
-        ]
+        sample_sums = sums[:, sample.tasks]
+    held_out = _held_out(
+        sample.enc, sample_rows, sample_sums, log_priors, sample_hidden, TEMPERATURES
     )
+    scores = scale * np.array([float(row.sum()) for row in held_out])
     best = int(np.argmax(scores))
     tau = float(TEMPERATURES[best])
-    probas = _softmax_rows(tau * sums + log_priors)
-    top = row_max(probas)[:, 0]
+    priors_by_class = log_priors[:, None]
+    tempered = _softmax_columns(tau * sums + priors_by_class)
+    top = column_max(tempered)
     kept = [
-        float(row_max(_softmax_rows(t * sums + log_priors))[:, 0].mean())
+        float(column_max(_softmax_columns(t * sums + priors_by_class)).mean())
         for t, score in zip(TEMPERATURES, scores, strict=True)
         if score >= scores[best] - _PROFILE_CUT
     ]
@@ -347,7 +372,7 @@ def calibrate_posteriors(
     spread = 1.6448536269514722 * float(np.sqrt(np.sum(top * (1.0 - top)))) / max(top.size, 1)
     return Calibrated(
         temperature=tau,
-        probas=probas,
+        probas=np.ascontiguousarray(tempered.T),
         held_out=float(scores[best]) / max(enc.n_answers, 1),
         accuracy=float(top.mean()),
         accuracy_low=max(0.0, float(admissible.min()) - spread),
