@@ -106,8 +106,9 @@ def _by_rows(values: FloatArray, op: np.ufunc, most: int) -> FloatArray:
     times faster than numpy's reduction over a short last axis."""
     k = values.shape[0]
     if k == 0 or k > most:
-        return _by_columns(np.ascontiguousarray(values.T), op, most)[:, 0]
-    out = values[0].copy()
+        reduced: FloatArray = _by_columns(np.ascontiguousarray(values.T), op, most)[:, 0]
+        return reduced
+    out: FloatArray = values[0].copy()
     for c in range(1, k):
         op(out, values[c], out=out)
     return out
