@@ -196,7 +196,8 @@ class Pairs:
         """``counts[p, k] = sum of probas[t, k]`` over the answers of pair ``p``: ``(n_pairs, K)``.
 
         Pairs go in blocks of about :data:`BLOCK_CELLS` gathered entries, so no
-        ``(answers x K)`` array is held.
+        ``(answers x K)`` array is held. ``probas`` may be the transpose of a class-major
+        array (as in the EM loop), which the few-class path reads without a copy.
         """
         if not self._has_answers:
             raise ValueError("these pairs were kept without their answers")
@@ -207,6 +208,7 @@ class Pairs:
                 for c in range(self.k):
                     out[:, c] = np.add.reduceat(columns[c][self._task_by_pair], self._starts[:-1])
             return out
+        probas = np.ascontiguousarray(probas)
         step = max(1, BLOCK_CELLS // max(self.k, 1))
         first = 0
         while first < self.n_pairs:

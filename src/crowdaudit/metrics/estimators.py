@@ -40,8 +40,8 @@ from crowdaudit.metrics._confusion import (
     OneCoinConfusion,
     Pairs,
     SparseConfusion,
-    row_max,
-    row_sum,
+    column_max,
+    column_sum,
 )
 from crowdaudit.metrics._encoding import EncodedAnswers, FloatArray, IntArray, encode_answers
 from crowdaudit.schema import COL
@@ -81,14 +81,24 @@ def _majority_probas(enc: EncodedAnswers) -> FloatArray:
     return shares
 
 
-def _clamp(probas: FloatArray, gold: IntArray | None) -> FloatArray:
+def _clamp(by_class: FloatArray, gold: IntArray | None) -> FloatArray:
+    """Class-major ``(K, n_tasks)`` posteriors with every gold task's set to its gold class."""
     if gold is None:
-        return probas
+        return by_class
     known = np.flatnonzero(gold >= 0)
     if known.size:
-        probas[known] = 0.0
-        probas[known, gold[known]] = 1.0
-    return probas
+        by_class[:, known] = 0.0
+        by_class[gold[known], known] = 1.0
+    return by_class
+
+
+def _class_means(by_class: FloatArray) -> FloatArray:
+    """``(K,)`` mean of each class over the tasks: ``probas.mean(axis=0)`` of the task-major
+    array, the same floats. numpy adds the rows of that array one after another, and a running
+    sum along each contiguous class row does the same additions."""
+    sums: FloatArray = np.cumsum(by_class, axis=1)[:, -1]
+    means: FloatArray = sums / by_class.shape[1]
+    return means
 
 
 def _run_em(
@@ -103,37 +113,49 @@ def _run_em(
 ) -> tuple[FloatArray, FloatArray, _Params, list[float], bool]:
     """The EM loop both Dawid-Skene models share, from the start ``probas``.
 
-    ``m_step(probas)`` gives ``(priors, parameters)``; ``log_likelihood(parameters)`` gives each
-    task's log-likelihood of its answers under each class, ``(n_tasks, n_classes)``. Posteriors of
-    gold tasks stay clamped. Stops after ``max_iter`` iterations or once the per-answer log
-    evidence changes by less than ``tol``.
+    Inside the loop the posteriors are class-major, ``(n_classes, n_tasks)``: numpy is several
+    times faster along the long task axis than across a few classes, and every float is the one
+    the task-major layout gives. ``m_step(probas)`` gives ``(priors, parameters)``;
+    ``log_likelihood(parameters)`` gives each task's log-likelihood of its answers under each
+    class, class-major too. Posteriors of gold tasks stay clamped. Stops after ``max_iter``
+    iterations or once the per-answer log evidence changes by less than ``tol``.
 
     Returns:
-        ``(probas, priors, parameters, per-answer log evidence per iteration, converged)``.
+        ``(probas, priors, parameters, per-answer log evidence per iteration, converged)``, with
+        ``probas`` task-major, ``(n_tasks, n_classes)``.
     """
     priors, parameters = m_step(probas)
     history: list[float] = []
+    converged = False
     for _ in range(max_iter):
         log_joint = log_likelihood(parameters)
         del parameters  # the M-step builds the next ones; never hold two confusion arrays
-        log_joint += np.log(priors)
+        log_joint += np.log(priors)[:, None]
         probas, evidence = _normalise_log(log_joint)
         probas = _clamp(probas, gold)
         priors, parameters = m_step(probas)
         history.append(evidence / max(n_answers, 1))
         if len(history) > 1 and abs(history[-1] - history[-2]) < tol:
-            return probas, priors, parameters, history, True
-    return probas, priors, parameters, history, False
+            converged = True
+            break
+    return np.ascontiguousarray(probas.T), priors, parameters, history, converged
 
 
 def _normalise_log(log_joint: FloatArray) -> tuple[FloatArray, float]:
-    """Posterior rows from log joint rows (shifted by their maximum before ``exp``) and the
-    total log evidence."""
-    top = row_max(log_joint)
-    scaled = np.exp(log_joint - top)
-    norm = row_sum(scaled)
+    """Class-major posteriors from class-major log joints (each task shifted by its maximum
+    before ``exp``, in place) and the total log evidence."""
+    top = column_max(log_joint)
+    log_joint -= top
+    scaled = np.exp(log_joint, out=log_joint)
+    norm = column_sum(scaled)
     evidence = float(np.sum(np.log(norm) + top))
-    return scaled / norm, evidence
+    scaled /= norm
+    return scaled, evidence
+
+
+def _start(enc: EncodedAnswers, gold: IntArray | None) -> FloatArray:
+    """The class-major majority-vote posteriors EM starts from, gold tasks clamped."""
+    return _clamp(np.ascontiguousarray(_majority_probas(enc).T), gold)
 
 
 class MajorityVote:
@@ -183,21 +205,21 @@ class _Cells:
         self.pair = pairs.of_answer
 
     def log_sums(self, confusion: SparseConfusion) -> FloatArray:
-        """``sum over task t's answers of log confusion[w, :, l]``, shape ``(n_tasks, K)``."""
+        """``sum over task t's answers of log confusion[w, :, l]``, class-major ``(K, n_tasks)``."""
         n_tasks, k = self.per_task.shape[0], self.pairs.k
         n_pairs = self.pairs.n_pairs
         if n_tasks and n_pairs * k <= _confusion.SMALL_CELLS:
             return self._log_sums_by_pair(confusion)
-        out = np.empty((n_tasks, k), dtype=np.float64)
+        out = np.empty((k, n_tasks), dtype=np.float64)
         ends = self.starts + self.per_task
         step = max(1, _confusion.BLOCK_CELLS // max(k * int(self.per_task.max(initial=1)), 1))
         for first in range(0, n_tasks, step):
             last = min(first + step, n_tasks)
             rows = slice(int(self.starts[first]), int(ends[last - 1]))
             gathered = np.log(confusion.at_pairs(self.pair[rows]))
-            out[first:last] = np.add.reduceat(
+            out[:, first:last] = np.add.reduceat(
                 gathered, self.starts[first:last] - self.starts[first], axis=0
-            )
+            ).T
         return out
 
     def _log_sums_by_pair(self, confusion: SparseConfusion) -> FloatArray:
@@ -209,7 +231,7 @@ class _Cells:
         out = np.empty((k, self.per_task.shape[0]), dtype=np.float64)
         for c in range(k):
             out[c] = np.add.reduceat(logs[c][self.pair], self.starts)
-        return out.T.copy()
+        return out
 
 
 _Fitted = tuple[FloatArray, list[float], bool]
@@ -337,7 +359,7 @@ class DawidSkene(_ExpectationMaximisation):
         probas, priors, confusion, history, converged = _run_em(
             cells.log_sums,
             lambda probas: self._m_step(probas, cells),
-            _clamp(_majority_probas(enc), gold_codes),
+            _start(enc, gold_codes),
             gold_codes,
             n_answers=enc.n_answers,
             max_iter=self.max_iter,
@@ -357,9 +379,9 @@ class DawidSkene(_ExpectationMaximisation):
         return self.confusion_columns_.dense()
 
     def _m_step(self, probas: FloatArray, cells: _Cells) -> tuple[FloatArray, SparseConfusion]:
-        priors = np.clip(probas.mean(axis=0), _EPS, None)
+        priors = np.clip(_class_means(probas), _EPS, None)
         priors /= priors.sum()
-        counts = cells.pairs.expected_counts(probas)
+        counts = cells.pairs.expected_counts(probas.T)
         prior = self._pseudo_counts(cells.pairs, counts)
         return priors, SparseConfusion(cells.pairs, counts, prior)
 
@@ -406,21 +428,21 @@ class OneCoinDawidSkene(_ExpectationMaximisation):
 
     def _fit(self, enc: EncodedAnswers, gold_codes: IntArray | None) -> _Fitted:
         k = enc.n_classes
-        answer_class = enc.task * k + enc.label
+        class_task = enc.label * enc.n_tasks + enc.task
 
         def log_likelihood(skills: FloatArray) -> FloatArray:
             log_right = np.log(skills)
             log_wrong = np.log((1.0 - skills) / (k - 1))
             # Every answer adds log_wrong to all classes and log_right - log_wrong to its own.
-            own = _scatter_add(answer_class, (log_right - log_wrong)[enc.worker], enc.n_tasks * k)
-            log_joint = own.reshape(enc.n_tasks, k)
-            log_joint += _scatter_add(enc.task, log_wrong[enc.worker], enc.n_tasks)[:, None]
+            own = _scatter_add(class_task, (log_right - log_wrong)[enc.worker], enc.n_tasks * k)
+            log_joint = own.reshape(k, enc.n_tasks)
+            log_joint += _scatter_add(enc.task, log_wrong[enc.worker], enc.n_tasks)[None, :]
             return log_joint
 
         probas, priors, skills, history, converged = _run_em(
             log_likelihood,
             lambda probas: self._m_step(enc, probas),
-            _clamp(_majority_probas(enc), gold_codes),
+            _start(enc, gold_codes),
             gold_codes,
             n_answers=enc.n_answers,
             max_iter=self.max_iter if k > 1 else 0,
@@ -439,10 +461,10 @@ class OneCoinDawidSkene(_ExpectationMaximisation):
 
     def _m_step(self, enc: EncodedAnswers, probas: FloatArray) -> tuple[FloatArray, FloatArray]:
         k = enc.n_classes
-        priors = np.clip(probas.mean(axis=0), _EPS, None)
+        priors = np.clip(_class_means(probas), _EPS, None)
         priors /= priors.sum()
         right = np.bincount(
-            enc.worker, weights=probas[enc.task, enc.label], minlength=enc.n_workers
+            enc.worker, weights=probas[enc.label, enc.task], minlength=enc.n_workers
         )
         total = np.bincount(enc.worker, minlength=enc.n_workers).astype(np.float64)
         alpha = self.smoothing
