@@ -38,8 +38,8 @@ from typing import Final
 import numpy as np
 from scipy.special import gammaln
 
-from crowdaudit.metrics._confusion import Pairs, row_slices
-from crowdaudit.metrics._encoding import FloatArray
+from crowdaudit.metrics._confusion import BLOCK_CELLS, Pairs, row_slices
+from crowdaudit.metrics._encoding import FloatArray, IntArray
 from crowdaudit.metrics.estimators import DawidSkene
 
 __all__ = ["POOLING_GRID", "PooledDawidSkene"]
@@ -49,12 +49,42 @@ POOLING_GRID: Final = np.geomspace(0.25, 2000.0, 40)
 """Candidate pooling strengths (pseudo-answers per confusion row) for empirical Bayes."""
 
 
-def _cell_evidence(cells: FloatArray, means: FloatArray) -> FloatArray:
-    """``sum over cells of lnΓ(s m + C) - lnΓ(s m)`` for every strength ``s`` of the grid."""
+def _grid_blocks(n_values: int) -> list[slice]:
+    """Consecutive slices of the grid, each with at most about :data:`BLOCK_CELLS` (strength,
+    value) entries, so one array op scores many strengths at once."""
+    step = max(1, BLOCK_CELLS // max(n_values, 1))
+    n = POOLING_GRID.shape[0]
+    return [slice(first, min(first + step, n)) for first in range(0, n, step)]
+
+
+def _row_evidence(rows: FloatArray) -> FloatArray:
+    """``sum over (worker, k) of lnΓ(s) - lnΓ(s + n_wk)`` for every strength ``s`` of the grid."""
+    flat = rows.reshape(-1)
     out = np.empty(POOLING_GRID.shape[0])
-    for i, strength in enumerate(POOLING_GRID):
-        prior = float(strength) * means
-        out[i] = float(np.sum(gammaln(prior + cells) - gammaln(prior)))
+    for grid in _grid_blocks(flat.shape[0]):
+        strengths = POOLING_GRID[grid, None]
+        out[grid] = np.sum(gammaln(strengths) - gammaln(strengths + flat), axis=1)
+    return out
+
+
+def _cell_evidence(cells: FloatArray, cell: IntArray, means: FloatArray) -> FloatArray:
+    """``sum over cells of lnΓ(s m + C) - lnΓ(s m)`` for every strength ``s`` of the grid, with
+    ``m = means.flat[cell]``.
+
+    ``lnΓ(s m)`` takes one of ``K^2`` values per strength: when there are fewer of those than
+    cells, it is computed on ``means`` and gathered, the same floats as cell by cell.
+    """
+    out = np.empty(POOLING_GRID.shape[0])
+    flat = means.reshape(-1)
+    of_cells = flat[cell]
+    by_class = flat.shape[0] < cells.shape[0]
+    for grid in _grid_blocks(cells.shape[0]):
+        strengths = POOLING_GRID[grid, None]
+        prior = strengths * of_cells
+        prior_term = (
+            np.take(gammaln(strengths * flat), cell, axis=1) if by_class else gammaln(prior)
+        )
+        out[grid] = np.sum(gammaln(prior + cells) - prior_term, axis=1)
     return out
 
 
@@ -70,16 +100,18 @@ def fit_pooling_strength(pairs: Pairs, counts: FloatArray, mean: FloatArray) -> 
         counts: ``(n_pairs, K)`` expected counts of each pair's column.
         mean: ``(K, K)`` population confusion rows (each summing to 1, no zeros).
     """
-    rows = pairs.sum_by_worker(lambda block: counts[block])
-    scores = np.array(
-        [float(np.sum(gammaln(s) - gammaln(s + rows))) for s in POOLING_GRID.tolist()]
-    )
+    # Each strength's sums are taken along one row of a (strengths, values) array, the same
+    # floats as summing that strength's values alone.
+    scores = _row_evidence(pairs.sum_by_worker(lambda block: counts[block]))
     columns = np.ascontiguousarray(mean.T)
+    k = pairs.k
     # In blocks of pairs, so the temporaries stay small however many cells hold counts.
-    for block in row_slices(pairs.n_pairs, pairs.k):
+    for block in row_slices(pairs.n_pairs, k):
         cells = counts[block]
         used = cells > 1e-12
-        scores += _cell_evidence(cells[used], columns[pairs.label[block]][used])
+        # The flat index into ``columns`` of every used cell: row = the pair's label, column = k.
+        cell = (pairs.label[block, None] * k + np.arange(k)[None, :])[used]
+        scores += _cell_evidence(cells[used], cell, columns)
     return float(POOLING_GRID[int(np.argmax(scores))])
 
 
