@@ -67,10 +67,18 @@ def _parse_csv(data: bytes, where: str) -> Gold:
         columns.filter(~empty)
         .select(COL.TASK, COL.LABEL)
         .unique(subset=COL.TASK, keep="last", maintain_order=True)
-        .with_columns(pl.col(COL.LABEL).map_elements(_json_text, return_dtype=pl.String))
     )
+    by_task = by_task.with_columns(_each_distinct(by_task.get_column(COL.LABEL), _json_text))
     empty_sources = pl.DataFrame(schema={SOURCE: pl.String(), COL.LABEL: pl.String()})
     return Gold(where, by_task, empty_sources, skipped)
+
+
+def _each_distinct(column: pl.Series, convert: Callable[[str], str]) -> pl.Series:
+    """``convert`` applied to every value of a String column without nulls, computed once per
+    distinct value (a job's gold labels are mostly a few classes)."""
+    distinct = column.unique(maintain_order=True)
+    converted = pl.Series([convert(value) for value in distinct], dtype=pl.String)
+    return column.replace_strict(distinct, converted, return_dtype=pl.String)
 
 
 def _parse_json_lines(data: bytes, where: str) -> Gold:
@@ -146,15 +154,20 @@ def match_gold(gold: Gold, sources: pl.DataFrame, read: Callable[[object], str])
     matched = pl.concat([gold.by_task.select(COL.TASK, COL.LABEL), via_source]).unique(
         subset=COL.TASK, keep="first", maintain_order=True
     )
-    values: list[str] = []
-    for task, text in matched.iter_rows():
+    texts = matched.get_column(COL.LABEL)
+
+    def read_text(text: str) -> str:
         try:
-            values.append(read(orjson.loads(text)))
+            return read(orjson.loads(text))
         except ValueError as exc:
+            # The first task holding this text is the first row whose value cannot be read,
+            # since distinct texts are read in the order they first appear.
+            task = matched.filter(texts == text).item(0, COL.TASK)
             raise GoldFormatError(
                 "cannot use gold label", where=f"{gold.where}: task {task}", why=str(exc)
             ) from exc
+
     return pl.DataFrame(
-        {COL.TASK: matched.get_column(COL.TASK), COL.GOLD: values},
+        [matched.get_column(COL.TASK), _each_distinct(texts, read_text).alias(COL.GOLD)],
         schema={COL.TASK: pl.String(), COL.GOLD: pl.String()},
     )

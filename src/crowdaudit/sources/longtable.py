@@ -93,9 +93,14 @@ def _check_types(frame: pl.DataFrame, where: str) -> None:
 def _drop_incomplete(text: pl.DataFrame, where: str, skips: SkipLog) -> tuple[pl.DataFrame, int]:
     """The rows with a task, worker and label, and how many lacked one (each skipped)."""
     # An empty or blank label is no class; an empty task or worker names no one.
-    blank = pl.any_horizontal(
-        pl.col(column).is_null() | (pl.col(column).str.strip_chars() == "") for column in REQUIRED
-    )
+    blank = text.select(
+        pl.any_horizontal(
+            pl.col(column).is_null() | (pl.col(column).str.strip_chars() == "")
+            for column in REQUIRED
+        )
+    ).to_series()
+    if not blank.any():  # the usual table: nothing to skip, nothing to copy
+        return text, 0
     incomplete = text.filter(blank)
     for row in incomplete.get_column("_row").head(100):
         skips.skip(
