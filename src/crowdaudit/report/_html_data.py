@@ -488,4 +488,8 @@ def dump_json_for_html(value: object) -> str:
     are escaped for older JavaScript parsers. The result parses back to the same value.
     """
     text = orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
-    return text.translate(_HTML_UNSAFE)
+    # One replace per character: no replacement holds another unsafe character, so this is
+    # str.translate's result, many times faster on a long text.
+    for char, escaped in _HTML_UNSAFE.items():
+        text = text.replace(chr(char), escaped)
+    return text
