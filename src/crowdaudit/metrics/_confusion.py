@@ -37,6 +37,7 @@ __all__ = [
     "row_max",
     "row_slices",
     "row_sum",
+    "take_cells",
 ]
 
 
@@ -391,6 +392,13 @@ class SparseConfusion:
         out = np.repeat(self.prior[None], self.pairs.n_workers, axis=0)
         out[self.pairs.worker, :, self.pairs.label] += self._count_rows(slice(None))
         return out
+
+
+def take_cells(values: FloatArray, rows: IntArray, columns: IntArray) -> FloatArray:
+    """``values[rows, columns]`` of a 2-D array, by one take on the flat index: the same floats,
+    several times faster than indexing both axes."""
+    cells: FloatArray = np.take(values, rows * values.shape[1] + columns)
+    return cells
 
 
 def _take_rows(values: FloatArray, index: IntArray) -> FloatArray:

@@ -46,6 +46,7 @@ from crowdaudit.metrics._confusion import (
     column_max,
     column_sum,
     row_slices,
+    take_cells,
 )
 from crowdaudit.metrics._encoding import EncodedAnswers, FloatArray
 
@@ -144,7 +145,7 @@ def compute_skill_interval(
         (True, True, True)
     """
     right = np.bincount(
-        enc.worker, weights=probas[enc.task, enc.label], minlength=enc.n_workers
+        enc.worker, weights=take_cells(probas, enc.task, enc.label), minlength=enc.n_workers
     ).astype(np.float64)
     total = np.bincount(enc.worker, minlength=enc.n_workers).astype(np.float64)
     mean, strength = fit_skill_prior(right, total)

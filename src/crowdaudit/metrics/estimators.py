@@ -439,9 +439,10 @@ class OneCoinDawidSkene(_ExpectationMaximisation):
             log_joint += _scatter_add(enc.task, log_wrong[enc.worker], enc.n_tasks)[None, :]
             return log_joint
 
+        total = np.bincount(enc.worker, minlength=enc.n_workers).astype(np.float64)
         probas, priors, skills, history, converged = _run_em(
             log_likelihood,
-            lambda probas: self._m_step(enc, probas),
+            lambda probas: self._m_step(enc, probas, class_task, total),
             _start(enc, gold_codes),
             gold_codes,
             n_answers=enc.n_answers,
@@ -459,14 +460,17 @@ class OneCoinDawidSkene(_ExpectationMaximisation):
         """The implied ``(n_workers, K, K)`` confusion matrices, built on demand."""
         return self.confusion_columns_.dense()
 
-    def _m_step(self, enc: EncodedAnswers, probas: FloatArray) -> tuple[FloatArray, FloatArray]:
+    def _m_step(
+        self, enc: EncodedAnswers, probas: FloatArray, class_task: IntArray, total: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Priors and skills from class-major posteriors; ``class_task`` is each answer's flat
+        (class, task) index, ``total`` each worker's number of answers."""
         k = enc.n_classes
         priors = np.clip(_class_means(probas), _EPS, None)
         priors /= priors.sum()
         right = np.bincount(
-            enc.worker, weights=probas[enc.label, enc.task], minlength=enc.n_workers
+            enc.worker, weights=np.take(probas, class_task), minlength=enc.n_workers
         )
-        total = np.bincount(enc.worker, minlength=enc.n_workers).astype(np.float64)
         alpha = self.smoothing
         skills = (right + k * alpha) / np.maximum(total + k * k * alpha, _EPS)
         return priors, np.clip(skills, _EPS, 1.0 - _EPS)

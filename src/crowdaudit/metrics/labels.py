@@ -44,6 +44,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from crowdaudit.metrics._confusion import take_cells
 from crowdaudit.metrics._encoding import EncodedAnswers, FloatArray
 from crowdaudit.metrics.calibration import Calibrated, calibrate_posteriors, leave_out_rows
 from crowdaudit.metrics.estimators import DawidSkene, MajorityVote, OneCoinDawidSkene
@@ -96,7 +97,7 @@ def _one_coin_hidden(
 ) -> FloatArray:
     """Leave-one-out rows of a one-coin model: the worker's accuracy without answer ``n``."""
     k = enc.n_classes
-    q_own = probas[enc.task, enc.label]
+    q_own = take_cells(probas, enc.task, enc.label)
     right = skills_right[enc.worker] - q_own + k * alpha
     total = totals[enc.worker] - 1.0 + k * k * alpha
     skill = np.clip(right / np.maximum(total, 1e-12), 1e-10, 1.0 - 1e-10)
@@ -107,7 +108,9 @@ def _one_coin_hidden(
 
 def _one_coin_candidate(enc: EncodedAnswers, model: OneCoinDawidSkene) -> Calibrated:
     right = np.bincount(
-        enc.worker, weights=model.probas_[enc.task, enc.label], minlength=enc.n_workers
+        enc.worker,
+        weights=take_cells(model.probas_, enc.task, enc.label),
+        minlength=enc.n_workers,
     ).astype(np.float64)
     totals = np.bincount(enc.worker, minlength=enc.n_workers).astype(np.float64)
     hidden = _one_coin_hidden(enc, right, totals, model.probas_, model.smoothing)
@@ -232,7 +235,7 @@ def estimate_label_accuracy(
     own = [float(_probability_of_recommended(choice, m).mean()) for m in MODELS]
     cal = choice.calibrated[choice.best]
     estimate = float(probability.mean())
-    answers_right = float(cal.probas[enc.task, enc.label].mean())
+    answers_right = float(take_cells(cal.probas, enc.task, enc.label).mean())
     low = min(min(own) - (cal.accuracy - cal.accuracy_low), answers_right, estimate)
     high = max(max(own) + (cal.accuracy_high - cal.accuracy), estimate)
     return LabelEstimate(accuracy=estimate, low=max(0.0, low), high=min(1.0, high))
