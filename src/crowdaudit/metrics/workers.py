@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from typing import cast
 
+import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 
 from crowdaudit.metrics.intervals import wilson_interval
 from crowdaudit.schema import COL, SEED_KEYS, WORKERS, SeedFigures
 from crowdaudit.tasks.base import TaskType, compute_peer_similarity, compute_similarity
+
+IntArray = NDArray[np.int64]
 
 __all__ = [
     "compute_loo_agreement",
@@ -74,22 +78,44 @@ def compute_loo_agreement(answers: pl.DataFrame) -> pl.Series:
     Example: answers A, A, B on one task give True, True, False; A, B gives False, False.
     """
     coded = _coded(answers, [COL.JOB, COL.TASK, COL.LABEL])
-    group = [COL.JOB, COL.TASK]
-    c, top = pl.col("_c"), pl.col("_top")
-    counted = coded.with_columns(
-        pl.len().over(group).alias("_n"), pl.len().over([*group, COL.LABEL]).alias("_c")
-    )
-    counted = counted.with_columns(c.max().over(group).alias("_top"))
-    counted = counted.with_columns(
-        pl.when(c < top).then(c).otherwise(0).max().over(group).alias("_second"),
-        (c == top).sum().over(group).alias("_rows_top"),
-    )
+    if coded.height == 0:
+        return pl.Series(COL.LOO_AGREEMENT, [], dtype=pl.Boolean)
+    job, task, label = (_filled_codes(coded.get_column(name)) for name in coded.columns)
+    group = _dense(job * int(task.max() + 1) + task)
+    # Cells are (task, label) pairs numbered in key order, so each task's cells are contiguous.
+    cell = _dense(group * int(label.max() + 1) + label)
+    count = np.bincount(cell)
+    of_cell = np.empty(count.size, dtype=np.int64)
+    of_cell[cell] = group
+    starts = np.flatnonzero(np.r_[True, of_cell[1:] != of_cell[:-1]])
+    top = np.maximum.reduceat(count, starts)
+    second = np.maximum.reduceat(np.where(count < top[of_cell], count, 0), starts)
     # Each label of count c fills c rows, so the top count is unique when c == top fills c rows.
-    own = pl.when(pl.col(COL.LABEL).is_not_null()).then(c)
-    agrees = (own == top) & (pl.col("_rows_top") == top) & (own - 1 > pl.col("_second"))
-    return counted.select(
-        pl.when(pl.col("_n") >= 2).then(agrees).alias(COL.LOO_AGREEMENT)
-    ).to_series()
+    rows_top = np.add.reduceat(np.where(count == top[of_cell], count, 0), starts)
+    c, top_row = count[cell], top[group]
+    unique_top = rows_top[group] == top_row
+    agrees = (c == top_row) & unique_top & (c - 1 > second[group])
+    missing = coded.get_column(COL.LABEL).is_null().to_numpy()
+    # A missing label's own answer is false when the top count is shared, else unknown.
+    unknown = (np.bincount(group)[group] < 2) | (missing & unique_top)
+    result = pl.Series(COL.LOO_AGREEMENT, agrees & ~missing, dtype=pl.Boolean)
+    return result.scatter(np.flatnonzero(unknown), None)
+
+
+def _filled_codes(codes: pl.Series) -> IntArray:
+    """The codes as int64, a null as one more code of its own (as a group-by keys it)."""
+    top = codes.max()
+    filled = codes.fill_null(0 if top is None else cast(int, top) + 1)
+    return filled.to_numpy().astype(np.int64)
+
+
+def _dense(keys: IntArray) -> IntArray:
+    """Consecutive codes ``0..n-1`` for the distinct ``keys``, in key order."""
+    if int(keys.max()) < 1 << 22:  # a small range: count, no sort
+        present = np.bincount(keys) > 0
+        return (np.cumsum(present) - 1)[keys]
+    codes: IntArray = np.unique(keys, return_inverse=True)[1].reshape(-1)
+    return codes
 
 
 def _share(hits: str, total: str) -> pl.Expr:
