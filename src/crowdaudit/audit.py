@@ -165,16 +165,22 @@ def _count_unused_gold(gold: Gold | None, jobs: Sequence[Job]) -> int:
     if gold is None:
         return 0
     tasks = pl.concat([job.responses.select(COL.TASK) for job in jobs]).unique()
-    sources = pl.concat(
-        [job.sources.join(job.responses.select(COL.TASK).unique(), on=COL.TASK) for job in jobs]
-    )
     used = gold.by_task.join(tasks, on=COL.TASK, how="semi").height
-    used += gold.by_source.join(sources, on=SOURCE, how="semi").height
+    if gold.by_source.height:
+        sources = pl.concat(
+            [
+                job.sources.join(job.responses.select(COL.TASK), on=COL.TASK, how="semi")
+                for job in jobs
+            ]
+        )
+        used += gold.by_source.join(sources, on=SOURCE, how="semi").height
     return gold.size - used
 
 
 def _gold_accuracy_of_consolidated(answers: pl.DataFrame) -> float | None:
-    objects = answers.select(COL.JOB, COL.TASK, COL.CONSOLIDATED, COL.GOLD).unique()
+    # Only rows with both labels count: keeping those first leaves fewer rows to deduplicate.
+    scored = answers.filter(pl.col(COL.CONSOLIDATED).is_not_null() & pl.col(COL.GOLD).is_not_null())
+    objects = scored.select(COL.JOB, COL.TASK, COL.CONSOLIDATED, COL.GOLD).unique()
     return compute_label_accuracy(objects, label=COL.CONSOLIDATED)
 
 

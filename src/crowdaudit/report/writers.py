@@ -72,7 +72,9 @@ def render_table(table: pl.DataFrame, format: str) -> bytes:
         return parquet.getvalue()
     text = with_iso_datetimes(table)
     if format == "csv":
-        return neutralise_formulas(text).write_csv().encode()
+        csv = io.BytesIO()  # the bytes polars writes, without a round trip through str
+        neutralise_formulas(text).write_csv(csv)
+        return csv.getvalue()
     if format == "json":
         return render_json(text.to_dicts())
     raise ValueError(f"unknown table format {format!r}; expected one of {', '.join(TABLE_FORMATS)}")
