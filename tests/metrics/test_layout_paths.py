@@ -21,6 +21,7 @@ from crowdaudit.metrics._confusion import (
     column_sum,
     row_max,
     row_sum,
+    stable_order,
     take_cells,
 )
 from crowdaudit.metrics._encoding import EncodedAnswers, encode_answers
@@ -243,3 +244,9 @@ def test_latest_answers_without_repeats_are_in_submission_order() -> None:
     assert latest_answers(in_order) is in_order
     repeated = pl.concat([answers, answers.head(1).with_columns(submitted_at=pl.lit(at(1)))])
     assert latest_answers(repeated).get_column("task").to_list() == ["t2", "t5", "t3", "t1", "t4"]
+
+
+@pytest.mark.parametrize("n_codes", [1, 300, 1 << 16, (1 << 16) + 1, 3_000_000])
+def test_stable_order_is_numpys_stable_argsort(n_codes: int) -> None:
+    codes = np.random.default_rng(n_codes).integers(0, n_codes, 100_000)
+    assert np.array_equal(stable_order(codes, n_codes), np.argsort(codes, kind="stable"))

@@ -37,6 +37,7 @@ __all__ = [
     "row_max",
     "row_slices",
     "row_sum",
+    "stable_order",
     "take_cells",
 ]
 
@@ -126,6 +127,23 @@ def _by_columns(values: FloatArray, op: np.ufunc, most: int) -> FloatArray:
     return out
 
 
+def stable_order(codes: IntArray, n_codes: int) -> IntArray:
+    """``np.argsort(codes, kind="stable")`` for codes in ``[0, n_codes)``.
+
+    A stable order is unique, so this is the same permutation; numpy sorts 16-bit keys by radix,
+    many times faster, so codes that fit in 32 bits are sorted by their low half, then stably by
+    their high half (a two-pass radix sort).
+    """
+    if n_codes <= 1 << 16:
+        order: IntArray = np.argsort(codes.astype(np.uint16), kind="stable")
+        return order
+    if n_codes > 1 << 32:
+        return np.argsort(codes, kind="stable")
+    low = np.argsort((codes & 0xFFFF).astype(np.uint16), kind="stable")
+    high = np.argsort((codes[low] >> 16).astype(np.uint16), kind="stable")
+    return low[high]
+
+
 class Pairs:
     """The (worker, answered class) pairs of a set of answers, sorted by worker then class.
 
@@ -154,11 +172,8 @@ class Pairs:
         self.worker: IntArray = self.keys // k
         self.label: IntArray = self.keys % k
         # Answers grouped by pair (stable: within a pair, in the order given), so that each
-        # pair's counts are one contiguous sum. A stable order is unique, and numpy sorts
-        # 16-bit codes by radix, many times faster.
-        small = self.of_answer.astype(np.uint16) if self.n_pairs < 1 << 16 else self.of_answer
-        order = np.argsort(small, kind="stable")
-        del small
+        # pair's counts are one contiguous sum.
+        order = stable_order(self.of_answer, self.n_pairs)
         self._task_by_pair: IntArray = task[order]
         per_pair = np.bincount(self.of_answer, minlength=self.n_pairs)
         self._starts: IntArray = np.concatenate(([0], np.cumsum(per_pair))).astype(np.int64)
@@ -207,7 +222,8 @@ class Pairs:
             if self.n_pairs:
                 columns = np.ascontiguousarray(probas.T)
                 for c in range(self.k):
-                    out[:, c] = np.add.reduceat(columns[c][self._task_by_pair], self._starts[:-1])
+                    gathered = np.take(columns[c], self._task_by_pair)
+                    out[:, c] = np.add.reduceat(gathered, self._starts[:-1])
             return out
         probas = np.ascontiguousarray(probas)
         step = max(1, BLOCK_CELLS // max(self.k, 1))

@@ -42,6 +42,7 @@ from crowdaudit.metrics._confusion import (
     SparseConfusion,
     column_max,
     column_sum,
+    stable_order,
 )
 from crowdaudit.metrics._encoding import EncodedAnswers, FloatArray, IntArray, encode_answers
 from crowdaudit.schema import COL
@@ -230,7 +231,7 @@ class _Cells:
         logs = np.log(confusion.at_pairs(np.arange(n_pairs, dtype=np.int64))).T.copy()
         out = np.empty((k, self.per_task.shape[0]), dtype=np.float64)
         for c in range(k):
-            out[c] = np.add.reduceat(logs[c][self.pair], self.starts)
+            out[c] = np.add.reduceat(np.take(logs[c], self.pair), self.starts)
         return out
 
 
@@ -348,7 +349,7 @@ class DawidSkene(_ExpectationMaximisation):
         # sums each task's contiguous block with reduceat, and the M-step scatters the task
         # posteriors over their answers. Both go class by class or task block by task block, so
         # no (answers x K) array of cell indices is ever held.
-        order = np.argsort(enc.task, kind="stable")
+        order = stable_order(enc.task, enc.n_tasks)
         per_task = np.bincount(enc.task, minlength=enc.n_tasks)
         starts = np.concatenate(([0], np.cumsum(per_task)[:-1])).astype(np.int64)
         task = np.repeat(np.arange(enc.n_tasks, dtype=np.int64), per_task)
