@@ -123,20 +123,20 @@ def test_the_headline_leads_with_gold_and_says_the_estimate_is_estimated() -> No
 def test_terminal_report_notebook_and_repr_show_the_same_headline(gold: bool) -> None:
     summary = _GOLD_JOB if gold else _no_gold(_GOLD_JOB)
     expected = _GOLD_HEADLINE if gold else _NO_GOLD_HEADLINE
-    summary_line = render_summary_line({"n_jobs": 1, **summary})  # type: ignore[typeddict-item]
+    summary_line = render_summary_line({"n_jobs": 1, **summary})
     assert expected in summary_line
     assert "100" not in summary_line
     workers = small_workers(gold=gold)
-    page = render_report(workers, summary, SMALL_RESPONSES, title="t")  # type: ignore[arg-type]
+    page = render_report(workers, summary, SMALL_RESPONSES, title="t")
     found = re.search(r'<p class="headline" id="headline">(.*?)</p>', page)
     assert found is not None
     assert unescape(found.group(1)) == expected
     # In the page header, before the list of workers to check.
     assert page.index('id="headline"') < page.index("</header>") < page.index("check-heading")
-    notebook = render_summary_html(workers, summary)  # type: ignore[arg-type]
+    notebook = render_summary_html(workers, summary)
     assert f'<p class="headline" id="headline">{expected}</p>' in unescape(notebook)
     assert notebook.index("headline") < notebook.index("check-heading")
-    assert render_repr("t", summary, workers).splitlines()[1] == f"  {expected}"  # type: ignore[arg-type]
+    assert render_repr("t", summary, workers).splitlines()[1] == f"  {expected}"
 
 
 # ---- skill first without gold -------------------------------------------------------------------
@@ -146,7 +146,7 @@ def test_the_report_table_leads_with_gold_when_there_is_gold() -> None:
     columns = [
         c["name"]
         for c in build_payload(small_workers(gold=True), SMALL_RESPONSES, title="t")["columns"]
-    ]  # type: ignore[union-attr,index]
+    ]
     assert columns[:8] == [
         COL.JOB,
         COL.WORKER,
@@ -162,7 +162,7 @@ def test_the_report_table_leads_with_gold_when_there_is_gold() -> None:
 
 def test_without_gold_skill_leads_and_the_empty_gold_columns_are_gone() -> None:
     payload = build_payload(small_workers(gold=False), SMALL_RESPONSES, title="t")
-    columns = [c["name"] for c in payload["columns"]]  # type: ignore[union-attr,index]
+    columns = [c["name"] for c in payload["columns"]]
     assert columns == [
         COL.JOB,
         COL.WORKER,
@@ -178,7 +178,7 @@ def test_without_gold_skill_leads_and_the_empty_gold_columns_are_gone() -> None:
         COL.VERDICT_REASON,
         COL.MEDIAN_SECONDS,
     ]
-    assert payload["scatter"]["y"] == COL.SKILL  # type: ignore[index]
+    assert payload["scatter"]["y"] == COL.SKILL
 
 
 def _headers(html: str) -> list[str]:
@@ -222,6 +222,11 @@ def test_how_to_read_uses_the_jobs_answers_per_object() -> None:
     assert "about 2.3 answers" in how_to_read({"n_objects": 3, "n_answers": 7})
     assert "When the other workers split evenly, that counts" in how_to_read({})
     assert "On this job" not in how_to_read({})
+
+
+def test_how_to_read_explains_gold_only_with_gold() -> None:
+    assert "Accuracy on gold" in how_to_read({"n_gold_objects": 302})
+    assert "Accuracy on gold" not in how_to_read({"n_gold_objects": 0})
 
 
 def test_how_to_read_lists_every_flag_and_the_trusted_rule() -> None:

@@ -49,6 +49,12 @@ def how_to_read(summary: Mapping[str, object]) -> str:
         if per_object is not None
         else "When the other workers split evenly"
     )
+    gold = (
+        "<li><b>Accuracy on gold</b>: the share of answers equal to the gold label, with a 95% "
+        "range.</li>"
+        if summary.get("n_gold_objects")
+        else ""
+    )
     flags = "".join(
         f"<li><i>{escape(words(f'flag_{name}'))}</i>: {escape(describe(f'flag_{name}'))}</li>"
         for name in FLAG_NAMES
@@ -63,9 +69,9 @@ answers are worse than the rest of the job's, for the reason given; <i>trusted</
 means nothing stands out; <i>not enough data</i> means too few answers to tell (fewer than
 {_MIN.min_skill_answers}, or a job with too few workers or shared objects).</li>
 <li><b>Skill</b> (<code>skill</code>): the estimated share of a worker's answers that are right,
-from a model of all workers' answers together, with a 90% range; it needs no gold.</li>
-<li><b>Accuracy on gold</b>: the share of answers equal to the gold label, with a 95% range.</li>
-<li><b>Agreement with the other workers</b>: how often a worker's answer equals the majority of
+from a model of all workers' answers together, with a 90% range; it needs no gold. The reasons
+write it from 0 to 1: a skill of 0.82 is 82%.</li>
+{gold}<li><b>Agreement with the other workers</b>: how often a worker's answer equals the majority of
 the <em>other</em> workers on the same object. {tie}, that counts as a disagreement, so good
 workers can score well below 100%: compare a worker with the job's median, not with 100%.</li>
 <li><b>Spam score</b>: how close a worker's answers are to answering at random or always the same
