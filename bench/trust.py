@@ -29,8 +29,10 @@ their accuracy on gold. Halves that agree as often as (or more than) predicted w
 accurate than believed make the same mistakes: no estimate from answers alone can see that.
 
 A third, ``review order``, says what any order could reach: ``ceiling`` is the share of the wrong
-labels a perfect order would put in the first 10 %, and ``agreed`` the share of the wrong labels that
-all four models give, where no disagreement among the models can mark them.
+labels a perfect order would put in the first 10 %, and ``agreed`` the share of the wrong labels
+that all four models give, where no disagreement among the models can mark them. A fourth puts
+every set's objects together by their ``label_probability`` and says how often their labels are
+right on gold.
 
 Then the planted workers of a synthetic job, gal-toy's verdicts, and the speed row: the whole
 audit of D_Product against crowd-kit's ``DawidSkene`` alone. Not part of the test suite.
@@ -39,6 +41,7 @@ audit of D_Product against crowd-kit's ``DawidSkene`` alone. Not part of the tes
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
@@ -75,6 +78,7 @@ class Row:
     model: str
     split: tuple[float, float, float, float]
     reach: tuple[int, float, float]
+    scored: tuple[np.ndarray, np.ndarray]
     checked: int = 0
     bad_checks: int = 0
 
@@ -217,10 +221,37 @@ def _evaluate(name: str, answers: pl.DataFrame, gold: pl.DataFrame, cache: Path 
         review=(sum(t in head for t in wrong) / len(wrong)) if wrong else float("nan"),
         model=summary["recommended_model"],
         split=_split_halves(answers, gold, report),
+        scored=_scored(report.items, gold),
         reach=(len(wrong), min(1.0, n_head / len(wrong)) if wrong else 1.0, _agreed(report, wrong)),
         checked=checked.height,
         bad_checks=checked_above.height,
     )
+
+
+def _scored(items: pl.DataFrame, gold: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``label_probability`` of each object with gold, and whether its label is right."""
+    joined = items.join(gold.rename({"label": "_gold"}), on="task", how="inner")
+    right = (joined["label"] == joined["_gold"]).to_numpy()
+    return joined["label_probability"].to_numpy(), right
+
+
+RELIABILITY_BINS = (0.0, 0.7, 0.9, 0.99, 0.999, 1.0)
+
+
+def _print_reliability(rows: list[Row]) -> None:
+    """How often labels are right, by their ``label_probability``, over all the sets' objects."""
+    probability = np.concatenate([r.scored[0] for r in rows])
+    right = np.concatenate([r.scored[1] for r in rows])
+    print("\nlabel_probability against gold, all sets' objects together")
+    print(f"{'probability':<16} {'objects':>8} {'mean':>6} {'right':>6}")
+    for low, high in itertools.pairwise(RELIABILITY_BINS):
+        chosen = (probability >= low) & ((probability < high) | (high == 1.0))
+        if chosen.any():
+            span = f"[{low:g}, {high:g}{']' if high == 1.0 else ')'}"
+            print(
+                f"{span:<16} {int(chosen.sum()):>8,} {probability[chosen].mean():>6.3f} "
+                f"{right[chosen].mean():>6.3f}"
+            )
 
 
 def _agreed(report: Any, wrong: list[str]) -> float:
@@ -493,6 +524,7 @@ def main() -> None:
     _print_goals(rows)
     _print_split(rows)
     _print_reach(rows)
+    _print_reliability(rows)
     _print_planted(args.datasets)
     _print_speed(args.datasets)
     _print_memory()
