@@ -54,7 +54,7 @@ import numpy as np
 import polars as pl
 from scipy.stats import spearmanr
 
-from crowdaudit.metrics.skill import compute_skill
+from crowdaudit.metrics.skill import MODEL_AGREEMENT_CAUTION, compute_skill
 
 DEFAULT_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
@@ -79,6 +79,7 @@ class Row:
     split: tuple[float, float, float, float]
     reach: tuple[int, float, float]
     scored: tuple[np.ndarray, np.ndarray]
+    model_agreement: float | None
     checked: int = 0
     bad_checks: int = 0
 
@@ -222,6 +223,7 @@ def _evaluate(name: str, answers: pl.DataFrame, gold: pl.DataFrame, cache: Path 
         model=summary["recommended_model"],
         split=_split_halves(answers, gold, report),
         scored=_scored(report.items, gold),
+        model_agreement=summary["skill_model_agreement"],
         reach=(len(wrong), min(1.0, n_head / len(wrong)) if wrong else 1.0, _agreed(report, wrong)),
         checked=checked.height,
         bad_checks=checked_above.height,
@@ -362,6 +364,12 @@ def _print_goals(rows: list[Row]) -> None:
     print(f"  calibration: within 3 points on {close} of {len(rows)}; inside on {inside}")
     print(f"  labels: >= max(MV, ckDS) - 1 point on {labels_ok} of {len(rows)}")
     print(f"  review: first 10 % holds >= 40 % of wrong labels on {review_ok} of {len(rows)}")
+    agreement = [(r.name, r.model_agreement) for r in rows]
+    print(
+        "  skill_model_agreement (the front ends warn below "
+        f"{MODEL_AGREEMENT_CAUTION}): "
+        + ", ".join(f"{name} {'-' if a is None else f'{a:.2f}'}" for name, a in agreement)
+    )
 
 
 def _synthetic(seed: int = 7) -> pl.DataFrame:
