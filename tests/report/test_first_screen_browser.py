@@ -73,7 +73,7 @@ def _to_check(report: Path) -> list[str]:
     return workers.filter(pl.col("verdict") == "check").get_column("worker").to_list()
 
 
-@pytest.mark.parametrize("name", ["demo", "planted"])
+@pytest.mark.parametrize("name", ["demo", "nogold", "planted"])
 def test_first_screen_says_who_to_check_and_why(
     chromium: Any, reports: dict[str, Path], name: str
 ) -> None:
@@ -103,7 +103,7 @@ def test_first_screen_says_who_to_check_and_why(
         page.context.close()
 
 
-@pytest.mark.parametrize("name", ["demo", "planted"])
+@pytest.mark.parametrize("name", ["demo", "nogold", "planted"])
 def test_no_raw_key_is_visible_anywhere(chromium: Any, reports: dict[str, Path], name: str) -> None:
     state = open_report(chromium, reports[name])
     page = state.page
@@ -132,7 +132,7 @@ def test_time_chart_puts_workers_to_check_first(chromium: Any, reports: dict[str
         page.context.close()
 
 
-@pytest.mark.parametrize("name", ["demo", "planted"])
+@pytest.mark.parametrize("name", ["demo", "nogold", "planted"])
 def test_layout_fits_a_phone(chromium: Any, reports: dict[str, Path], name: str) -> None:
     context = chromium.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
