@@ -52,14 +52,14 @@ def test_each_flag_on_its_evidence() -> None:
     # of 0.9, 0.45, 0.1, 0.85 (0.65), but neither below one half nor confirmed by the skill
     # interval (0.5-0.72 reaches the median 0.7): the check comes from the same answer on all 40.
     assert judged.verdict_reason[1] == (
-        "answered 'yes' on all 40 objects; the job's labels of those objects are 'yes' on 45 % "
-        "(all 40 alike by chance: 0.0 %)"
+        "answered 'yes' on all 40 objects; the recommended labels of those objects are 'yes' on "
+        "45 % (all 40 alike by chance: 0.0 %)"
     )
     assert judged.flag_reason[2] == (
-        "skill 0.10 (90 % interval 0.04-0.20) on 40 answers, all below 0.50, yet the answers "
-        "follow the true class (spam score 0.20): classes swapped; skill 0.10 (90 % interval "
-        "0.04-0.20) on 40 answers, all below 0.60, halfway between chance (0.50) and the job's "
-        "median skill (0.70)"
+        "skill 0.10 (90 % interval 0.04-0.20) on 40 answers, all below 0.50: most answers wrong, "
+        "and wrong consistently (spam score 0.20, at most 0.50; random answers score near 1); "
+        "skill 0.10 (90 % interval 0.04-0.20) on 40 answers, all below 0.60, halfway between "
+        "chance (0.50) and the job's median skill (0.70)"
     )
     assert judged.verdict_reason[4] == "3 answers; at least 5 are needed"
 
@@ -70,7 +70,7 @@ def test_same_answer_needs_the_interval_below_the_median() -> None:
     assert judged.flags["same_answer"] is not None
     assert judged.flags["same_answer"].tolist() == [False, True, False, False, False]
     assert judged.flag_reason[1] == (
-        "answered 'yes' on 40 of 40 objects (100 %); the job's labels of those objects are "
+        "answered 'yes' on 40 of 40 objects (100 %); the recommended labels of those objects are "
         "'yes' on 45 %"
     )
     # Not flagged when the estimated labels of the same objects are also nearly all "yes".
@@ -164,7 +164,7 @@ def test_low_agreement_accuses_only_when_confirmed() -> None:
     assert judged.verdict == ["ok", "ok", "ok", "ok", "ok", "check"]
     assert judged.verdict_reason[5] == (
         "agreed with the other workers' majority on 12 of 40 objects, well below the job's "
-        "median (90 %)"
+        "median agreement (90 %)"
     )
     # The skill interval of 4 below the median skill 0.9 confirms it.
     skill_high = np.array([0.95, 0.95, 0.95, 0.95, 0.85, 0.95])
@@ -172,8 +172,8 @@ def test_low_agreement_accuses_only_when_confirmed() -> None:
     assert confirmed.verdict[4] == "check"
     assert confirmed.verdict_reason[4] == (
         "agreed with the other workers' majority on 24 of 40 objects, well below the job's "
-        "median (90 %); skill 0.80 (90 % interval 0.80-0.85) on 40 answers, below the job's "
-        "median 0.90"
+        "median agreement (90 %); skill 0.80 (90 % interval 0.80-0.85) on 40 answers, below the "
+        "job's median skill 0.90"
     )
 
 
@@ -190,7 +190,7 @@ def test_gold_decides_over_skill_when_the_worker_has_gold() -> None:
     judged = judge_workers(ev, FlagThresholds())
     assert judged.verdict[4] == "check"
     assert judged.verdict_reason[4].endswith(
-        "; right on 18 of 30 gold objects, below the job's median (90 %)"
+        "; right on 18 of 30 gold objects (60 %), below the job's median gold accuracy (90 %)"
     )
     # Fewer than 5 gold answers: the skill interval decides again.
     few = np.array([30.0, 30.0, 30.0, 30.0, 4.0, 30.0])
@@ -243,6 +243,6 @@ def test_the_same_label_everywhere_must_be_unlikely_by_chance() -> None:
     assert judged(0.8)[0] == "ok"
     assert judged(0.75) == (
         "check",
-        "answered 'yes' on all 12 objects; the job's labels of those objects are 'yes' on 75 % "
-        "(all 12 alike by chance: 3.2 %)",
+        "answered 'yes' on all 12 objects; the recommended labels of those objects are 'yes' on "
+        "75 % (all 12 alike by chance: 3.2 %)",
     )
