@@ -305,7 +305,7 @@ def test_inverted_needs_answers_that_depend_on_the_true_class() -> None:
         (0.9104, 0.9130, 3),  # 0.91 and 0.91
         (0.8996, 0.9, 4),  # 0.90 and 0.90, 0.900 and 0.900
         (0.5, 0.5, 4),
-        (0.915, 0.905, 2),  # 0.92 (or 0.91 in binary) against 0.91 (or 0.90)
+        (0.915, 0.905, 2),  # 0.92 against 0.91
     ],
 )
 def test_compared_numbers_get_the_decimals_that_tell_them_apart(
