@@ -386,12 +386,13 @@ def _verdict(
         return "check", reason
     check, unconfirmed = _disagreement(ev, t, w, job)
     check = check or _same_label(ev, w)
-    if guard is None and check:
-        return "check", check
-    if guard:
-        overruled: str | None = f"the answers alone would raise {', '.join(guard)}"
+    if guard is None:
+        if check:
+            return "check", check
+        overruled = unconfirmed
     else:
-        overruled = (check if guard is not None else None) or unconfirmed
+        overruled = f"the answers alone would raise {', '.join(guard)}" if guard else check
+        overruled = overruled or unconfirmed
     gold = ""
     if overruled and job.gold is not None:
         gold = _gold_decided(ev, w, overruled, job.gold, guard is not None)
