@@ -99,6 +99,16 @@ def test_gold_above_the_median_is_never_flagged() -> None:
     assert judged.flags["inverted"].tolist() == [False] * 5
     assert judged.flag_reason[2] is None
     assert judged.verdict[2] == "ok"
+    # The reason names what gold overruled (median gold accuracy 0.9, 0.5, 1.0, 0.5: 0.7).
+    assert judged.verdict_reason[2] == (
+        "skill 0.10 (90 % interval 0.04-0.20) on 40 answers; the job's median skill is 0.70; "
+        "the answers alone would raise flag_inverted, flag_low_skill, but gold decides: right on "
+        "30 of 30 gold objects (100 %), above the job's median gold accuracy (70 %) even at the "
+        "low end of its 95 % interval, so not checked"
+    )
+    # Worker 0 is protected too (27 of 30, Wilson low 0.74) but is trusted without gold.
+    assert judged.verdict[0] == "trusted"
+    assert "gold" not in judged.verdict_reason[0]
 
 
 def test_the_median_gold_leaves_out_workers_with_few_gold_answers() -> None:
@@ -375,23 +385,10 @@ def test_gold_that_keeps_a_worker_from_check_is_named_in_the_reason() -> None:
     assert "gold" not in judged.verdict_reason[0]
 
 
-def test_the_gold_guard_names_what_it_overruled() -> None:
-    # Worker 2 would be flagged inverted and low skill; gold (30 of 30, Wilson 95 % low 0.886)
-    # is above the median gold accuracy of the four with gold (0.9, 0.5, 1.0, 0.5): 0.7.
-    gold_correct = np.array([27.0, 15.0, 30.0, 15.0, 0.0])
+def test_the_gold_guard_names_a_check_it_overruled() -> None:
+    # Worker 1 answers "yes" on all 40 objects, which alone asks for a check; but gold (30 of 30)
+    # is above the median gold accuracy of the four with gold (0.9, 1.0, 0.5, 0.5): 0.7.
     n_gold = np.array([30.0, 30.0, 30.0, 30.0, 0.0])
-    judged = judge_workers(_evidence(gold_correct=gold_correct, n_gold=n_gold), FlagThresholds())
-    assert judged.verdict[2] == "ok"
-    assert judged.verdict_reason[2] == (
-        "skill 0.10 (90 % interval 0.04-0.20) on 40 answers; the job's median skill is 0.70; "
-        "the answers alone would raise flag_inverted, flag_low_skill, but gold decides: right on "
-        "30 of 30 gold objects (100 %), above the job's median gold accuracy (70 %) even at the "
-        "low end of its 95 % interval, so not checked"
-    )
-    # Worker 0 is protected too (27 of 30, Wilson low 0.74) but was trusted without gold.
-    assert judged.verdict[0] == "trusted"
-    assert "gold" not in judged.verdict_reason[0]
-    # A check the answers alone would ask for, the same label on all 40, is named too.
     guarded = judge_workers(
         _evidence(gold_correct=np.array([27.0, 30, 15, 15, 0]), n_gold=n_gold), FlagThresholds()
     )
