@@ -35,6 +35,7 @@ SUMMARY_KEYS = {
     "estimated_label_accuracy",
     "estimated_label_accuracy_low",
     "estimated_label_accuracy_high",
+    "skill_model_agreement",
     "skill_reason",
     "median_skill",
     "pooling_strength",
@@ -109,6 +110,7 @@ def test_gal_toy_report() -> None:
     assert summary["n_flag_fast_and_disagreeing"] is None
     assert (summary["n_flag_same_answer"], summary["n_flag_inverted"]) == (0, 0)
     assert summary["n_verdict_check"] == 2
+    assert summary["skill_model_agreement"] is None  # nobody has 10 answers
 
     ds = run_crowdkit(CKDawidSkene(n_iter=100, tol=1e-5), GAL_TOY)
     one_coin = run_crowdkit(CKOneCoin(n_iter=100, tol=1e-5), GAL_TOY)
