@@ -84,8 +84,8 @@ def test_gal_toy_report() -> None:
     }
     reasons = _by_worker(report, "verdict_reason")
     assert reasons["worker1"] == (
-        "answered 'porn' on all 5 objects; the job's labels of those objects are 'porn' on 40 % "
-        "(all 5 alike by chance: 1.0 %)"  # 0.4 ** 5
+        "answered 'porn' on all 5 objects; the recommended labels of those objects are 'porn' on "
+        "40 % (all 5 alike by chance: 1.0 %)"  # 0.4 ** 5
     )
     # By hand: on url5 the other four tie 2-2, so 4 objects are compared.
     assert str(reasons["worker5"]).startswith(
