@@ -88,7 +88,7 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
     COL.FLAG_SAME_ANSWER: (
         "same answer every time",
         f"Gave one label to at least {_T.same_answer_share:.0%} of the objects, far more often "
-        "than the estimated labels of those objects are that label.",
+        "than the recommended labels of those objects are that label.",
     ),
     COL.FLAG_INVERTED: (
         "consistently wrong",
