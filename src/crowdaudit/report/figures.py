@@ -7,7 +7,8 @@ that they are; so it gets more decimals until its digits say so ("99.99%"), at m
 
 The terminal summary, the report's page header and the notebook view show the same
 :func:`label_accuracy_parts`: gold-measured figures first, then the estimate made without gold
-with its range, always said to be estimated.
+with its range, always said to be estimated; and, below it, :func:`ranking_caution` where the
+ranking of workers depends on the model.
 """
 
 from __future__ import annotations
@@ -15,7 +16,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-__all__ = ["MAX_DECIMALS", "headline", "label_accuracy_parts", "percent", "percent_range"]
+from crowdaudit.metrics.skill import MODEL_AGREEMENT_CAUTION
+
+__all__ = [
+    "MAX_DECIMALS",
+    "headline",
+    "label_accuracy_parts",
+    "percent",
+    "percent_range",
+    "ranking_caution",
+]
 
 MAX_DECIMALS: Final = 3
 """Most decimals a percentage gets to avoid reading as 0% or 100%."""
@@ -86,3 +96,27 @@ def label_accuracy_parts(summary: Mapping[str, object]) -> list[str]:
 def headline(summary: Mapping[str, object]) -> str:
     """:func:`label_accuracy_parts` on one line (empty when there is nothing to say)."""
     return " · ".join(label_accuracy_parts(summary))
+
+
+def ranking_caution(summary: Mapping[str, object]) -> str:
+    """A warning for each job whose ``skill_model_agreement`` is below
+    :data:`~crowdaudit.metrics.skill.MODEL_AGREEMENT_CAUTION`: there, ``skill`` and one-coin
+    accuracy rank the workers differently, and which is right cannot be told without gold.
+    Empty when no job is below it."""
+    jobs = summary.get("jobs")
+    entries = [e for e in jobs if isinstance(e, Mapping)] if isinstance(jobs, list) else []
+    low = [
+        (str(entry.get("job")), agreement)
+        for entry in entries
+        if isinstance(agreement := entry.get("skill_model_agreement"), float)
+        and agreement < MODEL_AGREEMENT_CAUTION
+    ]
+    if not low:
+        return ""
+    where = "" if len(entries) == 1 else " on " + ", ".join(name for name, _ in low)
+    figures = ", ".join(f"{agreement:.2f}" for _, agreement in low)
+    return (
+        f"caution{where}: the ranking of workers depends on the model (skill and one-coin "
+        f"accuracy rank them alike only at {figures}, rank correlation); check it on a few gold "
+        "objects before acting on it"
+    )

@@ -40,7 +40,7 @@ from crowdaudit.report._html_data import build_payload, dump_json_for_html
 from crowdaudit.report._html_summary import render_summary_block, render_top_rows
 from crowdaudit.report._html_verdicts import how_to_read, render_verdicts
 from crowdaudit.report._html_worker_items import render_worker_items
-from crowdaudit.report.figures import headline
+from crowdaudit.report.figures import headline, ranking_caution
 from crowdaudit.report.history_view import render_history_section
 from crowdaudit.schema import Summary
 
@@ -84,7 +84,10 @@ def _content_security_policy(script: str, style: str) -> str:
 def _headline_html(summary: Summary) -> str:
     """The label-accuracy headline (the terminal's words), or nothing when there is none."""
     text = headline(summary)
-    return f'<p class="headline" id="headline">{escape(text)}</p>' if text else ""
+    html = f'<p class="headline" id="headline">{escape(text)}</p>' if text else ""
+    if caution := ranking_caution(summary):
+        html += f'<p class="caution" id="ranking-caution">{escape(caution)}</p>'
+    return html
 
 
 def render_report(
@@ -168,6 +171,7 @@ _NOTEBOOK_STYLE: Final = """
 .crowdaudit-summary h2 { font-size: 16px; margin: 4px 0 8px; }
 .crowdaudit-summary h3 { font-size: 13px; margin: 12px 0 4px; }
 .crowdaudit-summary .headline { font-size: 14px; font-weight: 600; margin: 2px 0 8px; }
+.crowdaudit-summary .caution { margin: 0 0 8px; color: #8a5300; }
 .crowdaudit-summary .cards { display: flex; flex-wrap: wrap; gap: 8px; }
 .crowdaudit-summary .card { border: 1px solid #dfe3ea; border-radius: 6px; padding: 6px 10px;
   min-width: 110px; }

@@ -6,7 +6,7 @@ from typing import Final
 
 import polars as pl
 
-from crowdaudit.report.figures import headline
+from crowdaudit.report.figures import headline, ranking_caution
 from crowdaudit.report.plain import printable
 from crowdaudit.report.worker_table import check_mask
 from crowdaudit.schema import COL, Summary
@@ -37,6 +37,8 @@ def render_repr(title: str, summary: Summary, workers: pl.DataFrame) -> str:
     lines = [head]
     if accuracy := headline(summary):
         lines.append(f"  {accuracy}")
+    if caution := ranking_caution(summary):
+        lines.append(f"  {printable(caution)}")
     reason = COL.VERDICT_REASON if COL.VERDICT_REASON in workers.columns else None
     for row in to_check.head(_LISTED).iter_rows(named=True):
         why = f": {printable(str(row[reason]))}" if reason and row[reason] else ""
