@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 from skill_fixtures import accurate_workers_job
 from typer.testing import CliRunner
 
@@ -46,6 +47,30 @@ def test_a_two_answer_worker_has_no_estimated_number() -> None:
         assert others[column].null_count() == 0, column
 
 
+def _kappa_job(n_compared: int) -> pl.DataFrame:
+    """Three helpers agree on every object; "probe" answers the first ``n_compared`` of them."""
+    truth = ["x", "x", "y", "y", "y", "x", "y", "x"]
+    probe = ["x", "x", "y", "y", "x"]  # wrong on the fifth object only
+    rows = [(f"t{t}", f"h{h}", label) for t, label in enumerate(truth) for h in range(3)]
+    rows += [(f"t{t}", "probe", probe[t]) for t in range(n_compared)]
+    return pl.DataFrame(rows, schema=["task", "worker", "label"], orient="row")
+
+
+def test_kappa_needs_five_compared_answers() -> None:
+    # By hand, 5 compared answers: observed agreement 4/5; probe says x 3 times and y twice, the
+    # others' majority x twice and y 3 times, so chance agreement is (3*2 + 2*3)/25 = 0.48 and
+    # kappa = (0.8 - 0.48) / (1 - 0.48) = 0.6154.
+    five = compute_skill(_kappa_job(5)).workers.filter(pl.col("worker") == "probe")
+    assert five[COL.N_KAPPA].item() == 5
+    assert five[COL.KAPPA].item() == pytest.approx(0.32 / 0.52, abs=1e-9)
+    # 4 compared answers (kappa would be 1) and 1 (kappa would be undefined or 0 whatever the
+    # answer): no number.
+    for n in (4, 1):
+        fewer = compute_skill(_kappa_job(n)).workers.filter(pl.col("worker") == "probe")
+        assert fewer[COL.N_KAPPA].item() == n
+        assert fewer[COL.KAPPA].item() is None
+
+
 def _write_tiny_job(folder: Path) -> Path:
     """Four workers answer the same 8 objects (x or y); "brief" answers two of them."""
     rows = ["task,worker,label"]
@@ -69,6 +94,7 @@ def test_workers_csv_prints_no_estimated_number_for_two_answers(tmp_path: Path) 
     brief = workers.filter(pl.col(COL.WORKER) == "brief").row(0, named=True)
     assert {c: brief[c] for c in ESTIMATED} == dict.fromkeys(ESTIMATED)
     assert brief[COL.VERDICT] == "not enough data"
+    assert brief[COL.KAPPA] is None
     assert brief["n_objects"] == 2
     # The job itself is judged: the four 8-answer workers do get numbers.
     regular = workers.filter(pl.col(COL.WORKER) != "brief")
