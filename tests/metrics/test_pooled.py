@@ -169,7 +169,7 @@ def test_a_label_swapping_worker_is_flagged_inverted() -> None:
     row = report.workers.filter(pl.col("worker") == "swapper").row(0, named=True)
     assert row["flag_inverted"] is True
     assert row["skill_high"] < 0.5
-    assert "classes swapped" in str(row["flag_reason"])
+    assert "wrong consistently" in str(row["flag_reason"])
 
 
 @settings(max_examples=30, deadline=None)

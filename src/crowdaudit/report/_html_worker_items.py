@@ -30,6 +30,7 @@ ITEMS_CAP: Final = 25
 
 _ANSWER: Final = "__answer"
 _DIFFERS: Final = "__differs"
+_POSITION: Final = "__position"
 
 
 def items_anchor(position: int) -> str:
@@ -66,25 +67,35 @@ def _item_figures(items: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     ).unique(keys)
 
 
-def _worker_answers(
-    answers: pl.DataFrame, figures: pl.DataFrame, keys: list[str], worker: str, job: object
-) -> tuple[list[dict[str, object]], int]:
-    """The worker's last answer per object joined to the item's figures, most telling first,
-    and how many objects they answered."""
-    mine = answers.filter(pl.col(COL.WORKER) == worker)
-    if COL.JOB in keys:
-        mine = mine.filter(pl.col(COL.JOB) == job)
-    mine = mine.unique([*keys, COL.WORKER], keep="last", maintain_order=True).select(
-        *keys, pl.col(COL.LABEL).cast(pl.String).alias(_ANSWER)
+def _answers_by_worker(
+    answers: pl.DataFrame, figures: pl.DataFrame, keys: list[str], chosen: pl.DataFrame
+) -> dict[int, tuple[list[dict[str, object]], int]]:
+    """For each worker of ``chosen`` (by row position): their last answer per object joined to
+    the item's figures, most telling first (at most :data:`ITEMS_CAP`), and how many objects
+    they answered. One pass over the answers for every worker, not one per worker."""
+    who = list(chosen.columns)
+    mine = (
+        answers.join(chosen.with_row_index(_POSITION), on=who, how="inner", maintain_order="left")
+        .unique([*keys, COL.WORKER], keep="last", maintain_order=True)
+        .select(_POSITION, *keys, pl.col(COL.LABEL).cast(pl.String).alias(_ANSWER))
     )
     joined = (
-        mine.join(figures, on=keys, how="left")
+        mine.join(figures, on=keys, how="left", maintain_order="left")
         .with_columns(
             (pl.col(_ANSWER) != pl.col(COL.LABEL).cast(pl.String)).fill_null(False).alias(_DIFFERS)
         )
-        .sort([_DIFFERS, COL.LABEL_PROBABILITY], descending=[True, False], nulls_last=True)
+        .sort(
+            [_POSITION, _DIFFERS, COL.LABEL_PROBABILITY],
+            descending=[False, True, False],
+            nulls_last=True,
+            maintain_order=True,
+        )
     )
-    return joined.head(ITEMS_CAP).to_dicts(), joined.height
+    counts = dict(joined.group_by(_POSITION).len().iter_rows())
+    shown: dict[int, list[dict[str, object]]] = {}
+    for item in joined.group_by(_POSITION, maintain_order=True).head(ITEMS_CAP).to_dicts():
+        shown.setdefault(int(item.pop(_POSITION)), []).append(item)
+    return {position: (shown[position], counts[position]) for position in shown}
 
 
 def _block(position: int, row: Mapping[str, object], shown: list[dict[str, object]], n: int) -> str:
@@ -127,14 +138,15 @@ def render_worker_items(
         keys = [COL.JOB, COL.TASK]
     if COL.LABEL not in items.columns or COL.TASK not in items.columns:
         return ""
-    rows = workers.filter(check_mask(workers)).head(max_workers).to_dicts()
-    if not rows:
+    checked = workers.filter(check_mask(workers)).head(max_workers)
+    if checked.is_empty():
         return ""
-    figures = _item_figures(items, keys)
-    blocks = []
-    for position, row in enumerate(rows):
-        shown, n = _worker_answers(answers, figures, keys, str(row[COL.WORKER]), row.get(COL.JOB))
-        blocks.append(_block(position, row, shown, n))
+    who = [COL.WORKER, COL.JOB] if COL.JOB in keys else [COL.WORKER]
+    found = _answers_by_worker(answers, _item_figures(items, keys), keys, checked.select(who))
+    blocks = [
+        _block(position, row, *found.get(position, ([], 0)))
+        for position, row in enumerate(checked.to_dicts())
+    ]
     return (
         '<section id="worker-items"><h2>Items of the workers to check</h2>'
         f'<p class="note">Up to {ITEMS_CAP} items per worker: the answers that differ from the '
