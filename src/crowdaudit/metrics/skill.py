@@ -19,7 +19,8 @@ column                         dtype    meaning
 ``ds_accuracy``                Float64  the same under plain Dawid-Skene (smoothed toward uniform)
 ``one_coin_accuracy``          Float64  the worker's accuracy under one-coin Dawid-Skene
 ``kappa``                      Float64  Cohen's kappa against the leave-one-out majority; null
-                                        when undefined
+                                        when undefined or on fewer than ``min_skill_answers``
+                                        compared answers
 ``n_kappa``                    Int64    answers used for ``kappa``
 ``spam_score``                 Float64  0 informative .. 1 uninformative (:mod:`.spam`), from the
                                         Dawid-Skene confusion matrix
@@ -536,6 +537,9 @@ def compute_skill(
     *skill, skill_strength = compute_skill_interval(enc, choice.calibrated["pooled"].probas)
     spam = compute_spam_score(fits.ds.confusion_columns_, fits.ds.priors_)
     kappa, n_kappa = compute_loo_kappa(enc)
+    # A kappa on 1 compared answer is undefined or 0 whatever the answer; below the floor of the
+    # skill numbers it is noise, so it is neither shown nor used by the flags.
+    kappa = np.where(n_kappa >= thresholds.min_skill_answers, kappa, np.nan)
     ev = _evidence(enc, fits, skill, spam, kappa, gold, job_reason, label_codes)
     judged = judge_workers(ev, thresholds, lambda out: compute_loo_majority_agreement(enc, out))
     workers = _workers_frame(enc, fits, ev, judged, n_kappa, thresholds)
