@@ -29,8 +29,10 @@ their accuracy on gold. Halves that agree as often as (or more than) predicted w
 accurate than believed make the same mistakes: no estimate from answers alone can see that.
 
 A third, ``review order``, says what any order could reach: ``ceiling`` is the share of the wrong
-labels a perfect order would put in the first 10 %, and ``agreed`` the share of the wrong labels that
-all four models give, where no disagreement among the models can mark them.
+labels a perfect order would put in the first 10 %, and ``agreed`` the share of the wrong labels
+that all four models give, where no disagreement among the models can mark them. A fourth puts
+every set's objects together by their ``label_probability`` and says how often their labels are
+right on gold.
 
 Then the planted workers of a synthetic job, gal-toy's verdicts, and the speed row: the whole
 audit of D_Product against crowd-kit's ``DawidSkene`` alone. Not part of the test suite.
@@ -39,6 +41,7 @@ audit of D_Product against crowd-kit's ``DawidSkene`` alone. Not part of the tes
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
@@ -51,7 +54,7 @@ import numpy as np
 import polars as pl
 from scipy.stats import spearmanr
 
-from crowdaudit.metrics.skill import compute_skill
+from crowdaudit.metrics.skill import MODEL_AGREEMENT_CAUTION, compute_skill
 
 DEFAULT_DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
 
@@ -75,6 +78,8 @@ class Row:
     model: str
     split: tuple[float, float, float, float]
     reach: tuple[int, float, float]
+    scored: tuple[np.ndarray, np.ndarray]
+    model_agreement: float | None
     checked: int = 0
     bad_checks: int = 0
 
@@ -217,10 +222,38 @@ def _evaluate(name: str, answers: pl.DataFrame, gold: pl.DataFrame, cache: Path 
         review=(sum(t in head for t in wrong) / len(wrong)) if wrong else float("nan"),
         model=summary["recommended_model"],
         split=_split_halves(answers, gold, report),
+        scored=_scored(report.items, gold),
+        model_agreement=summary["skill_model_agreement"],
         reach=(len(wrong), min(1.0, n_head / len(wrong)) if wrong else 1.0, _agreed(report, wrong)),
         checked=checked.height,
         bad_checks=checked_above.height,
     )
+
+
+def _scored(items: pl.DataFrame, gold: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``label_probability`` of each object with gold, and whether its label is right."""
+    joined = items.join(gold.rename({"label": "_gold"}), on="task", how="inner")
+    right = (joined["label"] == joined["_gold"]).to_numpy()
+    return joined["label_probability"].to_numpy(), right
+
+
+RELIABILITY_BINS = (0.0, 0.7, 0.9, 0.99, 0.999, 1.0)
+
+
+def _print_reliability(rows: list[Row]) -> None:
+    """How often labels are right, by their ``label_probability``, over all the sets' objects."""
+    probability = np.concatenate([r.scored[0] for r in rows])
+    right = np.concatenate([r.scored[1] for r in rows])
+    print("\nlabel_probability against gold, all sets' objects together")
+    print(f"{'probability':<16} {'objects':>8} {'mean':>6} {'right':>6}")
+    for low, high in itertools.pairwise(RELIABILITY_BINS):
+        chosen = (probability >= low) & ((probability < high) | (high == 1.0))
+        if chosen.any():
+            span = f"[{low:g}, {high:g}{']' if high == 1.0 else ')'}"
+            print(
+                f"{span:<16} {int(chosen.sum()):>8,} {probability[chosen].mean():>6.3f} "
+                f"{right[chosen].mean():>6.3f}"
+            )
 
 
 def _agreed(report: Any, wrong: list[str]) -> float:
@@ -331,6 +364,12 @@ def _print_goals(rows: list[Row]) -> None:
     print(f"  calibration: within 3 points on {close} of {len(rows)}; inside on {inside}")
     print(f"  labels: >= max(MV, ckDS) - 1 point on {labels_ok} of {len(rows)}")
     print(f"  review: first 10 % holds >= 40 % of wrong labels on {review_ok} of {len(rows)}")
+    agreement = [(r.name, r.model_agreement) for r in rows]
+    print(
+        "  skill_model_agreement (the front ends warn below "
+        f"{MODEL_AGREEMENT_CAUTION}): "
+        + ", ".join(f"{name} {'-' if a is None else f'{a:.2f}'}" for name, a in agreement)
+    )
 
 
 def _synthetic(seed: int = 7) -> pl.DataFrame:
@@ -493,6 +532,7 @@ def main() -> None:
     _print_goals(rows)
     _print_split(rows)
     _print_reach(rows)
+    _print_reliability(rows)
     _print_planted(args.datasets)
     _print_speed(args.datasets)
     _print_memory()

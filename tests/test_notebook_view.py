@@ -38,8 +38,11 @@ def test_plain_repr_is_short_and_leads_with_who_to_check(demo: crowdaudit.Audit)
         f"<Audit birds-open-images-clone: 302 objects, 1,510 answers, 97 workers, "
         f"{to_check.height} to check"
     )
+    # The bundled job has gold: the measured accuracy leads, the estimate follows in words.
+    assert lines[1].startswith("  consolidated labels 90.1% correct on gold · recommended labels ")
+    assert "· label accuracy estimated without gold " in lines[1]
     first = to_check.row(0, named=True)
-    assert lines[1] == f"  check {first['worker']}: {first['verdict_reason']}"
+    assert lines[2] == f"  check {first['worker']}: {first['verdict_reason']}"
     assert len(lines) <= 8
     assert len(text) < 1500
 
@@ -48,6 +51,7 @@ def test_html_view_leads_with_the_verdicts(demo: crowdaudit.Audit) -> None:
     page = demo._repr_html_()
     assert "<script" not in page
     check = page.index("Who to check, and why")
+    assert page.index('<p class="headline" id="headline">consolidated labels 90.1% correct') < check
     assert check < page.index("Workers</h3>")
     assert check < page.index('class="cards"')
     to_check = demo.workers.filter(pl.col("verdict") == "check").get_column("worker").to_list()

@@ -34,6 +34,7 @@ from crowdaudit.ledger import Contributions
 from crowdaudit.ledger import contributions as build_ledger
 from crowdaudit.model import Job
 from crowdaudit.options import ReadOptions
+from crowdaudit.report.figures import ranking_caution
 from crowdaudit.report.ledger_quality import has_personal_data
 from crowdaudit.report.outputs import Written, ledger_format
 from crowdaudit.report.plain import plain
@@ -125,6 +126,8 @@ def _show(result: Audit, *, view: View) -> None:
     )
     console.print(table)
     console.print(plain(render_summary_line(result.summary)), highlight=False)
+    if caution := ranking_caution(result.summary):
+        console.print(plain(caution, style="yellow"), highlight=False)
     for line in render_check_list(result.workers, width=console.width):
         console.print(line, highlight=False, soft_wrap=True)
 

@@ -503,6 +503,7 @@ class SkillFigures(TypedDict, total=False):
     one_coin_iterations: int
     one_coin_converged: bool
     skill_prior_strength: float
+    skill_model_agreement: float | None
     estimated_label_accuracy: float | None
     estimated_label_accuracy_low: float | None
     estimated_label_accuracy_high: float | None

@@ -13,6 +13,7 @@ from skill_fixtures import GAL_TOY, crowdkit_labels, run_crowdkit, small_jobs
 from crowdaudit.metrics.estimators import DawidSkene
 from crowdaudit.metrics.pooled import PooledDawidSkene
 from crowdaudit.metrics.skill import compute_skill
+from crowdaudit.metrics.verdicts import FlagThresholds
 
 
 def _job(seed: int, *, n_tasks: int = 200, k: int = 10, n_workers: int = 12) -> list[tuple]:
@@ -49,6 +50,67 @@ def test_zero_pooling_matches_crowdkit() -> None:
     assert dict(ours.labels_.iter_rows()) == theirs
 
 
+K_SHIFT = 10
+
+
+def _shifted_job(seed: int) -> tuple[list[tuple], np.ndarray]:
+    """400 tasks of true class ``t % 10``, 5 of 20 workers each; every worker answers the true
+    class k with probability 0.7 and class k + 1 (mod 10) otherwise: one shared confusion."""
+    rng = np.random.default_rng(seed)
+    truth = np.arange(400) % K_SHIFT
+    rows = []
+    for t in range(truth.size):
+        for w in rng.choice(20, 5, replace=False):
+            label = truth[t] if rng.random() < 0.7 else (truth[t] + 1) % K_SHIFT
+            rows.append((f"t{t:03d}", f"w{w:02d}", f"c{label}"))
+    return rows, truth
+
+
+def _realised_confusion(rows: list[tuple], truth: np.ndarray) -> np.ndarray:
+    """The fixture's own confusion: answers of class l on tasks of true class k, row-normalised."""
+    counts = np.zeros((K_SHIFT, K_SHIFT))
+    for task, _, label in rows:
+        counts[truth[int(task[1:])], int(label[1:])] += 1
+    return counts / counts.sum(axis=1, keepdims=True)
+
+
+def test_a_shared_confusion_is_pooled_into_a_newcomer_s_unseen_rows() -> None:
+    rows, truth = _shifted_job(7)
+    expected = _realised_confusion(rows, truth)
+    # By construction: 0.7 on the diagonal, 0.3 one class up, nothing elsewhere.
+    assert np.diag(expected) == pytest.approx(0.7, abs=0.05)
+    # A newcomer answers the first 5 tasks (classes c0..c4) right and never sees c5..c9.
+    rows += [(f"t{t:03d}", "newcomer", f"c{truth[t]}") for t in range(5)]
+    answers = _frame(rows)
+    pooled = PooledDawidSkene().fit(answers)
+    plain = DawidSkene().fit(answers)
+    assert pooled.classes_ == tuple(f"c{k}" for k in range(K_SHIFT))
+    # Twenty workers with one confusion: the evidence asks for a strong pull toward it.
+    assert pooled.pooling_ > 10.0
+    np.testing.assert_allclose(pooled.population_, expected, atol=0.03)
+    newcomer = pooled.workers_.to_list().index("newcomer")
+    unseen = slice(5, K_SHIFT)
+    # Pooled: the rows the newcomer has no answers for are the population's, off-diagonal and all.
+    np.testing.assert_allclose(pooled.confusion_[newcomer, unseen], expected[unseen], atol=0.03)
+    # Plain Dawid-Skene smooths the same rows toward uniform: 1/K in every cell.
+    np.testing.assert_allclose(plain.confusion_[newcomer, unseen], 1.0 / K_SHIFT, atol=0.01)
+
+
+def test_pooling_is_weaker_when_workers_differ() -> None:
+    # Same tasks, but half the workers are always right and half answer at random: no one row
+    # describes them all, so the fitted pull toward the population is weaker than above.
+    rng = np.random.default_rng(8)
+    truth = np.arange(400) % K_SHIFT
+    rows = []
+    for t in range(truth.size):
+        for w in rng.choice(20, 5, replace=False):
+            label = truth[t] if w < 10 else rng.integers(0, K_SHIFT)
+            rows.append((f"t{t:03d}", f"w{w:02d}", f"c{label}"))
+    alike = PooledDawidSkene().fit(_frame(_shifted_job(7)[0]))
+    unlike = PooledDawidSkene().fit(_frame(rows))
+    assert 0.0 < unlike.pooling_ < alike.pooling_ / 10
+
+
 def test_a_five_answer_perfect_worker_is_typical_not_flagged() -> None:
     rows, truth = _job(2)
     rows += [(f"t{t:03d}", "newcomer", f"c{truth[t]}") for t in range(5)]
@@ -64,6 +126,30 @@ def test_a_five_answer_perfect_worker_is_typical_not_flagged() -> None:
     assert row["skill_high"] - row["skill_low"] > 0.15
     # Plain Dawid-Skene, smoothed toward uniform, calls the same worker poor.
     assert row["ds_accuracy"] < median - 0.2
+    assert row["verdict"] != "check"
+
+
+def test_a_five_answer_perfect_worker_is_not_flagged_even_at_five_answers() -> None:
+    # The default flags need 10 answers, which alone keeps a 5-answer worker unflagged. With that
+    # floor lowered to 5, only the evidence can keep the newcomer clear: a wide interval that
+    # reaches the job's median, so no flag's condition holds across all of it.
+    rows, truth = _job(2)
+    rows += [(f"t{t:03d}", "newcomer", f"c{truth[t]}") for t in range(5)]
+    low_floor = FlagThresholds(min_answers=5, min_skill_answers=5)
+    report = compute_skill(_frame(rows), thresholds=low_floor)
+    row = report.workers.filter(pl.col("worker") == "newcomer").row(0, named=True)
+    median = report.summary["median_skill"]
+    assert isinstance(median, float)
+    assert row["skill_low"] < median < row["skill_high"]
+    flags = [c for c in report.workers.columns if c.startswith("flag_") and c != "flag_reason"]
+    assert [row[c] for c in flags if row[c] is not None] == [False] * 3
+    assert row["flag_reason"] is None
+    assert row["verdict"] in {"ok", "trusted"}
+    # Five answers are judged with these thresholds: a 5-answer worker who says c0 on objects of
+    # other classes is asked to be checked (an interval this wide accuses no one of a flag yet).
+    rows += [(f"t{t:03d}", "parrot", "c0") for t in range(10, 200) if truth[t] != 0][:5]
+    parrot = compute_skill(_frame(rows), thresholds=low_floor).workers
+    assert parrot.filter(pl.col("worker") == "parrot")["verdict"].item() == "check"
 
 
 def test_an_always_same_worker_is_flagged_with_its_reason() -> None:
@@ -83,7 +169,7 @@ def test_a_label_swapping_worker_is_flagged_inverted() -> None:
     row = report.workers.filter(pl.col("worker") == "swapper").row(0, named=True)
     assert row["flag_inverted"] is True
     assert row["skill_high"] < 0.5
-    assert "classes swapped" in str(row["flag_reason"])
+    assert "wrong consistently" in str(row["flag_reason"])
 
 
 @settings(max_examples=30, deadline=None)

@@ -35,6 +35,7 @@ SUMMARY_KEYS = {
     "estimated_label_accuracy",
     "estimated_label_accuracy_low",
     "estimated_label_accuracy_high",
+    "skill_model_agreement",
     "skill_reason",
     "median_skill",
     "pooling_strength",
@@ -83,8 +84,8 @@ def test_gal_toy_report() -> None:
     }
     reasons = _by_worker(report, "verdict_reason")
     assert reasons["worker1"] == (
-        "answered 'porn' on all 5 objects; the job's labels of those objects are 'porn' on 40 % "
-        "(all 5 alike by chance: 1.0 %)"  # 0.4 ** 5
+        "answered 'porn' on all 5 objects; the recommended labels of those objects are 'porn' on "
+        "40 % (all 5 alike by chance: 1.0 %)"  # 0.4 ** 5
     )
     # By hand: on url5 the other four tie 2-2, so 4 objects are compared.
     assert str(reasons["worker5"]).startswith(
@@ -95,9 +96,16 @@ def test_gal_toy_report() -> None:
     assert spam["worker1"] == pytest.approx(1.0, abs=0.01)
     assert spam["worker3"] == pytest.approx(0.0, abs=0.02)
     assert spam["worker5"] == pytest.approx(0.0, abs=0.02)
-    # Kappa against the leave-one-out majority, by hand (see test_reliability).
-    assert _by_worker(report, "kappa")["worker5"] == pytest.approx(-1.0)
-    assert _by_worker(report, "kappa")["worker2"] is None
+    # Kappa against the leave-one-out majority is -1 for worker5 by hand (test_reliability), but
+    # on 4 compared answers: below the 5 the skill numbers need, so the table shows none.
+    assert _by_worker(report, "n_kappa") == {
+        "worker1": 4,
+        "worker2": 2,
+        "worker3": 3,
+        "worker4": 3,
+        "worker5": 4,
+    }
+    assert set(_by_worker(report, "kappa").values()) == {None}
 
     summary = report.summary
     assert set(summary) == SUMMARY_KEYS
@@ -109,6 +117,7 @@ def test_gal_toy_report() -> None:
     assert summary["n_flag_fast_and_disagreeing"] is None
     assert (summary["n_flag_same_answer"], summary["n_flag_inverted"]) == (0, 0)
     assert summary["n_verdict_check"] == 2
+    assert summary["skill_model_agreement"] is None  # nobody has 10 answers
 
     ds = run_crowdkit(CKDawidSkene(n_iter=100, tol=1e-5), GAL_TOY)
     one_coin = run_crowdkit(CKOneCoin(n_iter=100, tol=1e-5), GAL_TOY)

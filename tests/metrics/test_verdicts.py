@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from crowdaudit.metrics.intervals import Z_95, wilson_bounds
-from crowdaudit.metrics.verdicts import FlagThresholds, WorkerEvidence, judge_workers
+from crowdaudit.metrics.verdicts import (
+    FlagThresholds,
+    WorkerEvidence,
+    _count,
+    _decimals,
+    judge_workers,
+)
 
 
 def _evidence(**overrides: object) -> WorkerEvidence:
@@ -52,14 +58,14 @@ def test_each_flag_on_its_evidence() -> None:
     # of 0.9, 0.45, 0.1, 0.85 (0.65), but neither below one half nor confirmed by the skill
     # interval (0.5-0.72 reaches the median 0.7): the check comes from the same answer on all 40.
     assert judged.verdict_reason[1] == (
-        "answered 'yes' on all 40 objects; the job's labels of those objects are 'yes' on 45 % "
-        "(all 40 alike by chance: 0.0 %)"
+        "answered 'yes' on all 40 objects; the recommended labels of those objects are 'yes' on "
+        "45 % (all 40 alike by chance: 0.0 %)"
     )
     assert judged.flag_reason[2] == (
-        "skill 0.10 (90 % interval 0.04-0.20) on 40 answers, all below 0.50, yet the answers "
-        "follow the true class (spam score 0.20): classes swapped; skill 0.10 (90 % interval "
-        "0.04-0.20) on 40 answers, all below 0.60, halfway between chance (0.50) and the job's "
-        "median skill (0.70)"
+        "skill 0.10 (90 % interval 0.04-0.20) on 40 answers, all below 0.50: most answers wrong, "
+        "and wrong consistently (spam score 0.20, at most 0.50; random answers score near 1); "
+        "skill 0.10 (90 % interval 0.04-0.20) on 40 answers, all below 0.60, halfway between "
+        "chance (0.50) and the job's median skill (0.70)"
     )
     assert judged.verdict_reason[4] == "3 answers; at least 5 are needed"
 
@@ -70,7 +76,7 @@ def test_same_answer_needs_the_interval_below_the_median() -> None:
     assert judged.flags["same_answer"] is not None
     assert judged.flags["same_answer"].tolist() == [False, True, False, False, False]
     assert judged.flag_reason[1] == (
-        "answered 'yes' on 40 of 40 objects (100 %); the job's labels of those objects are "
+        "answered 'yes' on 40 of 40 objects (100 %); the recommended labels of those objects are "
         "'yes' on 45 %"
     )
     # Not flagged when the estimated labels of the same objects are also nearly all "yes".
@@ -93,6 +99,16 @@ def test_gold_above_the_median_is_never_flagged() -> None:
     assert judged.flags["inverted"].tolist() == [False] * 5
     assert judged.flag_reason[2] is None
     assert judged.verdict[2] == "ok"
+    # The reason names what gold overruled (median gold accuracy 0.9, 0.5, 1.0, 0.5: 0.7).
+    assert judged.verdict_reason[2] == (
+        "skill 0.10 (90 % interval 0.04-0.20) on 40 answers; the job's median skill is 0.70; "
+        "the answers alone would raise flag_inverted, flag_low_skill, but gold decides: right on "
+        "30 of 30 gold objects (100 %), above the job's median gold accuracy (70 %) even at the "
+        "low end of its 95 % interval, so not checked"
+    )
+    # Worker 0 is protected too (27 of 30, Wilson low 0.74) but is trusted without gold.
+    assert judged.verdict[0] == "trusted"
+    assert "gold" not in judged.verdict_reason[0]
 
 
 def test_the_median_gold_leaves_out_workers_with_few_gold_answers() -> None:
@@ -164,7 +180,7 @@ def test_low_agreement_accuses_only_when_confirmed() -> None:
     assert judged.verdict == ["ok", "ok", "ok", "ok", "ok", "check"]
     assert judged.verdict_reason[5] == (
         "agreed with the other workers' majority on 12 of 40 objects, well below the job's "
-        "median (90 %)"
+        "median agreement (90 %)"
     )
     # The skill interval of 4 below the median skill 0.9 confirms it.
     skill_high = np.array([0.95, 0.95, 0.95, 0.95, 0.85, 0.95])
@@ -172,8 +188,8 @@ def test_low_agreement_accuses_only_when_confirmed() -> None:
     assert confirmed.verdict[4] == "check"
     assert confirmed.verdict_reason[4] == (
         "agreed with the other workers' majority on 24 of 40 objects, well below the job's "
-        "median (90 %); skill 0.80 (90 % interval 0.80-0.85) on 40 answers, below the job's "
-        "median 0.90"
+        "median agreement (90 %); skill 0.80 (90 % interval 0.80-0.85) on 40 answers, below the "
+        "job's median skill 0.90"
     )
 
 
@@ -190,7 +206,7 @@ def test_gold_decides_over_skill_when_the_worker_has_gold() -> None:
     judged = judge_workers(ev, FlagThresholds())
     assert judged.verdict[4] == "check"
     assert judged.verdict_reason[4].endswith(
-        "; right on 18 of 30 gold objects, below the job's median (90 %)"
+        "; right on 18 of 30 gold objects (60 %), below the job's median gold accuracy (90 %)"
     )
     # Fewer than 5 gold answers: the skill interval decides again.
     few = np.array([30.0, 30.0, 30.0, 30.0, 4.0, 30.0])
@@ -243,6 +259,144 @@ def test_the_same_label_everywhere_must_be_unlikely_by_chance() -> None:
     assert judged(0.8)[0] == "ok"
     assert judged(0.75) == (
         "check",
-        "answered 'yes' on all 12 objects; the job's labels of those objects are 'yes' on 75 % "
-        "(all 12 alike by chance: 3.2 %)",
+        "answered 'yes' on all 12 objects; the recommended labels of those objects are 'yes' on "
+        "75 % (all 12 alike by chance: 3.2 %)",
+    )
+
+
+def _worker_2(**values: float) -> WorkerEvidence:
+    """The base evidence with worker 2's skill, interval or spam score replaced. The median skill
+    stays 0.7 while worker 2's skill is at most 0.6 (0.6 and 0.8 are the middle two)."""
+    ev = _evidence()
+    changed = {}
+    for name, value in values.items():
+        column = getattr(ev, name).copy()
+        column[2] = value
+        changed[name] = column
+    return replace(ev, **changed)  # type: ignore[arg-type]
+
+
+def _flagged(ev: WorkerEvidence, name: str) -> bool:
+    flags = judge_workers(ev, FlagThresholds()).flags[name]
+    assert flags is not None
+    return bool(flags[2])
+
+
+def test_low_skill_needs_the_whole_interval_below_its_threshold() -> None:
+    # Halfway between chance (0.5) and the median (0.7) is 0.6. The point 0.55 is below it in both
+    # cases; only the high end of the interval decides.
+    assert not _flagged(_worker_2(skill=0.55, skill_low=0.45, skill_high=0.65), "low_skill")
+    assert _flagged(_worker_2(skill=0.55, skill_low=0.45, skill_high=0.59), "low_skill")
+    # Neither interval is wholly below one half: not inverted either.
+    assert not _flagged(_worker_2(skill=0.55, skill_low=0.45, skill_high=0.65), "inverted")
+
+
+def test_inverted_needs_the_whole_interval_below_one_half() -> None:
+    # The point 0.45 is below one half in both cases (spam score 0.2).
+    reaching = _worker_2(skill=0.45, skill_low=0.35, skill_high=0.55)
+    assert not _flagged(reaching, "inverted")
+    assert _flagged(reaching, "low_skill")  # 0.55 < 0.6: the worker is still accused, as weak
+    assert _flagged(_worker_2(skill=0.45, skill_low=0.35, skill_high=0.49), "inverted")
+
+
+def test_inverted_needs_answers_that_depend_on_the_true_class() -> None:
+    # Skill 0.04-0.20, wholly below one half. A spam score above 0.5 (answers that say little about
+    # the true class) is not inverted, only weak; 0.5 itself still is ("at most").
+    assert not _flagged(_worker_2(spam_score=0.6), "inverted")
+    assert _flagged(_worker_2(spam_score=0.6), "low_skill")
+    assert not _flagged(_worker_2(spam_score=np.nan), "inverted")
+    assert _flagged(_worker_2(spam_score=0.5), "inverted")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "digits"),
+    [
+        (0.79, 0.91, 2),
+        (0.9104, 0.9130, 3),  # 0.91 and 0.91
+        (0.8996, 0.9, 4),  # 0.90 and 0.90, 0.900 and 0.900
+        (0.5, 0.5, 4),
+        (0.915, 0.905, 2),  # 0.92 against 0.91
+    ],
+)
+def test_compared_numbers_get_the_decimals_that_tell_them_apart(
+    a: float, b: float, digits: int
+) -> None:
+    assert _decimals(a, b) == digits
+    if digits < 4:
+        assert f"{a:.{digits}f}" != f"{b:.{digits}f}"
+
+
+def test_counts_are_singular_for_one() -> None:
+    assert _count(1, "answer") == "1 answer"
+    assert _count(np.float64(1.0), "gold object") == "1 gold object"
+    assert _count(0, "object") == "0 objects"
+    assert _count(np.int64(40), "answer") == "40 answers"
+    judged = judge_workers(_evidence(n_answers=np.array([40, 40, 40, 40, 1])), FlagThresholds())
+    assert judged.verdict_reason[4] == "1 answer; at least 5 are needed"
+
+
+def test_reasons_never_show_two_compared_numbers_alike() -> None:
+    # Worker 4's skill interval ends at 0.9104, below the median 0.913 by 0.003: at 2 decimals
+    # both would read 0.91.
+    ev = _peers(
+        skill=np.array([0.913, 0.913, 0.913, 0.913, 0.79, 0.8]),
+        skill_low=np.array([0.85, 0.85, 0.85, 0.85, 0.65, 0.85]),
+        skill_high=np.array([0.95, 0.95, 0.95, 0.95, 0.9104, 0.95]),
+    )
+    judged = judge_workers(ev, FlagThresholds())
+    assert judged.median_skill == pytest.approx(0.913)
+    assert judged.verdict[4] == "check"
+    assert judged.verdict_reason[4].endswith(
+        "; skill 0.790 (90 % interval 0.650-0.910) on 40 answers, below the job's median skill "
+        "0.913"
+    )
+    # Skill interval 0.8996-0.99 against the median 0.8996 + 0.0004 = 0.9: "0.8996".
+    trusted = judge_workers(
+        _peers(skill_low=np.array([0.9004, 0.8, 0.8, 0.8, 0.8, 0.8])), FlagThresholds()
+    )
+    assert trusted.verdict[0] == "trusted"
+    assert trusted.verdict_reason[0] == (
+        "skill 0.9000 (90 % interval 0.9004-0.9500) on 40 answers, at or above the job's median "
+        "skill 0.9000"
+    )
+    # The low-skill threshold: halfway between chance 0.5 and the median 0.7 is 0.6.
+    low = judge_workers(_worker_2(skill=0.55, skill_low=0.45, skill_high=0.5996), FlagThresholds())
+    assert "(90 % interval 0.4500-0.5996) on 40 answers, all below 0.6000," in str(
+        low.flag_reason[2]
+    )
+
+
+def test_gold_that_keeps_a_worker_from_check_is_named_in_the_reason() -> None:
+    # Worker 4 agrees on 24 of 40, below the median agreement, and its skill interval (to 0.85)
+    # is below the median skill 0.9; but it is right on 27 of 30 gold objects, the job's median:
+    # gold does not confirm the low agreement.
+    skill_high = np.array([0.95, 0.95, 0.95, 0.95, 0.85, 0.95])
+    same = np.array([27.0] * 6)
+    ev = _peers(skill_high=skill_high, gold_correct=same, n_gold=np.array([30.0] * 6))
+    judged = judge_workers(ev, FlagThresholds())
+    assert judged.verdict[4] == "ok"
+    assert judged.verdict_reason[4] == (
+        "skill 0.80 (90 % interval 0.80-0.85) on 40 answers; the job's median skill is 0.90; "
+        "agreed with the other workers' majority on 24 of 40 objects, well below the job's median "
+        "agreement (90 %), but gold decides: right on 27 of 30 gold objects (90 %), not clearly "
+        "below the job's median gold accuracy (90 %), so not checked"
+    )
+    # Worker 0 needed no gold to be ok: its reason says nothing of gold.
+    assert "gold" not in judged.verdict_reason[0]
+
+
+def test_the_gold_guard_names_a_check_it_overruled() -> None:
+    # Worker 1 answers "yes" on all 40 objects, which alone asks for a check; but gold (30 of 30)
+    # is above the median gold accuracy of the four with gold (0.9, 1.0, 0.5, 0.5): 0.7.
+    n_gold = np.array([30.0, 30.0, 30.0, 30.0, 0.0])
+    guarded = judge_workers(
+        _evidence(gold_correct=np.array([27.0, 30, 15, 15, 0]), n_gold=n_gold), FlagThresholds()
+    )
+    assert guarded.verdict[1] == "ok"
+    assert guarded.verdict_reason[1] == (
+        "skill 0.60 (90 % interval 0.50-0.72) on 40 answers; the job's median skill is 0.70; "
+        "answered 'yes' on all 40 objects; the recommended labels of those objects are 'yes' on "
+        "45 % (all 40 alike by chance: 0.0 %), but gold decides: right on 30 of 30 gold objects "
+        "(100 %), above the job's median gold accuracy (70 %) even at the low end of its 95 % "
+        "interval, so not checked"
     )

@@ -8,6 +8,7 @@ included; a column name set in ``<code>`` in the how-to-read note is fine) and f
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,13 @@ from typing import Any
 import polars as pl
 import pytest
 from planted_job import SPAMMERS, planted_job
+from test_honest_figures import SMALL_RESPONSES, small_workers
 from test_report_html_browser import chromium, open_report
 from typer.testing import CliRunner
 
+import crowdaudit
 from crowdaudit.cli import app
+from crowdaudit.report.html import render_report
 
 __all__ = ["chromium"]
 
@@ -54,8 +58,10 @@ def _audit(args: list[str], out: Path) -> Path:
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("first-screen")
     folder, gold = planted_job(root)
+    job = crowdaudit.demo_job(root / "job")
     return {
         "demo": _audit(["demo", "-q"], root / "demo"),
+        "nogold": _audit(["audit", str(job), "-q", "--no-cache"], root / "nogold"),
         "planted": _audit(
             ["audit", str(folder), "--gold", str(gold), "-q", "--no-cache"], root / "planted"
         ),
@@ -67,7 +73,7 @@ def _to_check(report: Path) -> list[str]:
     return workers.filter(pl.col("verdict") == "check").get_column("worker").to_list()
 
 
-@pytest.mark.parametrize("name", ["demo", "planted"])
+@pytest.mark.parametrize("name", ["demo", "nogold", "planted"])
 def test_first_screen_says_who_to_check_and_why(
     chromium: Any, reports: dict[str, Path], name: str
 ) -> None:
@@ -97,7 +103,7 @@ def test_first_screen_says_who_to_check_and_why(
         page.context.close()
 
 
-@pytest.mark.parametrize("name", ["demo", "planted"])
+@pytest.mark.parametrize("name", ["demo", "nogold", "planted"])
 def test_no_raw_key_is_visible_anywhere(chromium: Any, reports: dict[str, Path], name: str) -> None:
     state = open_report(chromium, reports[name])
     page = state.page
@@ -126,7 +132,7 @@ def test_time_chart_puts_workers_to_check_first(chromium: Any, reports: dict[str
         page.context.close()
 
 
-@pytest.mark.parametrize("name", ["demo", "planted"])
+@pytest.mark.parametrize("name", ["demo", "nogold", "planted"])
 def test_layout_fits_a_phone(chromium: Any, reports: dict[str, Path], name: str) -> None:
     context = chromium.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
@@ -169,5 +175,92 @@ def test_a_worker_to_check_links_to_their_items(chromium: Any, reports: dict[str
         assert all(cell[3].endswith("%") and "=" in cell[4] for cell in cells)
         assert state.errors() == []
         assert state.unexpected_requests() == []
+    finally:
+        page.context.close()
+
+
+_RANGE_END = re.compile(r"\(range (\d+)–(\d+(?:\.\d+)?)%\)$")
+
+
+@pytest.mark.parametrize("name", ["demo", "nogold"])
+def test_the_headline_is_on_the_first_screen(
+    chromium: Any, reports: dict[str, Path], name: str
+) -> None:
+    """At 1400 x 900 the label accuracy is in view: measured on gold first where there is gold,
+    else the estimate, said to be estimated, whose high end (0.9999 or so) is not "100%"."""
+    report = reports[name]
+    summary = json.loads((report.parent / "summary.json").read_text(encoding="utf-8"))
+    estimate = (
+        f"label accuracy estimated without gold {100 * summary['estimated_label_accuracy']:.1f}% "
+    )
+    state = open_report(chromium, report)
+    page = state.page
+    try:
+        page.screenshot(path=str(report.parent / "headline.png"))
+        line = page.locator("header.page #headline")
+        box = line.bounding_box()
+        assert line.is_visible()
+        assert box is not None
+        assert box["y"] >= 0
+        assert box["y"] + box["height"] <= 900
+        text = line.inner_text()
+        if name == "demo":
+            measured = (
+                f"consolidated labels {100 * summary['consolidated_gold_accuracy']:.1f}% correct "
+                f"on gold · recommended labels {100 * summary['label_accuracy']['recommended']:.1f}"
+                "% correct on gold · "
+            )
+            assert text.startswith(measured + estimate)
+        else:
+            assert "gold" not in text.replace("without gold", "")
+            assert text.startswith(estimate)
+        found = _RANGE_END.search(text)
+        assert found is not None
+        low, high = (
+            summary["estimated_label_accuracy_low"],
+            summary["estimated_label_accuracy_high"],
+        )
+        assert int(found.group(1)) == round(100 * low)
+        assert high < 1  # the bundled job's high end is below one, so the page must say so
+        assert float(found.group(2)) < 100
+        assert abs(float(found.group(2)) - 100 * high) < 0.01
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("name", ["demo", "nogold"])
+def test_skill_leads_the_worker_table_only_without_gold(
+    chromium: Any, reports: dict[str, Path], name: str
+) -> None:
+    state = open_report(chromium, reports[name])
+    page = state.page
+    try:
+        headers = page.locator("#worker-thead th").all_inner_texts()
+        assert headers[:3] == ["worker", "flags", "objects"]
+        if name == "demo":
+            assert headers[3] == "gold objects"
+            assert headers.index("gold accuracy (95% CI)") < headers.index(
+                "skill (estimated, 90% interval)"
+            )
+        else:
+            assert headers[3] == "skill (estimated, 90% interval)"
+            assert not [h for h in headers if "gold" in h]
+    finally:
+        page.context.close()
+
+
+def test_the_table_does_not_round_a_high_end_to_certainty(chromium: Any, tmp_path: Path) -> None:
+    """Worker a's skill range ends at 0.99992: the script's formatting shows 99.99%."""
+    report = tmp_path / "report.html"
+    page_html = render_report(small_workers(gold=False), {}, SMALL_RESPONSES, title="t")
+    report.write_text(page_html, encoding="utf-8")
+    state = open_report(chromium, report)
+    page = state.page
+    try:
+        headers = page.locator("#worker-thead th").all_inner_texts()
+        first = page.locator("#worker-tbody tr").first.locator("td").all_inner_texts()
+        cell = first[headers.index("skill (estimated, 90% interval)")]
+        assert cell == "97.0% [93.0%–99.99%]"
+        assert state.errors() == []
     finally:
         page.context.close()

@@ -60,8 +60,11 @@ def test_is_one_html_document_with_every_section(page: str) -> None:
 def test_summary_shows_known_and_other_keys(page: str) -> None:
     assert "Krippendorff&#x27;s alpha" in page
     assert "0.6123" in page
-    assert "91.2%" in page  # estimated label accuracy, never without its range and its words
-    assert "label accuracy estimated without gold (range 85.0% to 95.0%)" in page
+    # The estimated label accuracy (0.912 in 0.85..0.95) heads the page, with its range and words.
+    assert (
+        '<p class="headline" id="headline">label accuracy estimated without gold 91.2% '
+        "(range 85–95%)</p>"
+    ) in page
     assert (
         '<th title="The label a Dawid-Skene model of all answers finds likeliest.">Dawid-Skene</th>'
         in page

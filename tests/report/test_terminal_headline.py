@@ -22,6 +22,17 @@ def test_gold_figures_lead_and_the_estimate_says_it_is_estimated() -> None:
     ]
 
 
+def test_a_high_end_just_below_one_is_not_printed_as_100() -> None:
+    parts = render_label_accuracy(
+        {
+            "estimated_label_accuracy": 0.9745,
+            "estimated_label_accuracy_low": 0.9049,
+            "estimated_label_accuracy_high": 0.99992,
+        }
+    )
+    assert parts == ["label accuracy estimated without gold 97.5% (range 90–99.99%)"]
+
+
 def test_no_bare_estimate_and_the_reason_when_there_is_none() -> None:
     assert render_label_accuracy({"estimated_label_accuracy": 0.999}) == []
     reason = "the job has 1 worker; skill needs at least 3 workers answering the same objects"

@@ -19,7 +19,8 @@ column                         dtype    meaning
 ``ds_accuracy``                Float64  the same under plain Dawid-Skene (smoothed toward uniform)
 ``one_coin_accuracy``          Float64  the worker's accuracy under one-coin Dawid-Skene
 ``kappa``                      Float64  Cohen's kappa against the leave-one-out majority; null
-                                        when undefined
+                                        when undefined or on fewer than ``min_skill_answers``
+                                        compared answers
 ``n_kappa``                    Int64    answers used for ``kappa``
 ``spam_score``                 Float64  0 informative .. 1 uninformative (:mod:`.spam`), from the
                                         Dawid-Skene confusion matrix
@@ -44,18 +45,22 @@ Summary keys (JSON-able): ``n_answers``, ``n_tasks``, ``n_workers``, ``n_classes
 ``held_out_log_likelihood`` (model -> per answer), ``label_temperature`` (that model's),
 ``estimated_label_accuracy`` with ``estimated_label_accuracy_low``/``_high`` (90 %, without gold;
 null when the job is too small), ``ds_iterations``, ``ds_converged``, ``one_coin_iterations``,
-``one_coin_converged``, ``gold_clamped``, ``n_gold_tasks``, ``label_accuracy`` (null without gold,
-else model -> accuracy on gold, fitted *without* gold clamping, including ``pooled`` and
-``recommended``), ``n_flag_<name>`` per flag (``n_flag_fast_and_disagreeing`` null without
-timings) and ``n_verdict_<verdict>`` per verdict.
+``one_coin_converged``, ``skill_model_agreement`` (Spearman correlation of ``skill`` with
+``one_coin_accuracy`` over workers with at least 10 answers: low when the ranking depends on the
+model, see :data:`MODEL_AGREEMENT_CAUTION`), ``gold_clamped``, ``n_gold_tasks``,
+``label_accuracy`` (null without gold, else model -> accuracy on gold, fitted *without* gold
+clamping, including ``pooled`` and ``recommended``), ``n_flag_<name>`` per flag
+(``n_flag_fast_and_disagreeing`` null without timings) and ``n_verdict_<verdict>`` per verdict.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import polars as pl
+from scipy.stats import spearmanr
 
 from crowdaudit.errors import EmptyJobError
 from crowdaudit.metrics._encoding import EncodedAnswers, FloatArray, IntArray, encode_answers
@@ -93,7 +98,19 @@ from crowdaudit.schema import (
     SkillSummary,
 )
 
-__all__ = ["SKILL_ITEM_COLUMNS", "SKILL_WORKER_COLUMNS", "SkillReport", "compute_skill"]
+__all__ = [
+    "MODEL_AGREEMENT_CAUTION",
+    "SKILL_ITEM_COLUMNS",
+    "SKILL_WORKER_COLUMNS",
+    "SkillReport",
+    "compute_skill",
+]
+
+MODEL_AGREEMENT_CAUTION: Final = 0.5
+"""Below this ``skill_model_agreement``, the front ends warn that the ranking of workers depends
+on the model. On the public sets it is 0.12 and 0.33 where ``skill`` ranks workers poorly or only
+one model does well (bluebirds, zencrowd-us), and 0.74 to 0.97 elsewhere; the threshold was chosen
+with those figures in view (``bench/trust.py``)."""
 
 
 SKILL_WORKER_COLUMNS: tuple[str, ...] = (COL.WORKER, *WORKER_SKILL)
@@ -391,6 +408,20 @@ def _estimate(
     }
 
 
+def _model_agreement(
+    ev: WorkerEvidence, one_coin: FloatArray, thresholds: FlagThresholds
+) -> float | None:
+    """Spearman correlation of ``skill`` with ``one_coin_accuracy`` over the workers with at least
+    ``min_answers`` answers in a job fit to judge; None for fewer than 5 such workers or where
+    either figure is constant."""
+    chosen = (ev.n_answers >= thresholds.min_answers) & ev.job_ok
+    chosen &= np.isfinite(ev.skill) & np.isfinite(one_coin)
+    skill, other = ev.skill[chosen], one_coin[chosen]
+    if skill.size < 5 or np.ptp(skill) == 0 or np.ptp(other) == 0:
+        return None
+    return float(spearmanr(skill, other).statistic)
+
+
 def _counts_summary(judged: WorkerJudgments) -> SkillFigures:
     def flagged(name: str) -> int | None:
         values = judged.flags[name]
@@ -506,6 +537,9 @@ def compute_skill(
     *skill, skill_strength = compute_skill_interval(enc, choice.calibrated["pooled"].probas)
     spam = compute_spam_score(fits.ds.confusion_columns_, fits.ds.priors_)
     kappa, n_kappa = compute_loo_kappa(enc)
+    # A kappa on 1 compared answer is undefined or 0 whatever the answer; below the floor of the
+    # skill numbers it is noise, so it is neither shown nor used by the flags.
+    kappa = np.where(n_kappa >= thresholds.min_skill_answers, kappa, np.nan)
     ev = _evidence(enc, fits, skill, spam, kappa, gold, job_reason, label_codes)
     judged = judge_workers(ev, thresholds, lambda out: compute_loo_majority_agreement(enc, out))
     workers = _workers_frame(enc, fits, ev, judged, n_kappa, thresholds)
@@ -515,6 +549,7 @@ def compute_skill(
     summary: SkillSummary = {
         **_job_figures(enc, fits, choice, judged, job_reason),
         "skill_prior_strength": skill_strength,
+        "skill_model_agreement": _model_agreement(ev, fits.one_coin.skills_, thresholds),
         **_estimate(enc, choice, probability, job_reason is None),
         "gold_clamped": bool(clamp_gold and gold is not None),
         "n_gold_tasks": n_gold,

@@ -8,11 +8,13 @@ least ``min_skill_answers`` gold answers (over every worker with gold when none 
 
 * ``flag_same_answer``: the lower bound of the share of the worker's answers equal to their most
   frequent label is at least ``same_answer_share``, that is ``same_answer_margin`` above how often
-  the estimated labels of the same objects are that label, and the skill interval lies below the
-  job's median skill.
+  the recommended labels of the same objects (the ``label`` of the items table) are that label,
+  and the skill interval lies below the job's median skill.
 * ``flag_inverted``: the whole skill interval is below ``inverted_max_skill`` (and below the job's
-  median), yet the spam score is at most ``inverted_max_spam``: the answers follow the true class,
-  through a systematic confusion.
+  median), and the spam score is at most ``inverted_max_spam``: most answers are wrong, yet they
+  still depend on the true class, so they are wrong in a consistent way (a fixed other class for
+  each class, say), not at random. A worker who swaps two of many classes and is right on the
+  rest keeps a skill above one half and is not flagged.
 * ``flag_low_skill``: the whole skill interval is below the midpoint between chance (``1/K``) and
   the job's median skill.
 * ``flag_fast_and_disagreeing``: median seconds below ``fast_ratio`` of the job's median, leave-one-
@@ -29,7 +31,7 @@ Verdicts, first rule that applies:
    interval below the job's median gold accuracy, else a skill interval below the job's median
    skill (agreement alone is noisy: who a worker happened to share objects with moves it), unless
    the agreement interval lies entirely below one half; or the same label on every answer while
-   the estimated labels of those objects vary (under 90 % that label) so much that answers
+   the recommended labels of those objects vary (under 90 % that label) so much that answers
    following them would all be alike with a chance under 5 % (the share to the power of the
    answers). (The gold guard above applies here too.) The
    majority leaves out the answers of the flagged workers when ``judge_workers`` is given
@@ -37,6 +39,10 @@ Verdicts, first rule that applies:
 3. ``trusted``: at least ``min_answers`` answers and the skill interval entirely at or above the
    job's median skill.
 4. ``ok``: everything else.
+
+Where gold kept a worker from ``check`` (the guard, or gold not confirming low agreement), the
+reason says so, with the gold figures and the evidence gold overruled. Two numbers a reason
+compares are printed with 3 decimals (4 if need be) when they would look equal at 2.
 """
 
 from __future__ import annotations
@@ -84,7 +90,8 @@ class WorkerEvidence:
         n_answers: answers per worker.
         top_label: the worker's most frequent label (its name).
         top_count: how many answers are that label.
-        consensus_top_share: share of the worker's objects whose estimated label is that label.
+        consensus_top_share: share of the worker's objects whose recommended label is that
+            label.
         skill, skill_low, skill_high: skill and its 90 % interval.
         spam_score: see :mod:`.spam` (NaN where undefined).
         kappa: leave-one-out kappa (NaN where undefined).
@@ -205,10 +212,25 @@ def _pct(value: float) -> str:
     return f"{100 * value:.0f} %"
 
 
-def _skill_words(ev: WorkerEvidence, w: int) -> str:
+def _decimals(a: float, b: float) -> int:
+    """Decimals that tell apart two numbers a reason compares: 2, or 3 (then 4) where they round
+    alike, so that no reason reads "0.91, below the job's median 0.91"."""
+    for digits in (2, 3):
+        if f"{a:.{digits}f}" != f"{b:.{digits}f}":
+            return digits
+    return 4
+
+
+def _count(n: float, noun: str) -> str:
+    """``n`` and the noun, singular for one: "1 answer", "40 answers"."""
+    return f"{n:.0f} {noun}" + ("" if round(n) == 1 else "s")
+
+
+def _skill_words(ev: WorkerEvidence, w: int, digits: int = 2) -> str:
+    d = digits
     return (
-        f"skill {ev.skill[w]:.2f} (90 % interval {ev.skill_low[w]:.2f}-{ev.skill_high[w]:.2f}) "
-        f"on {ev.n_answers[w]} answers"
+        f"skill {ev.skill[w]:.{d}f} (90 % interval {ev.skill_low[w]:.{d}f}-"
+        f"{ev.skill_high[w]:.{d}f}) on {_count(ev.n_answers[w], 'answer')}"
     )
 
 
@@ -216,22 +238,30 @@ def _flag_reason(
     ev: WorkerEvidence, t: FlagThresholds, w: int, raised: list[str], median: float
 ) -> str:
     chance = 1.0 / max(ev.n_classes, 1)
+    high = float(ev.skill_high[w])
     parts = []
     for name in raised:
         if name == "same_answer":
             parts.append(
-                f"answered {ev.top_label[w]!r} on {ev.top_count[w]} of {ev.n_answers[w]} objects "
-                f"({_pct(ev.top_count[w] / ev.n_answers[w])}); the job's labels of those objects "
-                f"are {ev.top_label[w]!r} on {_pct(ev.consensus_top_share[w])}"
+                f"answered {ev.top_label[w]!r} on {ev.top_count[w]} of "
+                f"{_count(ev.n_answers[w], 'object')} ({_pct(ev.top_count[w] / ev.n_answers[w])}); "
+                f"the recommended labels of those objects are {ev.top_label[w]!r} on "
+                f"{_pct(ev.consensus_top_share[w])}"
             )
         elif name == "inverted":
+            d = _decimals(high, t.inverted_max_skill)
+            spam, most = float(ev.spam_score[w]), t.inverted_max_spam
+            s = _decimals(spam, most)
             parts.append(
-                f"{_skill_words(ev, w)}, all below {t.inverted_max_skill:.2f}, yet the answers "
-                f"follow the true class (spam score {ev.spam_score[w]:.2f}): classes swapped"
+                f"{_skill_words(ev, w, d)}, all below {t.inverted_max_skill:.{d}f}: most answers "
+                f"wrong, and wrong consistently (spam score {spam:.{s}f}, at most {most:.{s}f}; "
+                "random answers score near 1)"
             )
         elif name == "low_skill":
+            cut = (median + chance) / 2
+            d = _decimals(high, cut)
             parts.append(
-                f"{_skill_words(ev, w)}, all below {(median + chance) / 2:.2f}, halfway between "
+                f"{_skill_words(ev, w, d)}, all below {cut:.{d}f}, halfway between "
                 f"chance ({chance:.2f}) and the job's median skill ({median:.2f})"
             )
         else:
@@ -249,8 +279,9 @@ def _agreement_words(agree: int, used: int, median: float, n_left_out: int) -> s
         if n_left_out
         else "the other workers' majority"
     )
-    return f"agreed with {others} on {agree} of {used} objects, well below the job's median " + (
-        f"({_pct(median)})"
+    return (
+        f"agreed with {others} on {agree} of {_count(used, 'object')}, well below the job's "
+        f"median agreement ({_pct(median)})"
     )
 
 
@@ -270,31 +301,75 @@ def _has_gold(ev: WorkerEvidence, t: FlagThresholds, w: int) -> bool:
     return ev.n_gold is not None and bool(ev.n_gold[w] >= t.min_skill_answers)
 
 
-def _disagreement(ev: WorkerEvidence, t: FlagThresholds, w: int, job: _JobLevels) -> str | None:
-    """Why the worker is to check on agreement, or None: agreement whose interval lies below the
-    job's median, confirmed by the best other evidence of this worker (gold, its Wilson 90 %
-    interval below the job's median gold accuracy, where the worker has gold answers; else the
-    skill interval below the job's median skill). An interval entirely below one half needs no
-    confirmation."""
+def _gold_words(ev: WorkerEvidence, w: int) -> str:
+    """The worker's gold record, e.g. "right on 19 of 23 gold objects (83 %)"."""
+    right = 0.0 if ev.gold_correct is None else float(ev.gold_correct[w])
+    n = 0.0 if ev.n_gold is None else float(ev.n_gold[w])
+    share = f" ({_pct(right / n)})" if n else ""
+    return f"right on {right:.0f} of {_count(n, 'gold object')}{share}"
+
+
+def _disagreement(
+    ev: WorkerEvidence, t: FlagThresholds, w: int, job: _JobLevels
+) -> tuple[str | None, str | None]:
+    """Whether the worker is to check on agreement: ``(why, None)`` when so; ``(None, words)``
+    when the agreement is low but gold does not confirm it; ``(None, None)`` otherwise.
+
+    Low agreement is an interval below the job's median, confirmed by the best other evidence of
+    this worker (gold, its Wilson 90 % interval below the job's median gold accuracy, where the
+    worker has gold answers; else the skill interval below the job's median skill). An interval
+    entirely below one half needs no confirmation."""
     if job.agreement is None:
-        return None
+        return None, None
     _, high = wilson_bounds(np.array([float(job.agree[w])]), np.array([float(job.used[w])]))
     if not high[0] < job.agreement:
-        return None
+        return None, None
     words = _agreement_words(int(job.agree[w]), int(job.used[w]), job.agreement, job.n_left_out)
     if high[0] < 0.5:  # disagrees more often than agrees, whatever else says: no confirmation
-        return words
+        return words, None
     if _has_gold(ev, t, w) and ev.gold_correct is not None and ev.n_gold is not None:
         _, gold_high = wilson_bounds(ev.gold_correct[w : w + 1], ev.n_gold[w : w + 1])
-        if job.gold is None or not gold_high[0] < job.gold:
-            return None
-        return words + (
-            f"; right on {ev.gold_correct[w]:.0f} of {ev.n_gold[w]:.0f} gold objects, below the "
-            f"job's median ({_pct(job.gold)})"
-        )
+        if job.gold is None:
+            return None, None
+        if not gold_high[0] < job.gold:
+            return None, words
+        gold = f"{_gold_words(ev, w)}, below the job's median gold accuracy ({_pct(job.gold)})"
+        return f"{words}; {gold}", None
     if not ev.skill_high[w] < job.skill:
-        return None
-    return words + f"; {_skill_words(ev, w)}, below the job's median {job.skill:.2f}"
+        return None, None
+    d = _decimals(float(ev.skill_high[w]), job.skill)
+    return (
+        words + f"; {_skill_words(ev, w, d)}, below the job's median skill {job.skill:.{d}f}",
+        None,
+    )
+
+
+def _same_label(ev: WorkerEvidence, w: int) -> str | None:
+    """Why the same label on every answer is to check, or None: unlikely by chance, if each answer
+    were that label as often as the recommended labels of those objects are."""
+    n = int(ev.n_answers[w])
+    share = float(ev.consensus_top_share[w])
+    chance = share**n
+    if ev.top_count[w] == n and share < 0.9 and chance < 0.05:
+        return (
+            f"answered {ev.top_label[w]!r} on all {_count(n, 'object')}; the recommended labels "
+            f"of those objects are {ev.top_label[w]!r} on {_pct(share)} (all {n} alike by chance: "
+            f"{100 * chance:.1f} %)"
+        )
+    return None
+
+
+def _gold_decided(
+    ev: WorkerEvidence, w: int, overruled: str, median_gold: float, guard: bool
+) -> str:
+    """The words of a verdict that gold kept from ``check``: what it overruled, and why."""
+    where = (
+        f"above the job's median gold accuracy ({_pct(median_gold)}) even at the low end of its "
+        "95 % interval"
+        if guard
+        else f"not clearly below the job's median gold accuracy ({_pct(median_gold)})"
+    )
+    return f"; {overruled}, but gold decides: {_gold_words(ev, w)}, {where}, so not checked"
 
 
 def _verdict(
@@ -303,28 +378,30 @@ def _verdict(
     w: int,
     reason: str | None,
     job: _JobLevels,
-    protected: bool,
+    guard: list[str] | None,
 ) -> tuple[str, str]:
-    median = job.skill
-    n = int(ev.n_answers[w])
+    """The verdict of a judged worker and its reason. ``guard`` is None for a worker the gold
+    guard does not protect; else the flags the answers alone would raise (maybe none)."""
     if reason:
         return "check", reason
-    if not protected and n >= t.min_skill_answers:
-        disagreement = _disagreement(ev, t, w, job)
-        if disagreement is not None:
-            return "check", disagreement
-        share = float(ev.consensus_top_share[w])
-        # All alike by chance, if each answer were that label as often as the job's labels are.
-        chance = share**n
-        if ev.top_count[w] == n and share < 0.9 and chance < 0.05:
-            return "check", (
-                f"answered {ev.top_label[w]!r} on all {n} objects; the job's labels of those "
-                f"objects are {ev.top_label[w]!r} on {_pct(share)} (all {n} alike by chance: "
-                f"{100 * chance:.1f} %)"
-            )
-    if n >= t.min_answers and ev.skill_low[w] >= median:
-        return "trusted", f"{_skill_words(ev, w)}, at or above the job's median {median:.2f}"
-    return "ok", f"{_skill_words(ev, w)}; the job's median is {median:.2f}"
+    check, unconfirmed = _disagreement(ev, t, w, job)
+    check = check or _same_label(ev, w)
+    if guard is None:
+        if check:
+            return "check", check
+        overruled = unconfirmed
+    else:
+        overruled = f"the answers alone would raise {', '.join(guard)}" if guard else check
+        overruled = overruled or unconfirmed
+    gold = ""
+    if overruled and job.gold is not None:
+        gold = _gold_decided(ev, w, overruled, job.gold, guard is not None)
+    median = job.skill
+    if int(ev.n_answers[w]) >= t.min_answers and ev.skill_low[w] >= median:
+        d = _decimals(float(ev.skill_low[w]), median)
+        why = f"{_skill_words(ev, w, d)}, at or above the job's median skill {median:.{d}f}"
+        return "trusted", why + gold
+    return "ok", f"{_skill_words(ev, w)}; the job's median skill is {median:.2f}" + gold
 
 
 def _job_levels(
@@ -386,6 +463,7 @@ def judge_workers(
     median_gold = _median_gold(ev, t)
     protected = _gold_protected(ev, median_gold)
     flags = _flags(ev, t, median, protected)
+    unguarded = _flags(ev, t, median, np.zeros_like(protected)) if protected.any() else flags
     job = _job_levels(ev, flags, judged, median, median_gold, agreement)
     reasons: list[str | None] = []
     verdicts, verdict_reasons = [], []
@@ -396,10 +474,15 @@ def judge_workers(
         if not judged[w]:
             verdicts.append("not enough data")
             verdict_reasons.append(
-                f"{ev.n_answers[w]} answers; at least {t.min_skill_answers} are needed"
+                f"{_count(ev.n_answers[w], 'answer')}; at least {t.min_skill_answers} are needed"
             )
             continue
-        verdict, why = _verdict(ev, t, w, reason, job, bool(protected[w]))
+        guard = None
+        if protected[w]:
+            guard = [
+                f"flag_{name}" for name in FLAG_NAMES if (f := unguarded[name]) is not None and f[w]
+            ]
+        verdict, why = _verdict(ev, t, w, reason, job, guard)
         verdicts.append(verdict)
         verdict_reasons.append(why)
     return WorkerJudgments(flags, reasons, verdicts, verdict_reasons, median)

@@ -25,7 +25,14 @@ import polars as pl
 from crowdaudit.report._words import describe
 from crowdaudit.schema import COL
 
-__all__ = ["ColumnKind", "build_payload", "dump_json_for_html"]
+__all__ = [
+    "GOLD_COLUMNS",
+    "ColumnKind",
+    "build_payload",
+    "dump_json_for_html",
+    "has_gold",
+    "lead_columns",
+]
 
 ColumnKind = Literal["text", "int", "float", "rate", "seconds", "datetime", "flag", "bool"]
 
@@ -106,6 +113,38 @@ _PREFERRED_ORDER: Final[tuple[str, ...]] = (
     COL.FIRST_SUBMITTED_AT,
     COL.LAST_SUBMITTED_AT,
 )
+
+GOLD_COLUMNS: Final = frozenset(
+    {
+        COL.N_GOLD,
+        COL.GOLD_CORRECT,
+        COL.GOLD_ACCURACY,
+        COL.GOLD_ACCURACY_LOW,
+        COL.GOLD_ACCURACY_HIGH,
+    }
+)
+_SKILL_COLUMNS: Final = (COL.SKILL, COL.SKILL_LOW, COL.SKILL_HIGH)
+
+
+def has_gold(workers: pl.DataFrame) -> bool:
+    """Whether any worker has an accuracy on gold (else the job was audited without gold)."""
+    return (
+        COL.GOLD_ACCURACY in workers.columns
+        and workers.get_column(COL.GOLD_ACCURACY).null_count() < workers.height
+    )
+
+
+def lead_columns(names: Sequence[str], workers: pl.DataFrame) -> list[str]:
+    """``names`` in the order a reader of ``workers`` wants them: as given with gold; without
+    gold, the gold columns (empty for every worker) left out and the skill columns right after
+    the worker's objects, so that the gold-free estimate leads."""
+    if has_gold(workers):
+        return list(names)
+    rest = [n for n in names if n not in GOLD_COLUMNS and n not in _SKILL_COLUMNS]
+    skill = [n for n in _SKILL_COLUMNS if n in names]
+    at = rest.index(COL.N_OBJECTS) + 1 if COL.N_OBJECTS in rest else len(rest)
+    return rest[:at] + skill + rest[at:]
+
 
 _Y_PREFERENCE: Final = (
     COL.GOLD_ACCURACY,
@@ -200,9 +239,14 @@ def flag_columns(workers: pl.DataFrame) -> list[str]:
 
 
 def _columns(workers: pl.DataFrame) -> list[_Column]:
-    names = [n for n in _PREFERRED_ORDER if n in workers.columns]
-    names += [n for n in workers.columns if n not in names and not n.startswith(FLAG_PREFIX)]
-    names += [n for n in workers.columns if n not in names]
+    names = lead_columns([n for n in _PREFERRED_ORDER if n in workers.columns], workers)
+    left_out = set(GOLD_COLUMNS) - set(names)
+    names += [
+        n
+        for n in workers.columns
+        if n not in names and n not in left_out and not n.startswith(FLAG_PREFIX)
+    ]
+    names += [n for n in workers.columns if n not in names and n not in left_out]
     return [_Column(n, _kind(n, workers.schema[n]), _title(n)) for n in names]
 
 

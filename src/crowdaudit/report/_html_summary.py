@@ -16,8 +16,9 @@ from typing import Final, Literal, TypeGuard
 import orjson
 import polars as pl
 
-from crowdaudit.report._html_data import FLAG_PREFIX, flag_columns
+from crowdaudit.report._html_data import FLAG_PREFIX, flag_columns, lead_columns
 from crowdaudit.report._words import _WORDS, describe, words
+from crowdaudit.report.figures import percent, percent_range
 from crowdaudit.schema import COL
 
 __all__ = ["render_summary_block", "render_top_rows"]
@@ -57,44 +58,25 @@ _TOP_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     (COL.GOLD_ACCURACY, "gold accuracy (95% CI)"),
     (COL.CONSENSUS_AGREEMENT, "agreement with the job's label"),
     (COL.LOO_AGREEMENT, "agreement with the other workers"),
-    (COL.SKILL, "skill (estimated)"),
+    (COL.SKILL, "skill (estimated, 90% range)"),
     (COL.VERDICT, "verdict"),
     (COL.MEDIAN_SECONDS, "median time / object"),
 )
 
 
-def _accuracy_cards(summary: Mapping[str, object]) -> list[str]:
-    """Label accuracy first: measured on gold where there is gold, then the estimate made without
-    gold, with its range in the card's words, never a bare percentage."""
-    cards = []
-    consolidated = summary.get("consolidated_gold_accuracy")
-    if isinstance(consolidated, float):
-        cards.append(_card(_format(consolidated, "rate"), "consolidated labels right on gold", ""))
-    measured = summary.get("label_accuracy")
-    if isinstance(measured, Mapping) and isinstance(measured.get("recommended"), float):
-        value = _format(measured["recommended"], "rate")
-        cards.append(_card(value, "recommended labels right on gold", ""))
-    estimate = summary.get("estimated_label_accuracy")
-    low = summary.get("estimated_label_accuracy_low")
-    high = summary.get("estimated_label_accuracy_high")
-    if isinstance(estimate, float) and isinstance(low, float) and isinstance(high, float):
-        words = (
-            f"label accuracy estimated without gold (range {_format(low, 'rate')} to "
-            f"{_format(high, 'rate')})"
-        )
-        cards.append(_card(_format(estimate, "rate"), words, ""))
-    return cards
+_WITH_RANGE: Final = frozenset({COL.GOLD_ACCURACY, COL.SKILL})
+"""Top-row columns shown with their ``_low``/``_high`` range."""
 
 
 def render_summary_block(summary: Mapping[str, object], workers: pl.DataFrame) -> str:
-    """The job summary: key figures as cards, then label accuracy, jobs and any other keys.
+    """The job summary: key figures as cards, then accuracy by method, jobs and any other keys.
 
     Args:
         summary: the audit summary; known keys are shown as figures, ``label_accuracy`` (method →
             accuracy) and ``jobs`` (list of dicts) as tables, other keys in a key/value table.
         workers: the worker table, to count flagged workers.
     """
-    cards = _accuracy_cards(summary)
+    cards = []  # label accuracy is the page's headline (figures.headline), not a card
     for key, label, kind, warn in _FIGURES:
         if key not in summary:
             continue
@@ -150,11 +132,11 @@ def render_summary_block(summary: Mapping[str, object], workers: pl.DataFrame) -
 def render_top_rows(workers: pl.DataFrame, *, max_rows: int) -> str:
     """The first ``max_rows`` rows of the worker table, in its order, as a static HTML table."""
     multi_job = COL.JOB in workers.columns and workers.get_column(COL.JOB).n_unique() > 1
-    columns = [
-        (name, title)
-        for name, title in _TOP_COLUMNS
-        if name in workers.columns and (name != COL.JOB or multi_job)
+    titles = dict(_TOP_COLUMNS)
+    present = [
+        name for name in titles if name in workers.columns and (name != COL.JOB or multi_job)
     ]
+    columns = [(name, titles[name]) for name in lead_columns(present, workers)]
     flags = flag_columns(workers)
     head = "".join(f"<th>{escape(title)}</th>" for _, title in columns)
     if flags:
@@ -192,10 +174,9 @@ def _top_cell(name: str, row: Mapping[str, object]) -> str:
     if name == COL.MEDIAN_SECONDS:
         return f'<td class="num">{escape(_duration(value))}</td>'
     html = escape(_format(value, "int" if name == COL.N_OBJECTS else "rate"))
-    low, high = row.get(COL.GOLD_ACCURACY_LOW), row.get(COL.GOLD_ACCURACY_HIGH)
-    if name == COL.GOLD_ACCURACY and value is not None and low is not None and high is not None:
-        interval = f"[{_format(low, 'rate')}\u2013{_format(high, 'rate')}]"
-        html += f' <span class="ci">{escape(interval)}</span>'
+    low, high = row.get(f"{name}_low"), row.get(f"{name}_high")
+    if name in _WITH_RANGE and isinstance(low, float) and isinstance(high, float):
+        html += f' <span class="ci">[{escape(percent_range(low, high))}]</span>'
     return f'<td class="num">{html}</td>'
 
 
@@ -328,7 +309,7 @@ def _format(value: object, kind: _Format | None) -> str:
         if kind == "int" and float(value).is_integer():
             return f"{int(value):,}"
         if kind == "rate":
-            return f"{value * 100:.1f}%"
+            return percent(value)
         return f"{value:.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
     if isinstance(value, int):
         return f"{value:,}"

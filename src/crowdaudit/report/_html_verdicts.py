@@ -12,11 +12,14 @@ from typing import Final
 
 import polars as pl
 
+from crowdaudit.metrics.verdicts import FLAG_NAMES, FlagThresholds
 from crowdaudit.report._html_worker_items import items_anchor
+from crowdaudit.report._words import describe, words
+from crowdaudit.report.figures import percent, percent_range
 from crowdaudit.report.worker_table import check_mask, flag_columns
 from crowdaudit.schema import COL
 
-__all__ = ["HOW_TO_READ", "render_verdicts"]
+__all__ = ["how_to_read", "render_verdicts"]
 
 _VERDICT_WORDS: Final[Mapping[str, str]] = {
     "check": "to check",
@@ -25,36 +28,68 @@ _VERDICT_WORDS: Final[Mapping[str, str]] = {
     "not enough data": "not enough data",
 }
 
-HOW_TO_READ: Final = """
+_MIN = FlagThresholds()
+
+
+def _answers_per_object(summary: Mapping[str, object]) -> str | None:
+    """The job's answers per object in words ("5 answers", "about 2.4 answers"), or None."""
+    answers, objects = summary.get("n_answers"), summary.get("n_objects")
+    if not isinstance(answers, int) or not isinstance(objects, int) or objects <= 0:
+        return None
+    mean = answers / objects
+    return f"{mean:.0f} answers" if mean.is_integer() else f"about {mean:.1f} answers"
+
+
+def how_to_read(summary: Mapping[str, object]) -> str:
+    """The note under the list of workers to check: what each verdict, figure and flag means,
+    with this job's answers per object and every flag of :data:`FLAG_NAMES`."""
+    per_object = _answers_per_object(summary)
+    tie = (
+        f"On this job an object has {per_object}, and when the other workers split evenly"
+        if per_object is not None
+        else "When the other workers split evenly"
+    )
+    gold = (
+        "<li><b>Accuracy on gold</b>: the share of answers equal to the gold label, with a 95% "
+        "range.</li>"
+        if summary.get("n_gold_objects")
+        else ""
+    )
+    flags = "".join(
+        f"<li><i>{escape(words(f'flag_{name}'))}</i>: {escape(describe(f'flag_{name}'))}</li>"
+        for name in FLAG_NAMES
+    )
+    return f"""
 <details class="how-to-read" open>
 <summary>How to read this</summary>
 <ul>
 <li><b>Verdict</b> (<code>verdict</code>): <i>to check</i> means the evidence says this worker's
-answers are worse than the rest of the job's, for the reason given; <i>trusted</i> and <i>ok</i>
-mean nothing stands out; <i>not enough data</i> means too few answers to tell.</li>
+answers are worse than the rest of the job's, for the reason given; <i>trusted</i> means at least
+{_MIN.min_answers} answers and a whole skill range at or above the job's median skill; <i>ok</i>
+means nothing stands out; <i>not enough data</i> means too few answers to tell (fewer than
+{_MIN.min_skill_answers}, or a job with too few workers or shared objects).</li>
 <li><b>Skill</b> (<code>skill</code>): the estimated share of a worker's answers that are right,
-from a model of all workers' answers together, with a 90% range; it needs no gold.</li>
-<li><b>Accuracy on gold</b>: the share of answers equal to the gold label, with a 95% range.</li>
-<li><b>Agreement with the other workers</b>: how often a worker's answer equals the majority of
-the <em>other</em> workers on the same object. With 3 answers per object, the other two often
-disagree with each other, and a tie counts as a disagreement, so good workers can score well below
-100%: compare a worker with the job's median, not with 100%.</li>
+from a model of all workers' answers together, with a 90% range; it needs no gold. The reasons
+write it from 0 to 1: a skill of 0.82 is 82%.</li>
+{gold}<li><b>Agreement with the other workers</b>: how often a worker's answer equals the majority of
+the <em>other</em> workers on the same object. {tie}, that counts as a disagreement, so good
+workers can score well below 100%: compare a worker with the job's median, not with 100%.</li>
 <li><b>Spam score</b>: how close a worker's answers are to answering at random or always the same
 label (0 good, 1 spam-like).</li>
-<li><b>Flags</b> are raised only on evidence: the same answer every time, answers that are
-systematically swapped, or fast answers that disagree with the others.</li>
+<li><b>Flags</b> are raised only on evidence, on workers with at least {_MIN.min_answers} answers:
+<ul class="flag-list">{flags}</ul></li>
 </ul>
 </details>
 """
 
 
 def _percent(value: object) -> str:
-    return f"{100 * value:.0f}%" if isinstance(value, float) else "–"
+    return percent(value, 0) if isinstance(value, float) else "–"
 
 
-def _range(low: object, high: object) -> str:
+def _range(low: object, high: object, level: int) -> str:
     if isinstance(low, float) and isinstance(high, float):
-        return f" ({100 * low:.0f}–{100 * high:.0f}%)"
+        return f" ({level}% interval {percent_range(low, high)})"
     return ""
 
 
@@ -72,12 +107,13 @@ def _row(row: Mapping[str, object], flags: list[str], link: bool, anchor: str | 
     figures = [f"{row[COL.N_OBJECTS]:,} objects"]
     if row.get(COL.SKILL) is not None:
         figures.append(
-            f"skill {_percent(row[COL.SKILL])}{_range(row.get(COL.SKILL_LOW), row.get(COL.SKILL_HIGH))}"
+            f"skill {_percent(row[COL.SKILL])}"
+            f"{_range(row.get(COL.SKILL_LOW), row.get(COL.SKILL_HIGH), 90)}"
         )
     if row.get(COL.GOLD_ACCURACY) is not None:
         figures.append(
             f"right on gold {_percent(row[COL.GOLD_ACCURACY])}"
-            f"{_range(row.get(COL.GOLD_ACCURACY_LOW), row.get(COL.GOLD_ACCURACY_HIGH))}"
+            f"{_range(row.get(COL.GOLD_ACCURACY_LOW), row.get(COL.GOLD_ACCURACY_HIGH), 95)}"
         )
     links = (
         f' <a class="items-link" href="#workers" data-worker="{worker}" data-job="{job}">'

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
+from crowdaudit.report.figures import percent
 from crowdaudit.report.worker_table import check_mask
 from crowdaudit.schema import COL
 
@@ -48,7 +49,7 @@ def _source(value: object) -> str:
 
 
 def _probability(value: object) -> str:
-    return f"{100 * value:.0f}%" if isinstance(value, float) else "–"
+    return percent(value, 0) if isinstance(value, float) else "–"
 
 
 def _text(value: object) -> str:

@@ -9,9 +9,13 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from crowdaudit.metrics.verdicts import FlagThresholds
 from crowdaudit.schema import COL
 
 __all__ = ["describe", "words"]
+
+_T: Final = FlagThresholds()
+"""The default thresholds, quoted in the words of the flags and verdicts."""
 
 _WORDS: Final[dict[str, tuple[str, str]]] = {
     # key: (label, what it measures and how)
@@ -41,8 +45,8 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
     COL.LOO_AGREEMENT: (
         "agreement with the other workers",
         "Share of answers equal to the majority of the other workers on the same object; a tie "
-        "among the others counts as a disagreement, so with 3 answers per object good workers "
-        "score below 100%.",
+        "among the others counts as a disagreement, so good workers score below 100%: compare "
+        "with the job's median.",
     ),
     COL.SKILL: (
         "skill (estimated)",
@@ -53,8 +57,9 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
     COL.SKILL_HIGH: ("skill, high end", "High end of the 90% range of the skill estimate."),
     COL.VERDICT: (
         "verdict",
-        "check: the evidence says look at this worker's answers; ok or trusted: nothing stands "
-        "out; not enough data: too few answers to tell.",
+        "check: the evidence says look at this worker's answers; trusted: at least "
+        f"{_T.min_answers} answers and the whole skill range at or above the job's median skill; "
+        "ok: nothing stands out; not enough data: too few answers to tell.",
     ),
     COL.VERDICT_REASON: ("why", "The reason for the verdict, in words."),
     COL.FLAG_REASON: ("why flagged", "The evidence behind the flags, in words."),
@@ -80,12 +85,24 @@ _WORDS: Final[dict[str, tuple[str, str]]] = {
     COL.TOTAL_SECONDS: ("total time", "Time spent on all objects."),
     COL.FIRST_SUBMITTED_AT: ("first answer", "When the first answer was submitted."),
     COL.LAST_SUBMITTED_AT: ("last answer", "When the last answer was submitted."),
-    COL.FLAG_SAME_ANSWER: ("same answer every time", "Gave one label to nearly every object."),
-    COL.FLAG_INVERTED: ("labels swapped", "Answers systematically swapped between labels."),
-    COL.FLAG_LOW_SKILL: ("low skill", "Estimated skill well below the job's."),
+    COL.FLAG_SAME_ANSWER: (
+        "same answer every time",
+        f"Gave one label to at least {_T.same_answer_share:.0%} of the objects, far more often "
+        "than the recommended labels of those objects are that label.",
+    ),
+    COL.FLAG_INVERTED: (
+        "consistently wrong",
+        f"Most answers wrong, and not at random: the whole skill range is below "
+        f"{_T.inverted_max_skill:.0%} while the spam score is at most {_T.inverted_max_spam}.",
+    ),
+    COL.FLAG_LOW_SKILL: (
+        "low skill",
+        "The whole skill range is below halfway between chance and the job's median skill.",
+    ),
     COL.FLAG_FAST_AND_DISAGREEING: (
         "fast and disagreeing",
-        "Much faster than the others and often disagreeing with them.",
+        f"Median time under {_T.fast_ratio:.0%} of the job's, kappa with the others under "
+        f"{_T.fast_max_kappa}, and the whole skill range below the job's median.",
     ),
     "majority_vote": ("majority vote", "The label most workers gave."),
     "dawid_skene": ("Dawid-Skene", "The label a Dawid-Skene model of all answers finds likeliest."),

@@ -38,8 +38,9 @@ import polars as pl
 from crowdaudit._version import __version__
 from crowdaudit.report._html_data import build_payload, dump_json_for_html
 from crowdaudit.report._html_summary import render_summary_block, render_top_rows
-from crowdaudit.report._html_verdicts import HOW_TO_READ, render_verdicts
+from crowdaudit.report._html_verdicts import how_to_read, render_verdicts
 from crowdaudit.report._html_worker_items import render_worker_items
+from crowdaudit.report.figures import headline, ranking_caution
 from crowdaudit.report.history_view import render_history_section
 from crowdaudit.schema import Summary
 
@@ -78,6 +79,15 @@ def _content_security_policy(script: str, style: str) -> str:
             "form-action 'none'",
         )
     )
+
+
+def _headline_html(summary: Summary) -> str:
+    """The label-accuracy headline (the terminal's words), or nothing when there is none."""
+    text = headline(summary)
+    html = f'<p class="headline" id="headline">{escape(text)}</p>' if text else ""
+    if caution := ranking_caution(summary):
+        html += f'<p class="caution" id="ranking-caution">{escape(caution)}</p>'
+    return html
 
 
 def render_report(
@@ -141,10 +151,11 @@ def render_report(
         "version": escape(__version__),
         "title": escape(title),
         "subtitle": escape(subtitle),
+        "headline": _headline_html(summary),
         "summary": render_summary_block(summary, workers),
         "verdicts": render_verdicts(workers, link=True, items=bool(worker_items)),
         "worker_items": worker_items,
-        "how_to_read": HOW_TO_READ,
+        "how_to_read": how_to_read(summary),
         "style": style,
         "script": script,
         "payload": payload,
@@ -159,6 +170,8 @@ _NOTEBOOK_STYLE: Final = """
   color: #1d2433; font-size: 13px; line-height: 1.4; }
 .crowdaudit-summary h2 { font-size: 16px; margin: 4px 0 8px; }
 .crowdaudit-summary h3 { font-size: 13px; margin: 12px 0 4px; }
+.crowdaudit-summary .headline { font-size: 14px; font-weight: 600; margin: 2px 0 8px; }
+.crowdaudit-summary .caution { margin: 0 0 8px; color: #8a5300; }
 .crowdaudit-summary .cards { display: flex; flex-wrap: wrap; gap: 8px; }
 .crowdaudit-summary .card { border: 1px solid #dfe3ea; border-radius: 6px; padding: 6px 10px;
   min-width: 110px; }
@@ -205,7 +218,7 @@ def render_summary_html(
     heading = f"<h2>{escape(title)}</h2>" if title else ""
     return (
         f'<div class="crowdaudit-summary"><style>{_NOTEBOOK_STYLE}</style>{heading}'
-        f"{render_verdicts(workers)}"
+        f"{_headline_html(summary)}{render_verdicts(workers)}"
         f"{render_summary_block(summary, workers)}"
         f"<h3>Workers</h3>{render_top_rows(workers, max_rows=max_rows)}</div>"
     )

@@ -6,6 +6,7 @@ from typing import Final
 
 import polars as pl
 
+from crowdaudit.report.figures import headline, ranking_caution
 from crowdaudit.report.plain import printable
 from crowdaudit.report.worker_table import check_mask
 from crowdaudit.schema import COL, Summary
@@ -16,8 +17,8 @@ _LISTED: Final = 5
 
 
 def render_repr(title: str, summary: Summary, workers: pl.DataFrame) -> str:
-    """``<Audit …>`` on a few lines: the jobs, the counts, up to five workers to check with the
-    reason, and where to look next.
+    """``<Audit …>`` on a few lines: the jobs, the counts, the label-accuracy headline, up to five
+    workers to check with the reason, and where to look next.
 
     >>> import polars as pl
     >>> workers = pl.DataFrame({"worker": ["a", "b"], "verdict": ["ok", "check"],
@@ -34,6 +35,10 @@ def render_repr(title: str, summary: Summary, workers: pl.DataFrame) -> str:
         f"{to_check.height:,} to check"
     )
     lines = [head]
+    if accuracy := headline(summary):
+        lines.append(f"  {accuracy}")
+    if caution := ranking_caution(summary):
+        lines.append(f"  {printable(caution)}")
     reason = COL.VERDICT_REASON if COL.VERDICT_REASON in workers.columns else None
     for row in to_check.head(_LISTED).iter_rows(named=True):
         why = f": {printable(str(row[reason]))}" if reason and row[reason] else ""

@@ -9,6 +9,7 @@ import polars as pl
 from rich.table import Table
 from rich.text import Text
 
+from crowdaudit.report.figures import label_accuracy_parts, percent
 from crowdaudit.report.plain import plain
 from crowdaudit.report.worker_table import render_check_list, render_worker_table
 from crowdaudit.schema import COL, Summary
@@ -20,14 +21,6 @@ __all__ = [
     "render_summary_line",
     "render_worker_table",
 ]
-
-
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
-
-
-def _interval(low: float | None, high: float | None) -> str:
-    return "" if low is None or high is None else f"{100 * low:.0f}–{100 * high:.0f}"
 
 
 def render_summary_line(summary: Summary) -> str:
@@ -56,26 +49,9 @@ def render_summary_line(summary: Summary) -> str:
 
 
 def render_label_accuracy(summary: Summary) -> list[str]:
-    """How good the labels are: measured on gold first where there is gold, then the estimate
-    made without gold, always with its range and said to be estimated; why not, if none."""
-    parts = []
-    accuracy = summary.get("consolidated_gold_accuracy")
-    if accuracy is not None:
-        parts.append(f"consolidated labels {_percent(accuracy)} correct on gold")
-    measured = summary.get("label_accuracy")
-    if isinstance(measured, Mapping) and measured.get("recommended") is not None:
-        parts.append(f"recommended labels {_percent(measured['recommended'])} correct on gold")
-    estimate = summary.get("estimated_label_accuracy")
-    low = summary.get("estimated_label_accuracy_low")
-    high = summary.get("estimated_label_accuracy_high")
-    if estimate is not None and low is not None and high is not None:
-        parts.append(
-            f"label accuracy estimated without gold {_percent(estimate)} "
-            f"(range {_interval(low, high)}%)"
-        )
-    elif summary.get("skill_reason"):
-        parts.append(f"no skill estimates: {summary['skill_reason']}")
-    return parts
+    """How good the labels are, gold first (:func:`~crowdaudit.report.figures.label_accuracy_parts`,
+    the words the report's header and the notebook view show too)."""
+    return label_accuracy_parts(summary)
 
 
 def _hours(seconds: float | None) -> str:
@@ -128,6 +104,6 @@ def render_contributions_table(table: pl.DataFrame, *, limit: int | None = 25) -
         if quality:
             verdict = row[COL.VERDICT] or "not audited"
             style = "bold yellow" if verdict == "check" else ""
-            cells += [Text(verdict, style=style), _percent(row[COL.SKILL])]
+            cells += [Text(verdict, style=style), percent(row[COL.SKILL])]
         out.add_row(*cells)
     return out

@@ -15,6 +15,7 @@ import polars as pl
 from rich.table import Table
 from rich.text import Text
 
+from crowdaudit.report.figures import percent, percent_range
 from crowdaudit.report.plain import printable
 from crowdaudit.schema import COL
 
@@ -176,12 +177,12 @@ def _format(row: Mapping[str, Any], column: str, kind: str) -> str:
         return "" if kind == "interval" else "–"
     if kind == "interval":
         high = row.get(_HIGH[column])
-        return "" if high is None else f"{100 * value:.0f}–{100 * high:.0f}"
+        return "" if high is None else percent_range(value, high, unit="")
     if kind == "seconds":
         return f"{value:.1f}"
     if kind == "score":
         return f"{value:.2f}"
-    return f"{100 * value:.1f}%"
+    return percent(value)
 
 
 def _flag_words(row: Mapping[str, Any], flags: Sequence[str]) -> str:

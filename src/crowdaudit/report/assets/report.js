@@ -49,7 +49,16 @@
   var INT_FORMAT = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
   var COLLATOR = new Intl.Collator("en", { numeric: true });
   function fmtInt(v) { return INT_FORMAT.format(Math.round(v)); }
-  function fmtPct(v) { return (v * 100).toFixed(1) + "%"; }
+  // A share that is not exactly 0 or 1 never reads as 0% or 100% (as report/figures.py does):
+  // more decimals, up to 3, then "over 99.999%" / "under 0.001%".
+  function fmtPct(v) {
+    var exact = v === 0 || v === 1;
+    for (var d = 1; d <= 3; d++) {
+      var t = (v * 100).toFixed(d);
+      if (exact || (Number(t) !== 0 && Number(t) !== 100)) return t + "%";
+    }
+    return v > 0.5 ? "over 99.999%" : "under 0.001%";
+  }
   function fmtFloat(v) {
     if (v === 0) return "0";
     var a = Math.abs(v);
