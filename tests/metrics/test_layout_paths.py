@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 from scipy.special import gammaln
+from skill_fixtures import accurate_workers_job
 
 from crowdaudit.metrics import calibration, estimators, pooled
 from crowdaudit.metrics._confusion import (
@@ -35,21 +36,8 @@ def _values(shape: tuple[int, int], seed: int) -> np.ndarray:
     return rng.random(shape) * np.exp(rng.normal(0.0, 8.0, shape))
 
 
-def _job(k: int, *, n_tasks: int = 300, n_workers: int = 20, seed: int = 3) -> pl.DataFrame:
-    """Four answers per task from workers of mixed accuracy; ``k`` classes."""
-    rng = np.random.default_rng(seed)
-    truth = rng.integers(0, k, n_tasks)
-    task = np.repeat(np.arange(n_tasks), 4)
-    worker = np.concatenate([rng.choice(n_workers, 4, replace=False) for _ in range(n_tasks)])
-    right = rng.random(task.size) < rng.uniform(0.4, 0.95, n_workers)[worker]
-    label = np.where(right, truth[task], rng.integers(0, k, task.size))
-    return pl.DataFrame(
-        {
-            "task": [f"t{t:04d}" for t in task],
-            "worker": [f"w{w:02d}" for w in worker],
-            "label": [f"c{c:02d}" for c in label],
-        }
-    )
+def _job(k: int, *, seed: int) -> pl.DataFrame:
+    return accurate_workers_job(n_tasks=300, per_task=4, n_workers=20, k=k, seed=seed)
 
 
 @pytest.mark.parametrize("k", range(1, 13))
