@@ -61,7 +61,8 @@ def with_votes(items: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame:
     answer counted once."""
     if items.height == 0:
         return items
-    latest = latest_answers(answers).filter(pl.col(COL.LABEL).is_not_null())
+    needed = answers.select(COL.JOB, COL.TASK, COL.WORKER, COL.LABEL, COL.SUBMITTED_AT)
+    latest = latest_answers(needed).filter(pl.col(COL.LABEL).is_not_null())
     latest = latest.select(COL.JOB, COL.TASK, COL.WORKER, pl.col(COL.LABEL).cast(pl.String))
     counts = latest.group_by(COL.JOB, COL.TASK, COL.LABEL).agg(pl.len().alias("_n"))
     counts = counts.sort(["_n", COL.LABEL], descending=[True, False]).select(
@@ -79,7 +80,8 @@ def with_votes(items: pl.DataFrame, answers: pl.DataFrame) -> pl.DataFrame:
 
 def _joined(rows: pl.DataFrame, column: str, separator: str) -> pl.DataFrame:
     """``column``'s values of each job and task, in row order, joined by ``separator``."""
-    lists = rows.group_by(COL.JOB, COL.TASK, maintain_order=True).agg(pl.col(column))
+    # A group-by keeps the rows' order within each group whatever the order of the groups.
+    lists = rows.group_by(COL.JOB, COL.TASK).agg(pl.col(column))
     return lists.with_columns(pl.col(column).list.join(separator))
 
 
