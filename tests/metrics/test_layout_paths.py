@@ -90,7 +90,7 @@ def _reference_held_out(
     return np.log(np.clip(predicted, 1e-12, None))
 
 
-@pytest.mark.parametrize("k", [2, 3, 7])
+@pytest.mark.parametrize("k", [2, 3, 7, 12])
 def test_held_out_scores_equal_the_task_major_formula(k: int) -> None:
     enc = encode_answers(_job(k, seed=k))
     model = DawidSkene().fit(enc)

@@ -94,6 +94,9 @@ def row_sum(values: FloatArray) -> FloatArray:
 def column_max(values: FloatArray) -> FloatArray:
     """``values.max(axis=0)`` of a class-major ``(K, n)`` array: the same floats as
     :func:`row_max` of its transpose, shape ``(n,)``."""
+    if values.shape[0] > _COLUMN_MAX_K:  # a maximum is the same in any order: no transpose
+        most: FloatArray = values.max(axis=0)
+        return most
     return _by_rows(values, np.maximum, _COLUMN_MAX_K)
 
 

@@ -45,7 +45,9 @@ from crowdaudit.metrics._confusion import (
     SparseConfusion,
     column_max,
     column_sum,
+    row_max,
     row_slices,
+    row_sum,
     take_cells,
 )
 from crowdaudit.metrics._encoding import EncodedAnswers, FloatArray
@@ -212,6 +214,8 @@ def _held_out(
 ) -> FloatArray:
     """``(len(temperatures), n_answers)`` log predicted probabilities, one row per ``tau``;
     ``sums`` are the class-major task sums of ``log_rows`` (:func:`_task_sums`)."""
+    if sums.shape[0] > _CLASS_MAJOR_MAX_K:
+        return _held_out_by_answer(enc, log_rows, sums, log_priors, hidden, temperatures)
     out: FloatArray = np.empty((len(temperatures), enc.n_answers), dtype=np.float64)
     # Class-major (K, answers) blocks: numpy is many times faster along a long contiguous axis
     # than across a few classes, and every float is the one the (answers, K) layout gives.
@@ -227,6 +231,36 @@ def _held_out(
             block += priors
             block -= tau * own
             predicted = _predict(_softmax_columns(block), left_out)
+            np.log(np.clip(predicted, _TINY, None, out=predicted), out=out[i, rows])
+    return out
+
+
+_CLASS_MAJOR_MAX_K: Final = 8
+"""Up to this many classes the held-out scores are computed class-major; beyond, the reductions
+over classes would need a transposed copy per block, and answer-major is faster."""
+
+
+def _held_out_by_answer(
+    enc: EncodedAnswers,
+    log_rows: FloatArray,
+    sums: FloatArray,
+    log_priors: FloatArray,
+    hidden: FloatArray,
+    temperatures: tuple[float, ...],
+) -> FloatArray:
+    """:func:`_held_out` in ``(answers, K)`` blocks, for many classes."""
+    out: FloatArray = np.empty((len(temperatures), enc.n_answers), dtype=np.float64)
+    by_task = np.ascontiguousarray(sums.T)
+    for rows in row_slices(enc.n_answers, sums.shape[0]):
+        gathered = np.take(by_task, enc.task[rows], axis=0)
+        for i, tau in enumerate(temperatures):
+            block = tau * gathered
+            block += log_priors
+            block -= tau * log_rows[rows]
+            block -= row_max(block)
+            np.exp(block, out=block)
+            block /= row_sum(block)
+            predicted = np.einsum("nk,nk->n", block, hidden[rows])
             np.log(np.clip(predicted, _TINY, None, out=predicted), out=out[i, rows])
     return out
 
