@@ -14,7 +14,8 @@ same run on the same table:
   plain agreement with the majority vote, on the same workers (``which`` names it);
 * ``flag``: flagged workers, and of them those whose gold accuracy is at least the set's median
   (workers with at least 5 gold answers);
-* ``chk``: workers whose verdict is ``check``, and of them those at or above the same median;
+* ``chk``: workers whose verdict is ``check``, and of them those at or above the same median (the
+  goals also count them when the set is audited without gold);
 * ``est [low, high]`` against ``acc``, the measured accuracy of the recommended labels;
 * ``MV`` and ``ckDS``: accuracy of majority vote and of crowd-kit's Dawid-Skene run to 100
   iterations;
@@ -80,6 +81,7 @@ class Row:
     reach: tuple[int, float, float]
     scored: tuple[np.ndarray, np.ndarray]
     model_agreement: float | None
+    checks_without_gold: tuple[int, int]
     checked: int = 0
     bad_checks: int = 0
 
@@ -196,6 +198,8 @@ def _evaluate(name: str, answers: pl.DataFrame, gold: pl.DataFrame, cache: Path 
     above = flagged.join(judged, on="worker").filter(pl.col("gold_acc") >= median)
     checked = report.workers.filter(pl.col("verdict") == "check")
     checked_above = checked.join(judged, on="worker").filter(pl.col("gold_acc") >= median)
+    blind = compute_skill(answers).workers.filter(pl.col("verdict") == "check")
+    blind_above = blind.join(judged, on="worker").filter(pl.col("gold_acc") >= median)
 
     gold_map = dict(gold.iter_rows())
     labels = dict(report.items.select("task", "label").iter_rows())
@@ -224,6 +228,7 @@ def _evaluate(name: str, answers: pl.DataFrame, gold: pl.DataFrame, cache: Path 
         split=_split_halves(answers, gold, report),
         scored=_scored(report.items, gold),
         model_agreement=summary["skill_model_agreement"],
+        checks_without_gold=(blind.height, blind_above.height),
         reach=(len(wrong), min(1.0, n_head / len(wrong)) if wrong else 1.0, _agreed(report, wrong)),
         checked=checked.height,
         bad_checks=checked_above.height,
@@ -361,6 +366,8 @@ def _print_goals(rows: list[Row]) -> None:
     print(f"  flags: {bad} of {flagged} flagged workers at or above the median on gold")
     checked, bad_checks = sum(r.checked for r in rows), sum(r.bad_checks for r in rows)
     print(f"  checks: {bad_checks} of {checked} 'check' workers at or above the median on gold")
+    blind, blind_bad = (sum(r.checks_without_gold[i] for r in rows) for i in (0, 1))
+    print(f"  checks, audited without gold: {blind_bad} of {blind} at or above the median on gold")
     print(f"  calibration: within 3 points on {close} of {len(rows)}; inside on {inside}")
     print(f"  labels: >= max(MV, ckDS) - 1 point on {labels_ok} of {len(rows)}")
     print(f"  review: first 10 % holds >= 40 % of wrong labels on {review_ok} of {len(rows)}")

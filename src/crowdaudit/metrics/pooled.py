@@ -17,13 +17,16 @@ pooled, normalised), ``s >= 0`` the pooling strength and ``alpha`` the small sym
 so a worker with few answers is assumed typical until the answers say otherwise, and a worker with
 many answers is judged on them. ``s = 0`` is plain Dawid-Skene exactly.
 
-The strength is fitted by empirical Bayes (type-II maximum likelihood): at every M-step, ``s``
-maximises the Dirichlet-multinomial evidence of the expected counts,
+The strength is fitted by empirical Bayes: at every M-step, the Dirichlet-multinomial evidence of
+the expected counts,
 
 ``sum_{w,k} [lnΓ(s) - lnΓ(s + n_wk) + sum_l (lnΓ(s m_kl + C_wkl) - lnΓ(s m_kl))]``,
 
-over a log-spaced grid. A job whose workers all behave alike gets a large ``s``; one with very
-different workers a small one.
+is computed over a log-spaced grid of ``s``, and ``s`` is the grid's geometric mean weighted by
+the evidence (the posterior mean of ``ln s`` under a flat prior on the grid). A job whose workers
+all behave alike gets a large ``s``; one with very different workers a small one. Taking the
+single best grid point instead let ``s`` jump between far-apart values where the evidence is
+nearly flat (on small jobs), moving every worker's skill with it.
 
 S. Paun, B. Carpenter, J. Chamberlain, D. Hovy, U. Kruschwitz and M. Poesio, "Comparing Bayesian
 models of annotation", *TACL* 6, 571-585, 2018 (the partially pooled Dawid-Skene);
@@ -89,7 +92,8 @@ def _cell_evidence(cells: FloatArray, cell: IntArray, means: FloatArray) -> Floa
 
 
 def fit_pooling_strength(pairs: Pairs, counts: FloatArray, mean: FloatArray) -> float:
-    """The grid strength of highest evidence (formula in the module docstring).
+    """The strength: the grid's geometric mean weighted by the evidence (formula and reason in
+    the module docstring).
 
     Only cells with expected counts enter the cell term (``lnΓ(a + 0) - lnΓ(a)`` is 0), and those
     lie in the columns of the labels each worker gave: the cost follows the answers, not
@@ -112,7 +116,8 @@ def fit_pooling_strength(pairs: Pairs, counts: FloatArray, mean: FloatArray) -> 
         # The flat index into ``columns`` of every used cell: row = the pair's label, column = k.
         cell = (pairs.label[block, None] * k + np.arange(k)[None, :])[used]
         scores += _cell_evidence(cells[used], cell, columns)
-    return float(POOLING_GRID[int(np.argmax(scores))])
+    weights = np.exp(scores - scores.max())
+    return float(np.exp(np.sum(weights * np.log(POOLING_GRID)) / weights.sum()))
 
 
 class PooledDawidSkene(DawidSkene):
