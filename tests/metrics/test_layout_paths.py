@@ -65,11 +65,16 @@ def test_take_cells_equals_fancy_indexing() -> None:
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 5, 9])
-def test_predict_equals_einsum(k: int) -> None:
+def test_predict_equals_softmax_then_einsum(k: int) -> None:
     posterior = _values((k, 4000), seed=k)
     hidden = _values((4000, k), seed=k + 100)
-    expected = np.einsum("nk,nk->n", np.ascontiguousarray(posterior.T), hidden)
-    assert np.array_equal(calibration._predict(posterior, hidden), expected)
+    log_joint = np.log(posterior)
+    rows = np.ascontiguousarray(log_joint.T)
+    # The task-major formula: softmax along each row, then numpy's sum of products.
+    shifted = np.exp(rows - rows.max(axis=1, keepdims=True))
+    expected = np.einsum("nk,nk->n", shifted / shifted.sum(axis=1, keepdims=True), hidden)
+    assert np.array_equal(calibration._predict(log_joint, hidden, class_major=True), expected)
+    assert np.array_equal(calibration._predict(rows, hidden, class_major=False), expected)
 
 
 def _reference_held_out(

@@ -214,23 +214,26 @@ def _held_out(
 ) -> FloatArray:
     """``(len(temperatures), n_answers)`` log predicted probabilities, one row per ``tau``;
     ``sums`` are the class-major task sums of ``log_rows`` (:func:`_task_sums`)."""
-    if sums.shape[0] > _CLASS_MAJOR_MAX_K:
-        return _held_out_by_answer(enc, log_rows, sums, log_priors, hidden, temperatures)
     out: FloatArray = np.empty((len(temperatures), enc.n_answers), dtype=np.float64)
-    # Class-major (K, answers) blocks: numpy is many times faster along a long contiguous axis
-    # than across a few classes, and every float is the one the (answers, K) layout gives.
-    # tau * sums[t] + log p is the same float before or after the gather, so each block's task
-    # sums are gathered once for every temperature.
-    priors = log_priors[:, None]
+    # With few classes, class-major (K, answers) blocks: numpy is many times faster along a long
+    # contiguous axis than across a few classes, and every float is the one the (answers, K)
+    # layout gives. With many, (answers, K) blocks need no transposed copies. tau * sums[t] +
+    # log p is the same float before or after the gather, so each block's task sums are gathered
+    # once for every temperature.
+    class_major = sums.shape[0] <= _CLASS_MAJOR_MAX_K
+    by_task = sums if class_major else np.ascontiguousarray(sums.T)
+    priors = log_priors[:, None] if class_major else log_priors
     for rows in row_slices(enc.n_answers, sums.shape[0]):
-        gathered = np.take(sums, enc.task[rows], axis=1)
-        own = np.ascontiguousarray(log_rows[rows].T)
-        left_out = hidden[rows]
+        if class_major:
+            gathered = np.take(by_task, enc.task[rows], axis=1)
+            own = np.ascontiguousarray(log_rows[rows].T)
+        else:
+            gathered, own = np.take(by_task, enc.task[rows], axis=0), log_rows[rows]
         for i, tau in enumerate(temperatures):
             block = tau * gathered
             block += priors
             block -= tau * own
-            predicted = _predict(_softmax_columns(block), left_out)
+            predicted = _predict(block, hidden[rows], class_major=class_major)
             np.log(np.clip(predicted, _TINY, None, out=predicted), out=out[i, rows])
     return out
 
@@ -238,31 +241,6 @@ def _held_out(
 _CLASS_MAJOR_MAX_K: Final = 8
 """Up to this many classes the held-out scores are computed class-major; beyond, the reductions
 over classes would need a transposed copy per block, and answer-major is faster."""
-
-
-def _held_out_by_answer(
-    enc: EncodedAnswers,
-    log_rows: FloatArray,
-    sums: FloatArray,
-    log_priors: FloatArray,
-    hidden: FloatArray,
-    temperatures: tuple[float, ...],
-) -> FloatArray:
-    """:func:`_held_out` in ``(answers, K)`` blocks, for many classes."""
-    out: FloatArray = np.empty((len(temperatures), enc.n_answers), dtype=np.float64)
-    by_task = np.ascontiguousarray(sums.T)
-    for rows in row_slices(enc.n_answers, sums.shape[0]):
-        gathered = np.take(by_task, enc.task[rows], axis=0)
-        for i, tau in enumerate(temperatures):
-            block = tau * gathered
-            block += log_priors
-            block -= tau * log_rows[rows]
-            block -= row_max(block)
-            np.exp(block, out=block)
-            block /= row_sum(block)
-            predicted = np.einsum("nk,nk->n", block, hidden[rows])
-            np.log(np.clip(predicted, _TINY, None, out=predicted), out=out[i, rows])
-    return out
 
 
 def _softmax_columns(values: FloatArray) -> FloatArray:
@@ -274,8 +252,16 @@ def _softmax_columns(values: FloatArray) -> FloatArray:
     return values
 
 
-def _predict(posterior: FloatArray, hidden: FloatArray) -> FloatArray:
-    """``sum_k posterior[k, n] * hidden[n, k]`` for class-major posteriors, ``(n,)``."""
+def _predict(log_joint: FloatArray, hidden: FloatArray, *, class_major: bool) -> FloatArray:
+    """``sum_k posterior[n, k] * hidden[n, k]``, ``(n,)``, with the posterior the softmax of
+    ``log_joint`` over the classes (written over it), class-major or ``(n, K)``."""
+    if not class_major:
+        log_joint -= row_max(log_joint)
+        np.exp(log_joint, out=log_joint)
+        log_joint /= row_sum(log_joint)
+        rows: FloatArray = np.einsum("nk,nk->n", log_joint, hidden)
+        return rows
+    posterior = _softmax_columns(log_joint)
     if posterior.shape[0] <= 2:  # a0 b0 + a1 b1 has one rounding whatever the order
         out: FloatArray = posterior[0] * hidden[:, 0]
         if posterior.shape[0] == 2:
