@@ -446,9 +446,7 @@ def _print_speed(datasets: Path) -> None:
     import crowdaudit
 
     def whole() -> None:
-        audit = crowdaudit.audit(
-            folder / "answers.csv", gold=folder / "gold.csv", cache=False, progress=False
-        )
+        audit = crowdaudit.audit(folder / "answers.csv", gold=folder / "gold.csv")
         with tempfile.TemporaryDirectory() as tmp:
             audit.write(Path(tmp) / "out")
 

@@ -132,3 +132,11 @@ def test_aws_none_keeps_the_default_configuration() -> None:
     job = crowdaudit.read_job(PETS, aws=None)
     # tests/data/pets-private: workers 1111…, 2222… and 3333… answer (grep "workerId").
     assert job.responses.get_column("worker").n_unique() == 3
+
+
+def test_options_given_as_true_or_false_are_refused_with_what_to_pass() -> None:
+    with pytest.raises(TypeError, match=r"progress must be a callback .* not False"):
+        crowdaudit.audit(PETS, progress=False)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"cache must be a folder path or None, not False"):
+        ReadOptions(cache=False)  # type: ignore[arg-type]
+    assert ReadOptions(cache="here").cache == Path("here")  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ A new option is one field here (and, for the command line, one in ``_cli_shared.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypedDict
@@ -72,6 +73,21 @@ class ReadOptions:
     labels: bool = True
     task_options: TaskOptions | None = None
     export: ExportOptions | None = None
+
+    def __post_init__(self) -> None:
+        # The two a notebook user most often gives as True/False; caught here, with what to
+        # pass instead, rather than as a traceback deep in the reader.
+        if not callable(self.progress):
+            raise TypeError(
+                f"progress must be a callback progress(stage, done, total), not "
+                f"{self.progress!r} (leave it out for no progress)"
+            )
+        if isinstance(self.cache, str | os.PathLike) and not isinstance(self.cache, Path):
+            object.__setattr__(self, "cache", Path(self.cache))
+        elif self.cache is not None and not isinstance(self.cache, Path):
+            raise TypeError(
+                f"cache must be a folder path or None, not {self.cache!r} (None keeps no cache)"
+            )
 
 
 class ReadOverrides(TypedDict, total=False):

@@ -48,7 +48,9 @@ def with_quality(ledger: pl.DataFrame, workers: pl.DataFrame) -> pl.DataFrame:
     person = joined.group_by("_row").agg(
         pl.col(COL.VERDICT).sort_by("_rank").first(),
         pl.col(COL.VERDICT_REASON).sort_by("_rank").first(),
-        ((pl.col(COL.SKILL).fill_null(0) * weight).sum() / weight.sum()).alias(COL.SKILL),
+        # Weights normalised first: one identity's share is exactly 1, so its skill is copied
+        # bit for bit (skill * n / n can differ from skill in the last bit).
+        (pl.col(COL.SKILL).fill_null(0) * (weight / weight.sum())).sum().alias(COL.SKILL),
     )
     person = person.with_columns(
         pl.when(pl.col(COL.SKILL).is_finite()).then(pl.col(COL.SKILL)).alias(COL.SKILL)
