@@ -169,16 +169,19 @@ def _optional_float(value: float | None) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
 
-def _gold_accuracy(labels: pl.DataFrame, gold: pl.DataFrame) -> float | None:
-    joined = labels.join(
+def _gold_table(gold: pl.DataFrame) -> pl.DataFrame:
+    """``task`` and ``gold`` (String), one row per distinct pair, for :func:`_gold_accuracy`."""
+    return (
         gold.select(
             pl.col(COL.TASK).cast(pl.String), pl.col(COL.LABEL).cast(pl.String).alias(COL.GOLD)
         )
         .drop_nulls()
-        .unique(),
-        on=COL.TASK,
-        how="inner",
+        .unique()
     )
+
+
+def _gold_accuracy(labels: pl.DataFrame, truth: pl.DataFrame) -> float | None:
+    joined = labels.join(truth, on=COL.TASK, how="inner")
     return compute_label_accuracy(joined, label=COL.LABEL, gold=COL.GOLD)
 
 
@@ -381,12 +384,13 @@ def _choose(enc: EncodedAnswers, fits: _Fits) -> LabelChoice:
 
 
 def _label_accuracy(plain: _Fits, gold: pl.DataFrame, recommended: pl.DataFrame) -> LabelAccuracy:
+    truth = _gold_table(gold)
     return {
-        "majority_vote": _gold_accuracy(plain.mv.labels_, gold),
-        "dawid_skene": _gold_accuracy(plain.ds.labels_, gold),
-        "one_coin": _gold_accuracy(plain.one_coin.labels_, gold),
-        "pooled": _gold_accuracy(plain.pooled.labels_, gold),
-        "recommended": _gold_accuracy(recommended, gold),
+        "majority_vote": _gold_accuracy(plain.mv.labels_, truth),
+        "dawid_skene": _gold_accuracy(plain.ds.labels_, truth),
+        "one_coin": _gold_accuracy(plain.one_coin.labels_, truth),
+        "pooled": _gold_accuracy(plain.pooled.labels_, truth),
+        "recommended": _gold_accuracy(recommended, truth),
     }
 
 
