@@ -13,13 +13,11 @@ from typing import cast
 
 import numpy as np
 import polars as pl
-from numpy.typing import NDArray
 
+from crowdaudit.metrics._encoding import IntArray
 from crowdaudit.metrics.intervals import wilson_interval
 from crowdaudit.schema import COL, SEED_KEYS, WORKERS, SeedFigures
 from crowdaudit.tasks.base import TaskType, compute_peer_similarity, compute_similarity
-
-IntArray = NDArray[np.int64]
 
 __all__ = [
     "compute_loo_agreement",
