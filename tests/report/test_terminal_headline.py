@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from crowdaudit.report.terminal import render_label_accuracy
+from crowdaudit.report.figures import label_accuracy_parts
 
 
 def test_gold_figures_lead_and_the_estimate_says_it_is_estimated() -> None:
-    parts = render_label_accuracy(
+    parts = label_accuracy_parts(
         {
             "consolidated_gold_accuracy": 0.901,
             "label_accuracy": {"recommended": 0.894},
@@ -23,7 +23,7 @@ def test_gold_figures_lead_and_the_estimate_says_it_is_estimated() -> None:
 
 
 def test_a_high_end_just_below_one_is_not_printed_as_100() -> None:
-    parts = render_label_accuracy(
+    parts = label_accuracy_parts(
         {
             "estimated_label_accuracy": 0.9745,
             "estimated_label_accuracy_low": 0.9049,
@@ -34,8 +34,8 @@ def test_a_high_end_just_below_one_is_not_printed_as_100() -> None:
 
 
 def test_no_bare_estimate_and_the_reason_when_there_is_none() -> None:
-    assert render_label_accuracy({"estimated_label_accuracy": 0.999}) == []
+    assert label_accuracy_parts({"estimated_label_accuracy": 0.999}) == []
     reason = "the job has 1 worker; skill needs at least 3 workers answering the same objects"
-    assert render_label_accuracy({"estimated_label_accuracy": None, "skill_reason": reason}) == [
+    assert label_accuracy_parts({"estimated_label_accuracy": None, "skill_reason": reason}) == [
         f"no skill estimates: {reason}"
     ]

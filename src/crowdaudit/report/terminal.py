@@ -17,7 +17,6 @@ from crowdaudit.schema import COL, Summary
 __all__ = [
     "render_check_list",
     "render_contributions_table",
-    "render_label_accuracy",
     "render_summary_line",
     "render_worker_table",
 ]
@@ -40,18 +39,12 @@ def render_summary_line(summary: Summary) -> str:
         )
     if summary.get("n_gold_objects"):
         parts.append(f"{summary['n_gold_objects']:,} with gold")
-    parts += render_label_accuracy(summary)
+    parts += label_accuracy_parts(summary)  # the words of the report's header and notebook too
     if summary.get("krippendorff_alpha") is not None:
         parts.append(f"Krippendorff's α {summary['krippendorff_alpha']:.3f}")
     if summary.get("n_files_skipped"):
         parts.append(f"{summary['n_files_skipped']:,} files skipped")
     return " · ".join(parts)
-
-
-def render_label_accuracy(summary: Summary) -> list[str]:
-    """How good the labels are, gold first (:func:`~crowdaudit.report.figures.label_accuracy_parts`,
-    the words the report's header and the notebook view show too)."""
-    return label_accuracy_parts(summary)
 
 
 def _hours(seconds: float | None) -> str:
