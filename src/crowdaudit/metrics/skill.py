@@ -108,7 +108,7 @@ __all__ = [
 
 MODEL_AGREEMENT_CAUTION: Final = 0.5
 """Below this ``skill_model_agreement``, the front ends warn that the ranking of workers depends
-on the model. On the public sets it is 0.12 and 0.33 where ``skill`` ranks workers poorly or only
+on the model. On the public sets it is 0.12 and 0.38 where ``skill`` ranks workers poorly or only
 one model does well (bluebirds, zencrowd-us), and 0.74 to 0.97 elsewhere; the threshold was chosen
 with those figures in view (``bench/trust.py``)."""
 
